@@ -1,0 +1,78 @@
+"""The application factory: settings, lifespan (database, worker), middleware, routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from attune import __version__
+from attune.accounts.endpoints import router as accounts_router
+from attune.platform.clock import Clock
+from attune.platform.database import Database
+from attune.platform.errors import register_error_handlers
+from attune.platform.health import router as health_router
+from attune.platform.jobs import Worker
+from attune.platform.logging import configure_logging
+from attune.platform.metrics import Metrics
+from attune.platform.metrics import router as metrics_router
+from attune.platform.middleware import install_middleware
+from attune.platform.settings import Settings, load_settings
+
+DESCRIPTION = """
+Booking backend for therapy practices. It serves two API contracts from one model:
+the `/api/auth/*`, `/api/schedules`, `/api/bookings*`, `/api/payments/*` and `/api/admin/*`
+paths, and the `/api/auth/*/` and `/api/meetings/*/` paths (every path answers with and without
+a trailing slash). Errors are always `{"error": ..., "details": ...}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings)
+    database = database or Database(settings.resolved_database_url)
+    clock = clock or Clock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker_task: asyncio.Task[None] | None = None
+        worker = Worker(settings, database, clock)
+        app.state.worker = worker
+        if settings.run_worker:
+            worker_task = asyncio.create_task(worker.run(), name="attune-worker")
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                worker.stop()
+                await worker_task
+            await app.state.rate_limiter.close()
+            await database.dispose()
+
+    app = FastAPI(
+        title="Attune",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock
+    app.state.metrics = Metrics()
+    app.state.worker = None
+
+    register_error_handlers(app)
+    install_middleware(app, settings)
+
+    app.include_router(health_router)
+    app.include_router(metrics_router)
+    app.include_router(accounts_router)
+    return app

@@ -1,0 +1,50 @@
+"""Field encryption with Fernet keys (newest first; older ones still decrypt) and keyed hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from attune.platform.settings import Settings
+
+
+class DecryptionError(Exception):
+    """A ciphertext that none of the configured keys opens."""
+
+
+class Encryptor:
+    def __init__(self, keys: list[bytes]) -> None:
+        if not keys:
+            raise ValueError("at least one encryption key is needed")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Encryptor:
+        return cls(settings.fernet_keys)
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            return self._fernet.decrypt(ciphertext.encode()).decode()
+        except InvalidToken as error:
+            raise DecryptionError("no configured key decrypts this value") from error
+
+    def rotate(self, ciphertext: str) -> str:
+        """Re-encrypt under the newest key."""
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken as error:
+            raise DecryptionError("no configured key decrypts this value") from error
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of a value, hex: for codes and tokens stored only as a hash, and blind indexes."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def same_secret(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

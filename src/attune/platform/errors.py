@@ -1,0 +1,144 @@
+"""Domain errors and the one place where every error becomes an HTTP response (STYLE.md §6).
+
+Every error body is `{"error": ..., "details": ...}`; `details` is left out when there is
+nothing to add. Services raise `AttuneError` subclasses, never `HTTPException`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("attune.errors")
+
+INVALID_REQUEST = "Invalid request format"
+
+
+class AttuneError(Exception):
+    status_code = 500
+    error = "Internal server error"
+
+    def __init__(
+        self,
+        error: str | None = None,
+        *,
+        details: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.error = error or self.error
+        self.details = details
+        self.headers = dict(headers or {})
+        super().__init__(self.error)
+
+
+class BadRequest(AttuneError):
+    status_code = 400
+    error = INVALID_REQUEST
+
+
+class Unauthorized(AttuneError):
+    status_code = 401
+    error = "User not authenticated"
+
+    def __init__(self, error: str | None = None, *, details: str | None = None) -> None:
+        super().__init__(error, details=details, headers={"WWW-Authenticate": "Bearer"})
+
+
+class PaymentRequired(AttuneError):
+    status_code = 402
+    error = "Payment required"
+
+
+class Forbidden(AttuneError):
+    status_code = 403
+    error = "Insufficient permissions"
+
+
+class NotFound(AttuneError):
+    status_code = 404
+    error = "Not found"
+
+
+class Conflict(AttuneError):
+    status_code = 409
+    error = "Conflict"
+
+
+class PayloadTooLarge(AttuneError):
+    status_code = 413
+    error = "Request body too large"
+
+
+class UnsupportedMediaType(AttuneError):
+    status_code = 415
+    error = "Unsupported media type"
+
+
+class TooManyRequests(AttuneError):
+    status_code = 429
+    error = "Too many requests"
+
+
+class ServiceUnavailable(AttuneError):
+    status_code = 503
+    error = "Service temporarily unavailable"
+
+
+def error_body(error: str, details: object = None, **extra: object) -> dict[str, object]:
+    body: dict[str, object] = {"error": error}
+    if details is not None:
+        body["details"] = details
+    body.update(extra)
+    return body
+
+
+def _location(loc: Sequence[Any]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts)
+
+
+def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+    """A sentence for `details` (the seed's shape) and a list of field errors for machines."""
+    fields: list[dict[str, str]] = []
+    for item in errors:
+        field = _location(item.get("loc", ()))
+        kind = item.get("type", "")
+        if kind == "missing":
+            message = "is required"
+        elif kind == "extra_forbidden":
+            message = "is not an accepted field"
+        elif kind == "json_invalid":
+            field, message = "", "the body is not valid JSON"
+        else:
+            message = str(item.get("msg", "is invalid"))
+        fields.append({"field": field, "message": message})
+    sentence = "; ".join(f"{f['field']} {f['message']}".strip() for f in fields) or "invalid input"
+    return sentence[:1].upper() + sentence[1:], fields
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AttuneError)
+    async def _domain(_request: Request, error: AttuneError) -> JSONResponse:
+        return JSONResponse(
+            error_body(error.error, error.details), status_code=error.status_code,
+            headers=error.headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details, fields = describe_validation_errors(error.errors())
+        return JSONResponse(error_body(INVALID_REQUEST, details, fields=fields), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "Not found", 405: "Method not allowed"}
+        message = messages.get(error.status_code) or str(error.detail)
+        return JSONResponse(
+            error_body(message), status_code=error.status_code, headers=error.headers
+        )

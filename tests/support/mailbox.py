@@ -1,0 +1,80 @@
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import socket
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Mailbox:
+    """What the server received, in order, parsed as e-mail messages."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    async def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        async with asyncio.timeout(timeout):
+            while len(self.to(address)) < count:
+                await asyncio.sleep(0.02)
+        return self.to(address)
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
+def text_body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "the message has no text/plain part"
+    content: str = part.get_content()
+    return content
+
+
+def otp_from(message: EmailMessage) -> str:
+    match = re.search(r"\b(\d{6})\b", text_body(message))
+    assert match, "no six-digit code in the message"
+    return match.group(1)
+
+
+class SmtpServer:
+    def __init__(self, **smtp_options: Any) -> None:
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self.controller = Controller(
+            self.mailbox, hostname="127.0.0.1", port=self.port, **smtp_options
+        )
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
