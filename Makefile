@@ -1,0 +1,53 @@
+# The two commands a new user needs: `make run` serves, `make test` runs every check and test.
+# Both create .venv from the lock file when needed (uv is installed into .tools/ if missing).
+
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+PYTHON ?= python3
+BIN := .venv/bin
+
+.PHONY: run test check lint typecheck migrations-check pytest pytest-sqlite pytest-postgres bench clean
+
+run: .venv/.synced
+	$(BIN)/attune serve
+
+test: check pytest
+
+check: lint typecheck migrations-check
+
+lint: .venv/.synced
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests
+
+typecheck: .venv/.synced
+	$(BIN)/mypy
+
+# Models and migrations agree: upgrade a scratch database to head, then `alembic check`.
+migrations-check: .venv/.synced
+	@rm -rf var/migrations-check && mkdir -p var/migrations-check
+	ATTUNE_DATABASE_URL=sqlite+aiosqlite:///var/migrations-check/check.db $(BIN)/alembic upgrade head
+	ATTUNE_DATABASE_URL=sqlite+aiosqlite:///var/migrations-check/check.db $(BIN)/alembic check
+
+# The suite on SQLite, then the same suite on PostgreSQL when ATTUNE_TEST_DATABASE_URL is set.
+pytest: pytest-sqlite pytest-postgres
+
+pytest-sqlite: .venv/.synced
+	env -u ATTUNE_TEST_DATABASE_URL $(BIN)/pytest -q
+
+pytest-postgres: .venv/.synced
+	@if [ -n "$$ATTUNE_TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL"; $(BIN)/pytest -q; \
+	else \
+		echo "== ATTUNE_TEST_DATABASE_URL is not set: PostgreSQL run skipped (.ci/run sets it)"; \
+	fi
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

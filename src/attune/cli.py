@@ -1,0 +1,143 @@
+"""The `attune` command: serve, worker, migrate, create-admin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from attune.platform import migrations
+from attune.platform.clock import Clock
+from attune.platform.database import Database
+from attune.platform.errors import AttuneError
+from attune.platform.jobs import Worker
+from attune.platform.logging import configure_logging
+from attune.platform.settings import ConfigurationError, Settings, load_settings
+
+app = typer.Typer(
+    help="Attune: booking backend for therapy practices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+logger = logging.getLogger("attune.cli")
+
+
+def fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+def settings_from_environment(**overrides: object) -> Settings:
+    try:
+        settings = load_settings(**overrides)
+    except (ValidationError, ConfigurationError) as error:
+        raise fail(f"invalid configuration: {error}") from None
+    configure_logging(settings)
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [ATTUNE_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [ATTUNE_PORT].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Number of app processes.")] = 1,
+) -> None:
+    """Apply migrations, then serve the API (with the job worker unless ATTUNE_RUN_WORKER=false)."""
+    settings = settings_from_environment()
+    migrations.upgrade(settings)
+    settings.secret  # noqa: B018  (create the development secret once, before processes fork)
+    uvicorn.run(
+        "attune.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        # Client addresses behind proxies are resolved by ATTUNE_TRUSTED_PROXIES, not uvicorn.
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker (mail, reminders, sweeps) until SIGTERM or SIGINT."""
+    settings = settings_from_environment()
+    asyncio.run(_run_worker(settings))
+
+
+async def _run_worker(settings: Settings) -> None:
+    database = Database(settings.resolved_database_url)
+    job_worker = Worker(settings, database, Clock())
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, job_worker.stop)
+    logger.info("worker started")
+    try:
+        await job_worker.run()
+    finally:
+        await database.dispose()
+        logger.info("worker stopped")
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Bring the database schema up to date."""
+    settings = settings_from_environment()
+    migrations.upgrade(settings, revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="The admin's e-mail address.")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password."),
+    ],
+    first_name: Annotated[str, typer.Option(help="First name.")] = "Practice",
+    last_name: Annotated[str, typer.Option(help="Last name.")] = "Admin",
+) -> None:
+    """Create an admin account, or make an existing account an admin with this password."""
+    settings = settings_from_environment()
+    migrations.upgrade(settings)
+    try:
+        user_id = asyncio.run(_create_admin(settings, email, password, first_name, last_name))
+    except AttuneError as error:
+        raise fail(f"{error.error}{': ' + error.details if error.details else ''}") from None
+    typer.echo(f"admin {email.strip().lower()} ready (user id {user_id})")
+
+
+async def _create_admin(
+    settings: Settings, email: str, password: str, first_name: str, last_name: str
+) -> int:
+    from attune.accounts.service import account_service
+
+    database = Database(settings.resolved_database_url)
+    try:
+        async with database.transaction() as session:
+            user = await account_service.create_admin(
+                session, settings, email=email, password=password,
+                first_name=first_name, last_name=last_name, now=Clock().now(),
+            )
+            return user.id
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    app(prog_name="attune")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
