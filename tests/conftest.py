@@ -27,7 +27,11 @@ REQUIRE_SERVICES = os.environ.get("ATTUNE_TEST_REQUIRE_SERVICES") == "1"
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 CLIENT_ADDRESS = ("203.0.113.10", 50000)
 
-_postgres_schema_ready = False
+
+class PostgresSchema:
+    """Whether this test process has built the PostgreSQL schema yet."""
+
+    ready = False
 
 
 def missing_service(name: str) -> None:
@@ -61,13 +65,12 @@ def redis_url() -> str:
 
 async def reset_postgres(database: Database) -> None:
     """Create the schema once per test process, then empty every table before each test."""
-    global _postgres_schema_ready
     async with database.engine.begin() as connection:
-        if not _postgres_schema_ready:
+        if not PostgresSchema.ready:
             await connection.run_sync(Base.metadata.drop_all)
             await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
             await connection.run_sync(Base.metadata.create_all)
-            _postgres_schema_ready = True
+            PostgresSchema.ready = True
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
@@ -136,12 +139,13 @@ def app(settings: Settings, database: Database, clock: Clock) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with app.router.lifespan_context(app):
-        async with http_client(app) as client:
-            yield client
+    async with app.router.lifespan_context(app), http_client(app) as client:
+        yield client
 
 
-def http_client(app: FastAPI, client_address: tuple[str, int] = CLIENT_ADDRESS) -> httpx.AsyncClient:
+def http_client(
+    app: FastAPI, client_address: tuple[str, int] = CLIENT_ADDRESS
+) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=client_address)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 

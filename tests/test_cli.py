@@ -32,7 +32,12 @@ def attune_env(var_dir: Path, **extra: str) -> dict[str, str]:
 def attune(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "attune", *args],
-        env=env, input=stdin, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -40,7 +45,11 @@ class TestCreateAdmin:
     def test_creates_an_admin_who_can_log_in(self, tmp_path: Path) -> None:
         env = attune_env(tmp_path)
         result = attune(
-            "create-admin", "--email", " Therapist@Example.com ", "--password", "quiet-harbour-lantern",
+            "create-admin",
+            "--email",
+            " Therapist@Example.com ",
+            "--password",
+            "quiet-harbour-lantern",
             env=env,
         )
         assert result.returncode == 0, result.stderr
@@ -49,7 +58,8 @@ class TestCreateAdmin:
     def test_prompts_for_what_is_missing(self, tmp_path: Path) -> None:
         env = attune_env(tmp_path)
         result = attune(
-            "create-admin", env=env,
+            "create-admin",
+            env=env,
             stdin="admin@example.com\nquiet-harbour-lantern\nquiet-harbour-lantern\n",
         )
         assert result.returncode == 0, result.stderr
@@ -57,14 +67,23 @@ class TestCreateAdmin:
 
     def test_refuses_a_weak_password(self, tmp_path: Path) -> None:
         env = attune_env(tmp_path)
-        result = attune("create-admin", "--email", "admin@example.com", "--password", "12345678", env=env)
+        result = attune(
+            "create-admin", "--email", "admin@example.com", "--password", "12345678", env=env
+        )
         assert result.returncode != 0
         assert "error:" in result.stderr
         assert "Traceback" not in result.stderr
 
     def test_refuses_an_invalid_email(self, tmp_path: Path) -> None:
         env = attune_env(tmp_path)
-        result = attune("create-admin", "--email", "not-an-email", "--password", "quiet-harbour-lantern", env=env)
+        result = attune(
+            "create-admin",
+            "--email",
+            "not-an-email",
+            "--password",
+            "quiet-harbour-lantern",
+            env=env,
+        )
         assert result.returncode != 0
         assert "Traceback" not in result.stderr
 
@@ -76,7 +95,9 @@ class TestMigrate:
         assert (tmp_path / "var" / "attune.db").exists()
 
     def test_bad_configuration_is_a_clear_error(self, tmp_path: Path) -> None:
-        result = attune("migrate", env=attune_env(tmp_path, ATTUNE_PRACTICE_TIMEZONE="Nowhere/Here"))
+        result = attune(
+            "migrate", env=attune_env(tmp_path, ATTUNE_PRACTICE_TIMEZONE="Nowhere/Here")
+        )
         assert result.returncode != 0
         assert "invalid configuration" in result.stderr
         assert "Traceback" not in result.stderr
@@ -86,9 +107,13 @@ class TestMigrate:
 def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = attune_env(tmp_path / "var", ATTUNE_REQUIRE_EMAIL_VERIFICATION="false")
+    log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "attune", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -100,7 +125,9 @@ def server(tmp_path: Path) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            pytest.fail("attune serve did not answer within 60 s")
+            pytest.fail(
+                f"attune serve did not answer within 60 s: {(tmp_path / 'serve.log').read_text()}"
+            )
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -108,15 +135,22 @@ def server(tmp_path: Path) -> Iterator[str]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
             pytest.fail("attune serve did not stop on SIGTERM")
+        finally:
+            log.close()
 
 
 @pytest.mark.processes
 class TestServe:
     def test_new_user_path_register_then_login(self, server: str) -> None:
         """Seed 000's register and login examples, as a new user runs them (verification off)."""
-        body = {"first_name": "John", "last_name": "Doe", "email": "john@example.com",
-                "password": "correct-horse-battery"}
+        body = {
+            "first_name": "John",
+            "last_name": "Doe",
+            "email": "john@example.com",
+            "password": "correct-horse-battery",
+        }
         registered = httpx.post(f"{server}/api/auth/register", json=body, timeout=10)
         assert registered.status_code == 201, registered.text
         assert registered.json()["message"] == "User registered successfully"
@@ -124,7 +158,8 @@ class TestServe:
 
         login = httpx.post(
             f"{server}/api/auth/login",
-            json={"email": "john@example.com", "password": "correct-horse-battery"}, timeout=10,
+            json={"email": "john@example.com", "password": "correct-horse-battery"},
+            timeout=10,
         )
         assert login.status_code == 200, login.text
         assert login.json()["message"] == "Login successful"

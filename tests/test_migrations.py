@@ -8,10 +8,9 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import inspect, text
 
-import tests.conftest as fixtures
 from attune.platform.database import Base, Database
 from attune.platform.migrations import alembic_config, upgrade
-from tests.conftest import make_settings
+from tests.conftest import PostgresSchema, make_settings
 
 
 async def _drop_everything(url: str) -> None:
@@ -35,7 +34,7 @@ def test_upgrade_check_downgrade_upgrade(database_url: str, tmp_path: Path) -> N
     if not database_url.startswith("sqlite"):
         asyncio.run(_drop_everything(database_url))
         # The next test's fixture builds its schema afresh.
-        fixtures._postgres_schema_ready = False
+        PostgresSchema.ready = False
     config = alembic_config(database_url)
 
     upgrade(settings)

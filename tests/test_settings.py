@@ -16,7 +16,9 @@ def settings(tmp_path: Path, **values: object) -> Settings:
 
 class TestDefaults:
     def test_sqlite_in_var_dir(self, tmp_path: Path) -> None:
-        assert settings(tmp_path).resolved_database_url == f"sqlite+aiosqlite:///{tmp_path}/attune.db"
+        assert (
+            settings(tmp_path).resolved_database_url == f"sqlite+aiosqlite:///{tmp_path}/attune.db"
+        )
 
     def test_development_secret_is_generated_once_and_kept(self, tmp_path: Path) -> None:
         first = settings(tmp_path).secret
@@ -29,7 +31,9 @@ class TestDefaults:
         configured = settings(tmp_path, secret_key="x" * 40)
         assert configured.derived_key("jwt") != configured.derived_key("otp")
 
-    def test_reads_prefixed_environment(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_reads_prefixed_environment(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("ATTUNE_PORT", "9090")
         monkeypatch.setenv("ATTUNE_CORS_ORIGINS", "https://a.example, https://b.example")
         loaded = settings(tmp_path)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from typing import Annotated
 
 import typer
 import uvicorn
 from pydantic import ValidationError
 
+from attune.accounts.service import account_service
 from attune.platform import migrations
 from attune.platform.clock import Clock
 from attune.platform.database import Database
@@ -121,14 +121,17 @@ def create_admin(
 async def _create_admin(
     settings: Settings, email: str, password: str, first_name: str, last_name: str
 ) -> int:
-    from attune.accounts.service import account_service
-
     database = Database(settings.resolved_database_url)
     try:
         async with database.transaction() as session:
             user = await account_service.create_admin(
-                session, settings, email=email, password=password,
-                first_name=first_name, last_name=last_name, now=Clock().now(),
+                session,
+                settings,
+                email=email,
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                now=Clock().now(),
             )
             return user.id
     finally:
@@ -140,4 +143,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

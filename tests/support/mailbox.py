@@ -38,9 +38,12 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
-    async def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
-        async with asyncio.timeout(timeout):
-            while len(self.to(address)) < count:
+    async def wait_for(
+        self, address: str, count: int = 1, within: float = 10.0
+    ) -> list[EmailMessage]:
+        # The server runs its own event loop in a thread, so poll rather than share an Event.
+        async with asyncio.timeout(within):
+            while len(self.to(address)) < count:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
         return self.to(address)
 

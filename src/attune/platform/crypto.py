@@ -42,7 +42,7 @@ class Encryptor:
 
 
 def keyed_hash(key: bytes, value: str) -> str:
-    """HMAC-SHA256 of a value, hex: for codes and tokens stored only as a hash, and blind indexes."""
+    """HMAC-SHA256, hex: for codes and tokens stored only as a hash, and for blind indexes."""
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 

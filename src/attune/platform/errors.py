@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from attune.platform.logging import current_request_id
+
 logger = logging.getLogger("attune.errors")
 
 INVALID_REQUEST = "Invalid request format"
@@ -103,7 +105,9 @@ def _location(loc: Sequence[Any]) -> str:
     return ".".join(parts)
 
 
-def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, str]]]:
+def describe_validation_errors(
+    errors: Sequence[Mapping[str, Any]],
+) -> tuple[str, list[dict[str, str]]]:
     """A sentence for `details` (the seed's shape) and a list of field errors for machines."""
     fields: list[dict[str, str]] = []
     for item in errors:
@@ -122,11 +126,25 @@ def describe_validation_errors(errors: Sequence[Mapping[str, Any]]) -> tuple[str
     return sentence[:1].upper() + sentence[1:], fields
 
 
+def _server_error_reference(status_code: int) -> dict[str, object]:
+    """A 5xx body names its request id, so a report from a client can be found in the logs."""
+    request_id = current_request_id()
+    return {"request_id": request_id} if status_code >= 500 and request_id else {}
+
+
 def register_error_handlers(app: FastAPI) -> None:
+    """Render domain errors, validation errors (400, not FastAPI's 422) and routing errors.
+
+    Anything else is answered with a 500 by the request-context middleware, which also logs it.
+    """
+
     @app.exception_handler(AttuneError)
     async def _domain(_request: Request, error: AttuneError) -> JSONResponse:
+        if error.status_code >= 500:
+            logger.warning("%s: %s", type(error).__name__, error.error)
         return JSONResponse(
-            error_body(error.error, error.details), status_code=error.status_code,
+            error_body(error.error, error.details, **_server_error_reference(error.status_code)),
+            status_code=error.status_code,
             headers=error.headers,
         )
 
@@ -137,8 +155,11 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "Not found", 405: "Method not allowed"}
+        # Starlette raises these for unrouted paths and wrong methods (405 carries `Allow`).
+        messages = {404: NotFound.error, 405: "Method not allowed"}
         message = messages.get(error.status_code) or str(error.detail)
         return JSONResponse(
-            error_body(message), status_code=error.status_code, headers=error.headers
+            error_body(message, **_server_error_reference(error.status_code)),
+            status_code=error.status_code,
+            headers=error.headers,
         )

@@ -1,0 +1,367 @@
+"""The HTTP edge: what happens to every request before and after its route.
+
+Pure ASGI middleware, outermost first:
+
+1. request context: request id, client address, security headers, the 500 for anything
+   unexpected, the access log line and the request metrics;
+2. CORS (only when `ATTUNE_CORS_ORIGINS` is set);
+3. rate limits (`ratelimit.py`);
+4. body size: 413 before reading a body that is declared or streamed too large;
+5. content type: 415 for a body that is not JSON;
+6. trailing slash: `/api/auth/login/` is routed as `/api/auth/login` (no redirect, so POST works).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders, State
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from attune.platform.client_address import SCOPE_KEY as CLIENT_ADDRESS_KEY
+from attune.platform.client_address import resolve_client_address
+from attune.platform.errors import (
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMediaType,
+    error_body,
+)
+from attune.platform.logging import request_id_bound
+from attune.platform.metrics import UNMATCHED_ROUTE, Metrics
+from attune.platform.ratelimit import RateLimiter
+from attune.platform.settings import Environment, Settings
+
+logger = logging.getLogger("attune.errors")
+access_logger = logging.getLogger("attune.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# An incoming request id is echoed into headers and logs, so only short, plain ones are kept.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN and start them inline.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
+)
+STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
+CORS_EXPOSED_HEADERS = (
+    REQUEST_ID_HEADER,
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+)
+
+
+def without_trailing_slash(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def _set_headers(message: Message, headers: Mapping[str, str], *, replace: bool) -> None:
+    target = MutableHeaders(scope=message)
+    for name, value in headers.items():
+        if replace:
+            target[name] = value
+        else:
+            target.setdefault(name, value)
+
+
+def _error_response(status_code: int, error: str, details: str | None = None) -> JSONResponse:
+    return JSONResponse(error_body(error, details), status_code=status_code)
+
+
+def _route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+def _printable_path(scope: Scope) -> str:
+    # The raw path is still percent-encoded: no newline or control character can reach a log.
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes) and raw_path:
+        return raw_path.decode("ascii", "backslashreplace")
+    return str(scope["path"]).encode("unicode_escape").decode("ascii")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings, state: State) -> None:
+        self.app = app
+        self.state = state
+        self.trusted_proxies = settings.trusted_proxy_networks
+        self.production = settings.env is Environment.production
+
+    def security_headers(self, path: str) -> dict[str, str]:
+        headers = dict(SECURITY_HEADERS)
+        path = without_trailing_slash(path)
+        docs = path in DOCS_PATHS
+        headers["Content-Security-Policy"] = (
+            DOCS_CONTENT_SECURITY_POLICY if docs else API_CONTENT_SECURITY_POLICY
+        )
+        if path == "/api" or path.startswith("/api/"):
+            headers["Cache-Control"] = "no-store"
+        if self.production:
+            headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+        return headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER)
+        request_id = incoming if incoming and _SAFE_REQUEST_ID.fullmatch(incoming) else None
+        request_id = request_id or uuid.uuid4().hex
+        client = resolve_client_address(scope, self.trusted_proxies)
+        scope[CLIENT_ADDRESS_KEY] = client
+        added_headers = {REQUEST_ID_HEADER: request_id, **self.security_headers(scope["path"])}
+        status = 500
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started, status = True, message["status"]
+                _set_headers(message, {REQUEST_ID_HEADER: request_id}, replace=True)
+                _set_headers(message, added_headers, replace=False)
+            await send(message)
+
+        start = time.perf_counter()
+        with request_id_bound(request_id):
+            try:
+                await self.app(scope, receive, send_with_headers)
+            except Exception:
+                logger.exception("unhandled error on %s %s", scope["method"], _route_label(scope))
+                if started:
+                    raise  # Too late for a 500: the server aborts the half-sent response.
+                response = JSONResponse(
+                    error_body("Internal server error", request_id=request_id), status_code=500
+                )
+                await response(scope, receive, send_with_headers)
+            finally:
+                self._record(scope, status, time.perf_counter() - start, client)
+
+    def _record(self, scope: Scope, status: int, seconds: float, client: str) -> None:
+        route = _route_label(scope)
+        metrics: Metrics = self.state.metrics
+        metrics.observe_request(scope["method"], route, status, seconds)
+        path = route if route != UNMATCHED_ROUTE else _printable_path(scope)
+        duration_ms = round(seconds * 1000, 1)
+        access_logger.info(
+            "%s %s %s %.1fms",
+            scope["method"],
+            path,
+            status,
+            duration_ms,
+            extra={
+                "method": scope["method"],
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "client": client,
+            },
+        )
+
+
+class CorsMiddleware(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in the service's error shape."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        headers = {
+            name: value
+            for name, value in response.headers.items()
+            if name not in ("content-type", "content-length")
+        }
+        reason = bytes(response.body).decode()
+        return JSONResponse(
+            error_body("CORS request not allowed", reason),
+            status_code=response.status_code,
+            headers=headers,
+        )
+
+
+class RateLimitMiddleware:
+    """Counts each request against its limit (state.rate_limiter) and says so in headers."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limiter: RateLimiter = self.state.rate_limiter
+        outcome = await limiter.hit(
+            without_trailing_slash(scope["path"]),
+            scope[CLIENT_ADDRESS_KEY],
+            Headers(scope=scope).get("authorization"),
+            self.state.clock.now(),
+        )
+        if outcome is None:
+            await self.app(scope, receive, send)
+            return
+        headers = outcome.headers()
+        if not outcome.allowed:
+            response = JSONResponse(
+                error_body(
+                    TooManyRequests.error,
+                    f"At most {outcome.limit} requests a minute; try again later",
+                ),
+                status_code=429,
+                headers={**headers, "Retry-After": str(outcome.retry_after(time.time()))},
+            )
+            await response(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _set_headers(message, headers, replace=True)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` when a streamed body passes the limit; FastAPI's error handler
+    renders HTTPExceptions that come out of reading the body."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail=PayloadTooLarge.error)
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def too_large(self) -> JSONResponse:
+        return _error_response(
+            413, PayloadTooLarge.error, f"The body may be at most {self.max_bytes} bytes"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.too_large()(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            # Read outside a route's error handling (another middleware, say): answer here.
+            if started:
+                raise
+            await self.too_large()(scope, receive, send)
+
+
+def _is_json(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _has_body(headers: Headers) -> bool:
+    length = headers.get("content-length")
+    if length is not None:
+        return length.strip() not in ("", "0")
+    return "transfer-encoding" in headers
+
+
+class ContentTypeMiddleware:
+    """The API speaks JSON: a body in any other format is refused before it is parsed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in BODY_METHODS:
+            headers = Headers(scope=scope)
+            if _has_body(headers) and not _is_json(headers.get("content-type")):
+                response = _error_response(
+                    415, UnsupportedMediaType.error, "Send the body as application/json"
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class TrailingSlashMiddleware:
+    """Routes are declared without a trailing slash; both seeds' path styles reach them.
+
+    The scope is changed in place so that outer middleware sees the route that matched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and scope["path"] != "/":
+            scope["path"] = without_trailing_slash(scope["path"])
+            raw_path = scope.get("raw_path")
+            if isinstance(raw_path, bytes):
+                scope["raw_path"] = raw_path.rstrip(b"/") or b"/"
+        await self.app(scope, receive, send)
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Add the edge middleware; `app.state.rate_limiter` is closed by the app's lifespan."""
+    app.state.rate_limiter = RateLimiter(settings)
+    # Starlette wraps each added middleware around the previous ones: innermost first.
+    app.add_middleware(TrailingSlashMiddleware)
+    app.add_middleware(ContentTypeMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, state=app.state)
+    if settings.cors_origins:
+        app.add_middleware(
+            CorsMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=("GET", "POST", "PUT", "PATCH", "DELETE"),
+            allow_headers=("Authorization", "Content-Type", REQUEST_ID_HEADER),
+            expose_headers=CORS_EXPOSED_HEADERS,
+        )
+    app.add_middleware(RequestContextMiddleware, settings=settings, state=app.state)

@@ -1,0 +1,147 @@
+"""Rate limits (DESIGN.md §3): which limit a request falls under, and counting it.
+
+Counters live in memory for one process, or in Redis (`ATTUNE_REDIS_URL`) so that every
+process behind a load balancer shares one budget per client. A moving window is used: a client
+never gets more than the limit in any 60 seconds, and a refused request does not count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import coredis
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+
+from attune.platform.settings import Settings
+
+logger = logging.getLogger("attune.ratelimit")
+
+GENERAL = RateLimitItemPerMinute(100, namespace="general")
+# Login, registration, OTP and password reset: guessing targets, so a tight budget.
+STRICT = RateLimitItemPerMinute(5, namespace="strict")
+ADMIN = RateLimitItemPerMinute(200, namespace="admin")
+
+# Paths as routed (no trailing slash). Add a public endpoint that invites abuse here.
+STRICT_PATHS = frozenset(
+    {
+        "/api/auth/register",
+        "/api/auth/login",
+        "/api/auth/verify-otp",
+        "/api/auth/resend-otp",
+        "/api/auth/forgot-password",
+        "/api/auth/verify-password-reset-otp",
+        "/api/auth/reset-password",
+    }
+)
+ADMIN_PREFIX = "/api/admin/"
+# Load balancers and scrapers poll these; limiting them would take a healthy node out.
+EXEMPT_PATHS = frozenset({"/health", "/health/detailed", "/metrics"})
+
+DEFAULT_KEY_PREFIX = "attune-ratelimit"
+# A Redis that does not answer in this time is treated as down, not waited for.
+STORAGE_TIMEOUT_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """The outcome of counting one request against its limit."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_at: float  # epoch seconds at which the oldest counted request leaves the window
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_at)),
+        }
+
+    def retry_after(self, now: float) -> int:
+        return max(1, math.ceil(self.reset_at - now))
+
+
+class RateLimiter:
+    """Counts requests per client in the configured storage; fails open if the storage fails."""
+
+    def __init__(self, settings: Settings, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+        self.settings = settings
+        self.enabled = settings.rate_limits
+        self._redis_pool: coredis.ConnectionPool | None = None
+        self._storage: Storage = MemoryStorage()
+        if settings.redis_url:
+            url = settings.redis_url.removeprefix("async+")
+            # Our own pool, so that close() can release its connections.
+            self._redis_pool = coredis.ConnectionPool.from_url(
+                url,
+                connect_timeout=STORAGE_TIMEOUT_SECONDS,
+                stream_timeout=STORAGE_TIMEOUT_SECONDS,
+            )
+            self._storage = RedisStorage(
+                "async+" + url,
+                wrap_exceptions=True,
+                key_prefix=key_prefix,
+                connection_pool=self._redis_pool,  # type: ignore[arg-type]
+            )
+        self._strategy = MovingWindowRateLimiter(self._storage)
+        self._storage_failing = False
+
+    async def hit(
+        self, path: str, client: str, authorization: str | None, now: datetime
+    ) -> RateLimitState | None:
+        """Count a request to `path` (trailing slash removed); None when no limit applies."""
+        if not self.enabled or path in EXEMPT_PATHS:
+            return None
+        item, key = self._limit_for(path, client, authorization, now)
+        try:
+            async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS * 2):
+                allowed = await self._strategy.hit(item, key)
+                reset_at, remaining = await self._strategy.get_window_stats(item, key)
+        except (StorageError, TimeoutError, OSError) as error:
+            if not self._storage_failing:
+                logger.warning(
+                    "rate limit storage unavailable, requests are not limited: %s", error
+                )
+            self._storage_failing = True
+            return None
+        if self._storage_failing:
+            logger.warning("rate limit storage available again")
+            self._storage_failing = False
+        return RateLimitState(allowed, item.amount, max(0, remaining), reset_at)
+
+    def _limit_for(
+        self, path: str, client: str, authorization: str | None, now: datetime
+    ) -> tuple[RateLimitItem, str]:
+        if path in STRICT_PATHS:
+            return STRICT, client
+        if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/"):
+            admin_id = self._token_user_id(authorization, now)
+            if admin_id is not None:
+                return ADMIN, f"user:{admin_id}"
+        return GENERAL, client
+
+    def _token_user_id(self, authorization: str | None, now: datetime) -> int | None:
+        """The user of a valid bearer token; the endpoint itself decides if they are an admin."""
+        # Imported here: accounts depends on the platform, not the other way round.
+        from attune.accounts.errors import InvalidToken  # noqa: PLC0415
+        from attune.accounts.tokens import decode_access_token  # noqa: PLC0415
+
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            return decode_access_token(self.settings, token.strip(), now).user_id
+        except InvalidToken:
+            return None
+
+    async def close(self) -> None:
+        if self._redis_pool is not None:
+            self._redis_pool.disconnect()

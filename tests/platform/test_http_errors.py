@@ -1,0 +1,171 @@
+"""Every error a client can meet at the edge has the documented JSON shape."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+
+from attune.app import create_app
+from attune.platform.clock import Clock
+from attune.platform.database import Database
+from attune.platform.errors import Conflict
+from attune.platform.settings import Settings
+
+probe = APIRouter()
+
+
+class Note(BaseModel):
+    text: str
+
+
+@probe.post("/api/probe/notes", status_code=201)
+async def create_note(note: Note) -> Note:
+    return note
+
+
+@probe.get("/api/probe/crash")
+async def crash() -> None:
+    raise RuntimeError("database password is hunter2")
+
+
+@probe.get("/api/probe/conflict")
+async def conflict() -> None:
+    raise Conflict("The selected time slot is no longer available")
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database, clock: Clock) -> FastAPI:
+    app = create_app(settings, database=database, clock=clock)
+    app.include_router(probe)
+    return app
+
+
+async def test_unknown_route_is_a_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/no-such-thing")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "Not found"}
+
+
+async def test_wrong_method_is_a_json_405_naming_the_allowed_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.delete("/health")
+
+    assert response.status_code == 405
+    assert response.json() == {"error": "Method not allowed"}
+    assert response.headers["allow"] == "GET"
+
+
+async def test_body_declared_too_large_is_refused_with_413(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    body = b'{"text": "' + b"x" * settings.max_body_bytes + b'"}'
+
+    response = await client.post(
+        "/api/probe/notes", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "Request body too large"
+
+
+async def test_chunked_body_streaming_past_the_limit_is_refused_with_413(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(settings.max_body_bytes // 1024 + 2):
+            yield b"x" * 1024
+        yield b'"}'
+
+    response = await client.post(
+        "/api/probe/notes", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"error": "Request body too large"}
+
+
+async def test_chunked_body_within_the_limit_is_accepted(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"text": '
+        yield b'"hello"}'
+
+    response = await client.post(
+        "/api/probe/notes", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 201
+    assert response.json() == {"text": "hello"}
+
+
+async def test_body_that_is_not_json_is_refused_with_415(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/probe/notes", content=b"text=hello", headers={"Content-Type": "text/plain"}
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"] == "Unsupported media type"
+
+
+async def test_json_with_a_charset_is_accepted(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/probe/notes",
+        content=b'{"text": "hello"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+
+    assert response.status_code == 201
+
+
+async def test_malformed_json_is_a_400_invalid_request_format(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/probe/notes", content=b'{"text": ', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "Invalid request format"
+    assert body["details"] == "The body is not valid JSON"
+
+
+async def test_missing_field_is_a_400_naming_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/probe/notes", json={})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "Invalid request format"
+    assert response.json()["details"] == "Text is required"
+
+
+async def test_domain_error_keeps_its_status_and_message(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/probe/conflict")
+
+    assert response.status_code == 409
+    assert response.json() == {"error": "The selected time slot is no longer available"}
+
+
+async def test_unexpected_error_is_a_500_with_request_id_and_no_stack_trace(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/probe/crash")
+
+    assert response.status_code == 500
+    request_id = response.headers["x-request-id"]
+    assert response.json() == {"error": "Internal server error", "request_id": request_id}
+    assert "Traceback" not in response.text
+    assert "hunter2" not in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_unexpected_error_keeps_the_request_id_the_client_sent(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/probe/crash", headers={"X-Request-ID": "support-ticket-42"})
+
+    assert response.status_code == 500
+    assert response.json()["request_id"] == "support-ticket-42"
