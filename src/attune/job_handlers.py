@@ -1,0 +1,7 @@
+"""Importing this module registers every job handler with the outbox (attune.platform.jobs).
+
+A module that defines handlers belongs in this list; the worker imports it before it runs.
+"""
+
+import attune.accounts.jobs
+import attune.notifications.jobs  # noqa: F401

@@ -1,0 +1,190 @@
+"""E-mail to clients: rendered from templates and sent through the outbox (DESIGN.md §4).
+
+`queue_mail` writes a `send_mail` job in the caller's transaction. The job's payload holds
+personal data and sometimes a one-time code, so it is stored encrypted and scrubbed once the
+mail is sent (attune.notifications.jobs). A template is a folder under `templates/` with
+`subject.txt`, `body.txt` and `body.html`; each body extends the layout that carries the
+practice's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.platform.crypto import Encryptor, keyed_hash
+from attune.platform.jobs import enqueue
+from attune.platform.settings import Settings
+
+SEND_MAIL = "send_mail"
+
+_templates = Environment(
+    loader=PackageLoader("attune.notifications", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str  # with parameters, e.g. "text/calendar; method=REQUEST"
+    data: bytes | str
+
+    def __post_init__(self) -> None:
+        _parse_content_type(self.content_type)  # refuse a malformed type when queued, not sent
+
+    @property
+    def content(self) -> bytes:
+        return self.data.encode() if isinstance(self.data, str) else self.data
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail as its job carries it, before it is rendered."""
+
+    to: str
+    template: str
+    context: dict[str, Any]
+    message_id: str
+    attachments: tuple[MailAttachment, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "to": self.to,
+            "template": self.template,
+            "context": self.context,
+            "message_id": self.message_id,
+            "attachments": [
+                {
+                    "filename": item.filename,
+                    "content_type": item.content_type,
+                    "data": base64.b64encode(item.content).decode(),
+                }
+                for item in self.attachments
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Mail:
+        attachments = tuple(
+            MailAttachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
+            for item in data["attachments"]
+        )
+        return cls(data["to"], data["template"], data["context"], data["message_id"], attachments)
+
+
+async def queue_mail(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    key: str | None = None,
+    attachments: Sequence[MailAttachment] = (),
+) -> None:
+    """Queue a mail in the caller's transaction; a `key` already queued makes this do nothing.
+
+    The key is stored as `mail:<key>`, so it cannot collide with another kind of job's key.
+    """
+    _templates.get_template(f"{template}/subject.txt")  # an unknown template fails here, not later
+    mail = Mail(
+        to=to,
+        template=template,
+        context=dict(context),
+        message_id=_message_id(settings, key),
+        attachments=tuple(attachments),
+    )
+    await enqueue(
+        session, SEND_MAIL, seal(settings, mail), key=None if key is None else f"mail:{key}"
+    )
+
+
+def seal(settings: Settings, mail: Mail) -> dict[str, Any]:
+    """The job payload: the template name in clear (for the admin), everything else encrypted."""
+    sealed = Encryptor.from_settings(settings).encrypt(json.dumps(mail.to_json()))
+    return {"template": mail.template, "sealed": sealed}
+
+
+def unseal(settings: Settings, payload: dict[str, Any]) -> Mail:
+    data: dict[str, Any] = json.loads(Encryptor.from_settings(settings).decrypt(payload["sealed"]))
+    return Mail.from_json(data)
+
+
+def compose(settings: Settings, mail: Mail, now: datetime) -> EmailMessage:
+    values = {**mail.context, "practice_name": settings.practice_name}
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = mail.to
+    # One line, whatever the template's whitespace.
+    message["Subject"] = " ".join(_render(mail.template, "subject.txt", values).split())
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = mail.message_id
+    message.set_content(_render(mail.template, "body.txt", values))
+    message.add_alternative(_render(mail.template, "body.html", values), subtype="html")
+    for attachment in mail.attachments:
+        _attach(message, attachment)
+    return message
+
+
+def _render(template: str, part: str, values: dict[str, Any]) -> str:
+    return _templates.get_template(f"{template}/{part}").render(values)
+
+
+def _parse_content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    kind, *parameters = (item.strip() for item in value.split(";"))
+    maintype, _, subtype = kind.partition("/")
+    if not maintype or not subtype:
+        raise ValueError(f"content type {value!r} is not type/subtype")
+    params = {}
+    for parameter in parameters:
+        name, _, setting = parameter.partition("=")
+        params[name.strip()] = setting.strip().strip('"')
+    return maintype, subtype, params
+
+
+def _attach(message: EmailMessage, attachment: MailAttachment) -> None:
+    maintype, subtype, params = _parse_content_type(attachment.content_type)
+    if maintype == "text":
+        message.add_attachment(
+            attachment.content.decode(),
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
+    else:
+        message.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
+
+
+def _message_id(settings: Settings, key: str | None) -> str:
+    """The same for every attempt of a job, so a repeat is recognisable as one.
+
+    Derived from the key with this installation's secret, so two practices that send from
+    one domain never share an id (mail clients drop a second message with a known id).
+    """
+    token = (
+        keyed_hash(settings.derived_key("message-id"), key)[:32]
+        if key is not None
+        else secrets.token_hex(16)
+    )
+    domain = parseaddr(settings.email_from)[1].rpartition("@")[2] or "localhost"
+    return f"<{token}@{domain}>"

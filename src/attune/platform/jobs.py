@@ -1,0 +1,179 @@
+"""The outbox (DESIGN.md §4): jobs enqueued in the caller's transaction, and their handlers.
+
+A side effect that leaves the process is a job enqueued in the same transaction as the change
+that caused it, so a rollback never sends it and a crash never loses it. Handlers register here
+by kind (`attune.job_handlers` imports every module that registers one); the worker that runs
+them is `attune.platform.worker.Worker`, also importable from here. Delivery is at least once,
+so a handler makes a repeat harmless (an idempotency key, a mark such as a scrubbed payload).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.models.job import Job, JobStatus
+from attune.models.mixins import utcnow
+from attune.platform.clock import Clock
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+
+# Stored as a job's max_attempts when the caller named none: the worker then applies
+# ATTUNE_JOB_MAX_ATTEMPTS, which enqueue() cannot read because it has no settings.
+WORKER_DEFAULT_ATTEMPTS = 0
+# 2**64 backoff units already exceed any cap; a larger exponent would overflow a float.
+_MAX_BACKOFF_EXPONENT = 64
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Bulk UPDATE/DELETE of jobs: no ORM objects in the session to keep in step.
+_NO_SYNC = {"synchronize_session": False}
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a handler gets besides its payload; it opens its own transactions on `database`."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    job_id: int
+    attempt: int
+
+    async def replace_payload(self, payload: dict[str, Any]) -> None:
+        """Overwrite this job's stored payload, e.g. to drop personal data once it is used."""
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(Job).where(Job.id == self.job_id).values(payload=payload),
+                execution_options=_NO_SYNC,
+            )
+
+
+Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic job: enqueued once per interval, counted from the Unix epoch."""
+
+    kind: str
+    every: timedelta
+
+    def bucket(self, now: datetime) -> int:
+        return int((now - _EPOCH) / self.every)
+
+    def starts_at(self, bucket: int) -> datetime:
+        return _EPOCH + bucket * self.every
+
+    def key(self, bucket: int) -> str:
+        return f"{self.kind}:{bucket}"
+
+
+@dataclass
+class JobRegistry:
+    """Handlers by kind, and the periodic schedules; tests build their own."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    schedules: list[Schedule] = field(default_factory=list)
+
+    def job_handler(self, kind: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if kind in self.handlers:
+                raise ValueError(f"job kind {kind!r} already has a handler")
+            self.handlers[kind] = handler
+            return handler
+
+        return register
+
+    def periodic(self, kind: str, every: timedelta) -> Callable[[Handler], Handler]:
+        if every <= timedelta(0):
+            raise ValueError("a periodic job needs a positive interval")
+        register = self.job_handler(kind)
+
+        def schedule(handler: Handler) -> Handler:
+            self.schedules.append(Schedule(kind, every))
+            return register(handler)
+
+        return schedule
+
+
+default_registry = JobRegistry()
+job_handler = default_registry.job_handler
+periodic = default_registry.periodic
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    key: str | None = None,
+    run_at: datetime | None = None,
+    max_attempts: int | None = None,
+) -> None:
+    """Add a job in the caller's transaction; a `key` already used makes this do nothing."""
+    now = utcnow()
+    values = {
+        "kind": kind,
+        "payload": payload,
+        "idempotency_key": key,
+        "status": JobStatus.queued,
+        "attempts": 0,
+        "max_attempts": max_attempts or WORKER_DEFAULT_ATTEMPTS,
+        # A job for "now" has run_at == created_at, which the worker treats as due at once:
+        # a worker whose clock lags the enqueuing process's must not hold it back.
+        "run_at": run_at or now,
+        "created_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(Job).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    await session.execute(statement)
+
+
+def retry_delay(settings: Settings, attempt: int) -> timedelta:
+    """Exponential backoff after the given failed attempt, capped, less up to 10 % jitter.
+
+    The jitter spreads out jobs that failed together (an SMTP outage) so that they do not all
+    retry in the same instant; it only ever shortens the delay, so the cap holds.
+    """
+    exponent = min(max(attempt - 1, 0), _MAX_BACKOFF_EXPONENT)
+    nominal = min(settings.job_backoff_seconds * 2**exponent, settings.job_backoff_cap_seconds)
+    jitter = random.uniform(0.9, 1.0)  # noqa: S311  (spreading retries, not a secret)
+    return timedelta(seconds=nominal * jitter)
+
+
+# Succeeded jobs are kept this long for the admin to look at; failed ones stay until handled.
+FINISHED_JOB_RETENTION = timedelta(days=30)
+
+
+@periodic("jobs.purge_succeeded", every=timedelta(hours=1))
+async def purge_succeeded_jobs(context: JobContext, _payload: dict[str, Any]) -> None:
+    cutoff = context.clock.now() - FINISHED_JOB_RETENTION
+    async with context.database.transaction() as session:
+        await session.execute(
+            delete(Job).where(Job.status == JobStatus.succeeded, Job.finished_at < cutoff),
+            execution_options=_NO_SYNC,
+        )
+
+
+if TYPE_CHECKING:
+    from attune.platform.worker import Worker as Worker  # noqa: PLC0414  (re-exported for mypy)
+
+
+def __getattr__(name: str) -> object:
+    # `from attune.platform.jobs import Worker` keeps working, but the worker module imports
+    # this one, so it is loaded on first use instead of at the top (no import cycle).
+    if name == "Worker":
+        from attune.platform.worker import Worker  # noqa: PLC0415
+
+        return Worker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
