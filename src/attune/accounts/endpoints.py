@@ -1,0 +1,277 @@
+"""The `/api/auth/*` endpoints of both seed contracts; the rules are in service.py.
+
+Each route is defined once without a trailing slash; the platform middleware maps contract
+003's `/api/auth/<name>/` onto it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from attune.accounts.dependencies import CurrentAuthentication, CurrentUser
+from attune.accounts.errors import (
+    EmailNotVerified,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidDateOfBirth,
+    InvalidOtp,
+    InvalidRefreshToken,
+    InvalidToken,
+    PasswordMismatch,
+    WeakPassword,
+)
+from attune.accounts.schemas import (
+    FORGOT_PASSWORD_EXAMPLES,
+    LOGIN_EXAMPLES,
+    OTP_EXAMPLES,
+    PROFILE_EXAMPLES,
+    REFRESH_EXAMPLES,
+    REGISTER_EXAMPLES,
+    RESEND_EXAMPLES,
+    RESET_PASSWORD_EXAMPLES,
+    Credentials,
+    ErrorBody,
+    LoggedIn,
+    Logout,
+    Message,
+    NewUser,
+    OtpResend,
+    OtpVerification,
+    PasswordReset,
+    PasswordResetRequest,
+    Profile,
+    ProfileRead,
+    ProfileUpdate,
+    ProfileUpdated,
+    Registered,
+    TokenRefresh,
+    TokenRefreshed,
+    UserCreate,
+    UserSummary,
+)
+from attune.accounts.service import account_service
+from attune.models import OtpPurpose
+from attune.platform.dependencies import AppClock, AppDatabase, AppSettings, Session
+from attune.platform.errors import AttuneError
+
+router = APIRouter(prefix="/api/auth", tags=["accounts"])
+
+INVALID_REQUEST_EXAMPLE = {"error": "Invalid request format", "details": "Email is required"}
+
+
+def documented_errors(
+    *errors: type[AttuneError], body: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these errors (and for an invalid body), each body an example."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = responses.setdefault(
+            error.status_code,
+            {"model": ErrorBody, "content": {"application/json": {"examples": {}}}},
+        )
+        entry["content"]["application/json"]["examples"][error.__name__] = {
+            "value": {"error": error.error}
+        }
+    if body:
+        entry = responses.setdefault(
+            400, {"model": ErrorBody, "content": {"application/json": {"examples": {}}}}
+        )
+        entry["content"]["application/json"]["examples"]["InvalidRequest"] = {
+            "value": INVALID_REQUEST_EXAMPLE
+        }
+    return responses
+
+
+CODE_SENT = "If this e-mail address has an account that needs a code, one has been sent."
+RESET_CODE_SENT = "If this e-mail address has an account, a password reset code has been sent."
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    summary="Register a client account",
+    description="Creates the account. When e-mail verification is on (the default), mails a "
+    "six-digit code to confirm the address with `verify-otp` before the first login.",
+    responses=documented_errors(WeakPassword, PasswordMismatch, InvalidDateOfBirth, EmailTaken),
+)
+async def register(
+    body: Annotated[UserCreate, Body(openapi_examples=REGISTER_EXAMPLES)],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Registered:
+    user = await account_service.register(session, settings, body, clock.now())
+    return Registered(
+        user=NewUser.model_validate(user),
+        email_verification_required=settings.require_email_verification,
+    )
+
+
+@router.post(
+    "/login",
+    summary="Log in with e-mail and password",
+    description="Returns an access token (as `token` and `access`) and a refresh token.",
+    responses=documented_errors(InvalidCredentials, EmailNotVerified),
+)
+async def login(
+    body: Annotated[Credentials, Body(openapi_examples=LOGIN_EXAMPLES)],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> LoggedIn:
+    user, tokens = await account_service.login(session, settings, body, clock.now())
+    return LoggedIn(
+        user=UserSummary.model_validate(user),
+        token=tokens.access,
+        access=tokens.access,
+        refresh=tokens.refresh,
+    )
+
+
+@router.get(
+    "/profile",
+    summary="Read your profile",
+    responses=documented_errors(InvalidToken, body=False),
+)
+async def read_profile(user: CurrentUser) -> ProfileRead:
+    return ProfileRead(user=Profile.model_validate(user))
+
+
+@router.put(
+    "/profile",
+    summary="Update your profile",
+    description="Changes the fields that are sent among first name, last name, phone "
+    "(alias `phone_number`), location and date of birth. `email`, `is_admin` and any other "
+    "field are ignored.",
+    responses=documented_errors(InvalidToken, InvalidDateOfBirth),
+)
+async def update_profile(
+    body: Annotated[ProfileUpdate, Body(openapi_examples=PROFILE_EXAMPLES)],
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> ProfileUpdated:
+    user = await account_service.update_profile(session, settings, user, body, clock.now())
+    return ProfileUpdated(user=Profile.model_validate(user))
+
+
+@router.post(
+    "/logout",
+    summary="Log out",
+    description="Ends the login of this access token: the token and the login's refresh "
+    "tokens stop working. A `refresh` token in the body ends its login too.",
+    responses=documented_errors(InvalidToken),
+)
+async def logout(
+    authenticated: CurrentAuthentication,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    body: Logout | None = None,
+) -> Message:
+    await account_service.logout(
+        session,
+        settings,
+        authenticated.user,
+        authenticated.claims,
+        refresh_token=body.refresh if body else None,
+        now=clock.now(),
+    )
+    return Message(message="Logged out successfully")
+
+
+@router.post(
+    "/verify-otp",
+    summary="Verify your e-mail address with the mailed code",
+    responses=documented_errors(InvalidOtp),
+)
+async def verify_otp(
+    body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
+    database: AppDatabase,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Message:
+    await account_service.verify_email(database, settings, body, clock.now())
+    return Message(message="Email verified successfully")
+
+
+@router.post(
+    "/resend-otp",
+    summary="Send a new code",
+    description="For `context` `registration` (the default) or `password_reset`. Answers the "
+    "same whether or not the address has an account; a code is sent at most once a minute.",
+    responses=documented_errors(),
+)
+async def resend_otp(
+    body: Annotated[OtpResend, Body(openapi_examples=RESEND_EXAMPLES)], session: Session
+) -> Message:
+    await account_service.request_code(session, body.email, body.context)
+    if body.context is OtpPurpose.password_reset:
+        return Message(message=RESET_CODE_SENT)
+    return Message(message=CODE_SENT)
+
+
+@router.post(
+    "/forgot-password",
+    summary="Ask for a password reset code",
+    description="Answers the same whether or not the address has an account.",
+    responses=documented_errors(),
+)
+async def forgot_password(
+    body: Annotated[PasswordResetRequest, Body(openapi_examples=FORGOT_PASSWORD_EXAMPLES)],
+    session: Session,
+) -> Message:
+    await account_service.request_code(session, body.email, OtpPurpose.password_reset)
+    return Message(message=RESET_CODE_SENT)
+
+
+@router.post(
+    "/verify-password-reset-otp",
+    summary="Check a password reset code",
+    description="Optional: `reset-password` checks the code again and spends it.",
+    responses=documented_errors(InvalidOtp),
+)
+async def verify_password_reset_otp(
+    body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
+    database: AppDatabase,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Message:
+    await account_service.verify_password_reset_code(database, settings, body, clock.now())
+    return Message(message="OTP verified successfully")
+
+
+@router.post(
+    "/reset-password",
+    summary="Set a new password with a reset code",
+    description="Every login of the account ends: its access and refresh tokens stop working.",
+    responses=documented_errors(InvalidOtp, PasswordMismatch, WeakPassword),
+)
+async def reset_password(
+    body: Annotated[PasswordReset, Body(openapi_examples=RESET_PASSWORD_EXAMPLES)],
+    database: AppDatabase,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Message:
+    await account_service.reset_password(database, settings, body, clock.now())
+    return Message(message="Password reset successfully")
+
+
+@router.post(
+    "/token/refresh",
+    summary="Exchange a refresh token for new tokens",
+    description="The refresh token is spent and a new one returned. Presenting a spent one "
+    "again ends that login, as it means the token was copied.",
+    responses=documented_errors(InvalidRefreshToken),
+)
+async def refresh_token(
+    body: Annotated[TokenRefresh, Body(openapi_examples=REFRESH_EXAMPLES)],
+    database: AppDatabase,
+    settings: AppSettings,
+    clock: AppClock,
+) -> TokenRefreshed:
+    tokens = await account_service.refresh(database, settings, body.refresh, clock.now())
+    return TokenRefreshed(access=tokens.access, refresh=tokens.refresh)

@@ -1,0 +1,105 @@
+"""Password hashing (Argon2id) and the password policy.
+
+Hashing runs in a worker thread: at production cost it takes tens of milliseconds of CPU,
+which would otherwise stall every other request on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+from functools import cache
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from attune.accounts.errors import WeakPassword
+from attune.platform.settings import Settings
+
+MIN_LENGTH = 8
+MAX_SIMILARITY = 0.7
+# RFC 9106 uses four lanes; Argon2 needs 8 KiB per lane, which the tiny test cost cannot give.
+MAX_LANES = 4
+
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+
+
+@cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    lanes = max(1, min(MAX_LANES, memory_kib // 8))
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=lanes, type=Type.ID
+    )
+
+
+def _hasher_for(settings: Settings) -> PasswordHasher:
+    return _hasher(settings.password_time_cost, settings.password_memory_kib)
+
+
+@cache
+def _decoy_hash(time_cost: int, memory_kib: int) -> str:
+    return _hasher(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    return await asyncio.to_thread(_hasher_for(settings).hash, password)
+
+
+def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(_verify, _hasher_for(settings), password_hash, password)
+
+
+async def verify_against_decoy(settings: Settings, password: str) -> None:
+    """Spend the time of a real verification, for an e-mail that has no account."""
+    decoy = await asyncio.to_thread(
+        _decoy_hash, settings.password_time_cost, settings.password_memory_kib
+    )
+    await verify_password(settings, decoy, password)
+
+
+def needs_rehash(settings: Settings, password_hash: str) -> bool:
+    """True when the hash was made with another cost than the configured one."""
+    return _hasher_for(settings).check_needs_rehash(password_hash)
+
+
+def _too_similar(password: str, value: str) -> bool:
+    """Django's UserAttributeSimilarityValidator: any part of the value close to the password."""
+    password = password.lower()
+    value = value.lower()
+    for part in [*re.split(r"\W+", value), value]:
+        # A short part inside a much longer password says little about the password.
+        if len(password) >= 10 * len(part) and len(part) < MAX_SIMILARITY / 2 * len(password):
+            continue
+        if SequenceMatcher(a=password, b=part).quick_ratio() >= MAX_SIMILARITY:
+            return True
+    return False
+
+
+def check_password_policy(password: str, *, email: str, names: Sequence[str]) -> None:
+    """Refuse a password that is short, numeric, common or close to the e-mail or a name."""
+    reasons: list[str] = []
+    if len(password) < MIN_LENGTH:
+        reasons.append(
+            f"This password is too short. It must contain at least {MIN_LENGTH} characters."
+        )
+    if password.isdigit():
+        reasons.append("This password is entirely numeric.")
+    if password.lower().strip() in COMMON_PASSWORDS:
+        reasons.append("This password is too common.")
+    if _too_similar(password, email):
+        reasons.append("This password is too similar to the e-mail address.")
+    elif any(_too_similar(password, name) for name in names if name):
+        reasons.append("This password is too similar to your name.")
+    if reasons:
+        raise WeakPassword(details=" ".join(reasons))

@@ -1,0 +1,180 @@
+"""Every query of users, one-time codes, login sessions and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Delete, Update, delete, exists, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.accounts.tokens import AccessClaims
+from attune.models import AuthSession, OtpCode, OtpPurpose, RefreshToken, RevokedAccessToken, User
+
+
+async def _affected_rows(session: AsyncSession, statement: Update | Delete) -> int:
+    # Through the session's connection: a bulk statement that leaves loaded objects alone.
+    connection = await session.connection()
+    result = await connection.execute(statement)
+    return result.rowcount
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    found: User | None = await session.scalar(select(User).where(User.email == email))
+    return found
+
+
+async def user_with_latest_code(
+    session: AsyncSession, email: str, purpose: OtpPurpose
+) -> tuple[User | None, OtpCode | None]:
+    """The account of an e-mail and its newest code for a purpose, in one query."""
+    statement = (
+        select(User, OtpCode)
+        .outerjoin(OtpCode, (OtpCode.user_id == User.id) & (OtpCode.purpose == purpose))
+        .where(User.email == email)
+        .order_by(OtpCode.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+async def delete_codes(session: AsyncSession, user_id: int, purpose: OtpPurpose) -> None:
+    # Through the ORM, so a loaded code leaves the session too: SQLite may give its id to the
+    # code inserted next.
+    await session.execute(
+        delete(OtpCode).where(OtpCode.user_id == user_id, OtpCode.purpose == purpose)
+    )
+
+
+async def spend_attempt(
+    session: AsyncSession, code_id: int, *, max_attempts: int, now: datetime
+) -> bool:
+    """Count one try at a live code; False when it is spent, expired or out of tries.
+
+    One conditional UPDATE, so concurrent guesses can never exceed the limit between them.
+    """
+    statement = (
+        update(OtpCode)
+        .where(
+            OtpCode.id == code_id,
+            OtpCode.attempts < max_attempts,
+            OtpCode.consumed_at.is_(None),
+            OtpCode.expires_at > now,
+        )
+        .values(attempts=OtpCode.attempts + 1)
+    )
+    return await _affected_rows(session, statement) == 1
+
+
+async def mark_code_verified(session: AsyncSession, code_id: int, now: datetime) -> None:
+    await _affected_rows(
+        session, update(OtpCode).where(OtpCode.id == code_id).values(verified_at=now)
+    )
+
+
+async def consume_code(session: AsyncSession, code_id: int, now: datetime) -> bool:
+    """Spend a code once; False when a concurrent request spent it first."""
+    statement = (
+        update(OtpCode)
+        .where(OtpCode.id == code_id, OtpCode.consumed_at.is_(None))
+        .values(consumed_at=now, verified_at=now)
+    )
+    return await _affected_rows(session, statement) == 1
+
+
+async def authenticated_user(session: AsyncSession, claims: AccessClaims) -> User | None:
+    """The active user of a live login whose access token was not revoked, in one query."""
+    statement = (
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            User.id == claims.user_id,
+            User.is_active.is_(True),
+            AuthSession.id == claims.session_id,
+            AuthSession.revoked_at.is_(None),
+            ~exists().where(RevokedAccessToken.jti == claims.jti),
+        )
+    )
+    found: User | None = await session.scalar(statement)
+    return found
+
+
+async def refresh_token_family(
+    session: AsyncSession, token_hash: str
+) -> tuple[RefreshToken, AuthSession, User] | None:
+    statement = (
+        select(RefreshToken, AuthSession, User)
+        .join(AuthSession, RefreshToken.auth_session_id == AuthSession.id)
+        .join(User, AuthSession.user_id == User.id)
+        .where(RefreshToken.token_hash == token_hash)
+    )
+    row = (await session.execute(statement)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def mark_refresh_token_used(session: AsyncSession, token_id: int, now: datetime) -> bool:
+    """Spend a refresh token once; False when it was already spent (a reuse)."""
+    statement = (
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    return await _affected_rows(session, statement) == 1
+
+
+async def revoke_session(
+    session: AsyncSession, auth_session_id: str, *, reason: str, now: datetime
+) -> None:
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.id == auth_session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    await _affected_rows(session, statement)
+
+
+async def deny_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
+    """Deny a token's `jti`; denying it twice (two logouts racing) is not an error."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(RevokedAccessToken)
+        .values(jti=jti, expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=["jti"])
+    )
+    await session.execute(statement)
+
+
+async def revoke_user_sessions(
+    session: AsyncSession, user_id: int, *, reason: str, now: datetime
+) -> None:
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    await _affected_rows(session, statement)
+
+
+async def purge_expired_credentials(
+    session: AsyncSession, *, now: datetime, access_tokens_issued_before: datetime
+) -> None:
+    """Delete codes, denied access tokens and refresh tokens past their expiry, and the logins
+    that no live token can name any more (revoked, or without refresh tokens, and older than
+    the longest-lived access token)."""
+    await _affected_rows(session, delete(OtpCode).where(OtpCode.expires_at < now))
+    await _affected_rows(
+        session, delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now)
+    )
+    await _affected_rows(session, delete(RefreshToken).where(RefreshToken.expires_at < now))
+    without_tokens = ~exists().where(RefreshToken.auth_session_id == AuthSession.id)
+    dead_sessions = delete(AuthSession).where(
+        or_(
+            AuthSession.revoked_at < access_tokens_issued_before,
+            without_tokens & (AuthSession.created_at < access_tokens_issued_before),
+        )
+    )
+    await _affected_rows(session, dead_sessions)

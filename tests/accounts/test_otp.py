@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from attune.models import Job, OtpCode
+from attune.platform.clock import FrozenClock
+from attune.platform.database import Database
+from tests.accounts.builders import PASSWORD, mailed_code, registration, row_counts
+from tests.conftest import run_jobs
+from tests.support.mailbox import Mailbox
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+EMAIL = "ada@example.com"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+async def register(client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox) -> str:
+    response = await client.post("/api/auth/register", json=registration())
+    assert response.status_code == 201
+    return await mailed_code(app, mailbox, EMAIL)
+
+
+async def can_log_in(client: httpx.AsyncClient) -> bool:
+    response = await client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+    return response.status_code == 200
+
+
+class TestVerifyEmail:
+    @pytest.mark.parametrize("path", ["/api/auth/verify-otp", "/api/auth/verify-otp/"])
+    async def test_mailed_code_verifies_and_login_works(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, path: str
+    ) -> None:
+        code = await register(client, app, mailbox)
+
+        response = await client.post(path, json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 200
+        assert response.json() == {"message": "Email verified successfully"}
+        assert await can_log_in(client)
+
+    async def test_code_is_stored_only_as_a_hash(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, database: Database
+    ) -> None:
+        code = await register(client, app, mailbox)
+
+        async with database.transaction(write=False) as session:
+            stored = await session.scalar(select(OtpCode))
+
+        assert stored is not None
+        assert code not in stored.code_hash
+
+    async def test_code_works_once(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+        await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        again = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert again.status_code == 400
+        assert again.json()["error"] == "Invalid or expired OTP"
+
+    async def test_wrong_code_is_400_and_does_not_verify(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+
+        response = await client.post(
+            "/api/auth/verify-otp", json={"email": EMAIL, "otp": wrong(code)}
+        )
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Invalid or expired OTP"
+        assert not await can_log_in(client)
+
+    async def test_unknown_email_gets_the_same_answer_as_a_wrong_code(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+
+        known = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": wrong(code)})
+        unknown = await client.post(
+            "/api/auth/verify-otp", json={"email": "nobody@example.com", "otp": code}
+        )
+
+        assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
+
+    async def test_expired_code_is_refused(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        code = await register(client, app, mailbox)
+        clock.advance(timedelta(minutes=10))
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 400
+        assert not await can_log_in(client)
+
+    async def test_code_works_until_just_before_expiry(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        code = await register(client, app, mailbox)
+        clock.advance(timedelta(minutes=10) - timedelta(seconds=1))
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 200
+
+    async def test_five_wrong_tries_burn_the_code(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+        for _ in range(5):
+            await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": wrong(code)})
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 400
+        assert not await can_log_in(client)
+
+    async def test_four_wrong_tries_leave_the_code_usable(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+        for _ in range(4):
+            await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": wrong(code)})
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 200
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"email": EMAIL},
+            {"email": EMAIL, "otp": "12345"},
+            {"email": EMAIL, "otp": "12345a"},
+            {"email": EMAIL, "otp": "١٢٣٤٥٦"},
+            {"email": EMAIL, "otp": 123456},
+            {"email": EMAIL, "otp": "123456", "extra": 1},
+        ],
+    )
+    async def test_malformed_body_is_400_and_spends_no_try(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        database: Database,
+        body: dict[str, object],
+    ) -> None:
+        await register(client, app, mailbox)
+        before = await row_counts(database)
+
+        response = await client.post("/api/auth/verify-otp", json=body)
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Invalid request format"
+        async with database.transaction(write=False) as session:
+            stored = await session.scalar(select(OtpCode))
+        assert stored is not None
+        assert stored.attempts == 0
+        assert await row_counts(database) == before
+
+
+class TestResend:
+    @pytest.mark.parametrize("path", ["/api/auth/resend-otp", "/api/auth/resend-otp/"])
+    async def test_new_code_replaces_the_old_one(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        clock: FrozenClock,
+        path: str,
+    ) -> None:
+        first = await register(client, app, mailbox)
+        clock.advance(timedelta(seconds=60))
+
+        response = await client.post(path, json={"email": EMAIL, "context": "registration"})
+        second = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        assert response.status_code == 200
+        old = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": first})
+        if first != second:
+            assert old.status_code == 400
+        new = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
+        assert new.status_code == 200
+
+    async def test_inside_the_cool_down_nothing_is_sent(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        first = await register(client, app, mailbox)
+        clock.advance(timedelta(seconds=59))
+
+        response = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        await run_jobs(app)
+
+        assert response.status_code == 200
+        assert len(mailbox.to(EMAIL)) == 1
+        verified = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": first})
+        assert verified.status_code == 200
+
+    async def test_unknown_and_known_addresses_get_the_same_answer(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        await register(client, app, mailbox)
+        clock.advance(timedelta(minutes=5))
+
+        known = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        unknown = await client.post("/api/auth/resend-otp", json={"email": "nobody@example.com"})
+        cooling = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        await run_jobs(app)
+
+        assert known.status_code == unknown.status_code == cooling.status_code == 200
+        assert known.json() == unknown.json() == cooling.json()
+        assert len(mailbox.to(EMAIL)) == 2
+        assert mailbox.to("nobody@example.com") == []
+
+    async def test_verified_account_gets_no_registration_code(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        code = await register(client, app, mailbox)
+        await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+        clock.advance(timedelta(minutes=5))
+
+        response = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        await run_jobs(app)
+
+        assert response.status_code == 200
+        assert len(mailbox.to(EMAIL)) == 1
+
+    async def test_password_reset_context_mails_a_reset_code(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        await register(client, app, mailbox)
+
+        response = await client.post(
+            "/api/auth/resend-otp", json={"email": EMAIL, "context": "password_reset"}
+        )
+        code = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        assert response.status_code == 200
+        checked = await client.post(
+            "/api/auth/verify-password-reset-otp", json={"email": EMAIL, "otp": code}
+        )
+        assert checked.status_code == 200
+
+    async def test_outbox_keeps_no_address_once_the_code_is_sent(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, database: Database
+    ) -> None:
+        await client.post("/api/auth/resend-otp", json={"email": "nobody@example.com"})
+        await run_jobs(app)
+
+        async with database.transaction(write=False) as session:
+            payloads = list(await session.scalars(select(Job.payload)))
+
+        assert "nobody@example.com" not in str(payloads)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"email": EMAIL, "context": "login"},
+            {"context": "registration"},
+            {"email": ["a@example.com"]},
+            {"email": EMAIL, "otp": "123456"},
+        ],
+    )
+    async def test_malformed_body_is_400_and_queues_nothing(
+        self, client: httpx.AsyncClient, database: Database, body: dict[str, object]
+    ) -> None:
+        before = await row_counts(database)
+
+        response = await client.post("/api/auth/resend-otp", json=body)
+
+        assert response.status_code == 400
+        assert await row_counts(database) == before
