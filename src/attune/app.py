@@ -19,6 +19,7 @@ from attune.platform.logging import configure_logging
 from attune.platform.metrics import Metrics
 from attune.platform.metrics import router as metrics_router
 from attune.platform.middleware import install_middleware
+from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
 
 DESCRIPTION = """
@@ -70,6 +71,7 @@ def create_app(
     app.state.worker = None
 
     register_error_handlers(app)
+    install_openapi(app)
     install_middleware(app, settings)
 
     app.include_router(health_router)

@@ -6,7 +6,7 @@ Each route is defined once without a trailing slash; the platform middleware map
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 
@@ -32,7 +32,6 @@ from attune.accounts.schemas import (
     RESEND_EXAMPLES,
     RESET_PASSWORD_EXAMPLES,
     Credentials,
-    ErrorBody,
     LoggedIn,
     Logout,
     Message,
@@ -54,35 +53,9 @@ from attune.accounts.schemas import (
 from attune.accounts.service import account_service
 from attune.models import OtpPurpose
 from attune.platform.dependencies import AppClock, AppDatabase, AppSettings, Session
-from attune.platform.errors import AttuneError
+from attune.platform.openapi import documented_errors
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
-
-INVALID_REQUEST_EXAMPLE = {"error": "Invalid request format", "details": "Email is required"}
-
-
-def documented_errors(
-    *errors: type[AttuneError], body: bool = True
-) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these errors (and for an invalid body), each body an example."""
-    responses: dict[int | str, dict[str, Any]] = {}
-    for error in errors:
-        entry = responses.setdefault(
-            error.status_code,
-            {"model": ErrorBody, "content": {"application/json": {"examples": {}}}},
-        )
-        entry["content"]["application/json"]["examples"][error.__name__] = {
-            "value": {"error": error.error}
-        }
-    if body:
-        entry = responses.setdefault(
-            400, {"model": ErrorBody, "content": {"application/json": {"examples": {}}}}
-        )
-        entry["content"]["application/json"]["examples"]["InvalidRequest"] = {
-            "value": INVALID_REQUEST_EXAMPLE
-        }
-    return responses
-
 
 CODE_SENT = "If this e-mail address has an account that needs a code, one has been sent."
 RESET_CODE_SENT = "If this e-mail address has an account, a password reset code has been sent."
@@ -117,11 +90,11 @@ async def register(
 )
 async def login(
     body: Annotated[Credentials, Body(openapi_examples=LOGIN_EXAMPLES)],
-    session: Session,
+    database: AppDatabase,
     settings: AppSettings,
     clock: AppClock,
 ) -> LoggedIn:
-    user, tokens = await account_service.login(session, settings, body, clock.now())
+    user, tokens = await account_service.login(database, settings, body, clock.now())
     return LoggedIn(
         user=UserSummary.model_validate(user),
         token=tokens.access,

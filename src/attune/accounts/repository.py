@@ -25,6 +25,14 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return found
 
 
+async def user_for_login(session: AsyncSession, user_id: int, password_hash: str) -> User | None:
+    """The user, provided the password hash is still the one a login was checked against."""
+    found: User | None = await session.scalar(
+        select(User).where(User.id == user_id, User.password_hash == password_hash)
+    )
+    return found
+
+
 async def user_with_latest_code(
     session: AsyncSession, email: str, purpose: OtpPurpose
 ) -> tuple[User | None, OtpCode | None]:

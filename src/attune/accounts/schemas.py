@@ -223,11 +223,6 @@ class Message(BaseModel):
     message: str
 
 
-class ErrorBody(BaseModel):
-    error: str
-    details: str | None = None
-
-
 REGISTER_EXAMPLES: dict[str, Any] = {
     "seed_000": {
         "summary": "Contract 000",

@@ -75,11 +75,13 @@ class AccountService:
             body.password, email=body.email, names=[body.first_name, body.last_name]
         )
         _refuse_future_birth_date(body.date_of_birth, settings, now)
+        # Hashed before the first query, which on SQLite takes the write lock.
+        password_hash = await hash_password(settings, body.password)
         if await repository.user_by_email(session, body.email) is not None:
             raise EmailTaken()
         user = User(
             email=body.email,
-            password_hash=await hash_password(settings, body.password),
+            password_hash=password_hash,
             first_name=body.first_name,
             last_name=body.last_name,
             phone=body.phone,
@@ -99,9 +101,15 @@ class AccountService:
         return user
 
     async def login(
-        self, session: AsyncSession, settings: Settings, credentials: Credentials, now: datetime
+        self, database: Database, settings: Settings, credentials: Credentials, now: datetime
     ) -> tuple[User, TokenPair]:
-        user = await repository.user_by_email(session, credentials.email)
+        """Check the password in a read transaction, then record the login in a write one.
+
+        Argon2 takes tens of milliseconds on purpose; on SQLite a write transaction would hold
+        the database's only write lock for all that time and queue every other login behind it.
+        """
+        async with database.transaction(write=False) as session:
+            user = await repository.user_by_email(session, credentials.email)
         if user is None:
             await verify_against_decoy(settings, credentials.password)
             raise InvalidCredentials()
@@ -115,9 +123,17 @@ class AccountService:
                 details="Verify your e-mail address with the code we sent you first; "
                 "POST /api/auth/resend-otp/ sends a new one."
             )
+        new_hash = None
         if needs_rehash(settings, user.password_hash):
-            user.password_hash = await hash_password(settings, credentials.password)
-        return user, await self._start_login(session, settings, user, now)
+            new_hash = await hash_password(settings, credentials.password)
+        async with database.transaction() as session:
+            # The password was checked against this hash: a change in between voids the login.
+            user = await repository.user_for_login(session, user.id, user.password_hash)
+            if user is None or not user.is_active:
+                raise InvalidCredentials()
+            if new_hash is not None:
+                user.password_hash = new_hash
+            return user, await self._start_login(session, settings, user, now)
 
     async def refresh(
         self, database: Database, settings: Settings, refresh_token: str, now: datetime

@@ -31,7 +31,8 @@ class Job(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     status: Mapped[JobStatus] = mapped_column(String(16), default=JobStatus.queued)
     attempts: Mapped[int] = mapped_column(default=0)
-    max_attempts: Mapped[int]
+    # None: the worker's ATTUNE_JOB_MAX_ATTEMPTS (enqueue has no settings to read it from).
+    max_attempts: Mapped[int | None]
     run_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]

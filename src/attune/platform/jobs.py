@@ -26,9 +26,6 @@ from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 
-# Stored as a job's max_attempts when the caller named none: the worker then applies
-# ATTUNE_JOB_MAX_ATTEMPTS, which enqueue() cannot read because it has no settings.
-WORKER_DEFAULT_ATTEMPTS = 0
 # 2**64 backoff units already exceed any cap; a larger exponent would overflow a float.
 _MAX_BACKOFF_EXPONENT = 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -125,7 +122,7 @@ async def enqueue(
         "idempotency_key": key,
         "status": JobStatus.queued,
         "attempts": 0,
-        "max_attempts": max_attempts or WORKER_DEFAULT_ATTEMPTS,
+        "max_attempts": max_attempts,
         # A job for "now" has run_at == created_at, which the worker treats as due at once:
         # a worker whose clock lags the enqueuing process's must not hold it back.
         "run_at": run_at or now,

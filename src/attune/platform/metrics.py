@@ -24,6 +24,7 @@ from attune.platform.crypto import same_secret
 from attune.platform.database import Database
 from attune.platform.dependencies import AppDatabase, AppSettings
 from attune.platform.errors import Unauthorized
+from attune.platform.openapi import documented_errors
 
 logger = logging.getLogger("attune.metrics")
 
@@ -108,7 +109,10 @@ def require_metrics_token(
     response_class=Response,
     dependencies=[Depends(require_metrics_token)],
     summary="Prometheus metrics",
-    responses={200: {"content": {CONTENT_TYPE_PLAIN_0_0_4: {}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE_PLAIN_0_0_4: {}}},
+        **documented_errors(Unauthorized, body=False),
+    },
 )
 async def read_metrics(
     database: AppDatabase, metrics: Annotated[Metrics, Depends(get_metrics)]

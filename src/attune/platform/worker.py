@@ -44,7 +44,7 @@ class ClaimedJob:
     kind: str
     payload: dict[str, Any]
     attempt: int
-    max_attempts: int
+    max_attempts: int | None
 
 
 class Worker:
