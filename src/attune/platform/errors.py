@@ -110,19 +110,22 @@ def describe_validation_errors(
 ) -> tuple[str, list[dict[str, str]]]:
     """A sentence for `details` (the seed's shape) and a list of field errors for machines."""
     fields: list[dict[str, str]] = []
+    parts: list[str] = []
     for item in errors:
         field = _location(item.get("loc", ()))
         kind = item.get("type", "")
-        if kind == "missing":
-            message = "is required"
-        elif kind == "extra_forbidden":
-            message = "is not an accepted field"
-        elif kind == "json_invalid":
-            field, message = "", "the body is not valid JSON"
+        if kind == "json_invalid":
+            field, message, part = "", "the body is not valid JSON", "the body is not valid JSON"
+        elif kind in ("missing", "extra_forbidden"):
+            # The seed's phrasing: "Email is required".
+            message = "is required" if kind == "missing" else "is not an accepted field"
+            part = f"{field} {message}".strip()
         else:
             message = str(item.get("msg", "is invalid"))
+            part = f"{field}: {message}" if field else message
         fields.append({"field": field, "message": message})
-    sentence = "; ".join(f"{f['field']} {f['message']}".strip() for f in fields) or "invalid input"
+        parts.append(part)
+    sentence = "; ".join(parts) or "invalid input"
     return sentence[:1].upper() + sentence[1:], fields
 
 
