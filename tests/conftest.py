@@ -3,6 +3,7 @@ SMTP server, and the app driven through HTTP (DESIGN.md §8)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -45,6 +46,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("postgres") and TEST_DATABASE_URL is None:
             item.add_marker(pytest.mark.skip(reason="needs ATTUNE_TEST_DATABASE_URL"))
+
+
+@pytest.fixture(autouse=True)
+async def settle_event_loop() -> AsyncIterator[None]:
+    """A closed socket is released on the event loop's next turn: give it that turn before the
+    test's loop is torn down, or the socket leaks and warns (ResourceWarning) in a later test."""
+    yield
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 @pytest.fixture

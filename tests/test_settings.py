@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
-from attune.platform.settings import ConfigurationError, Environment, Settings
+from attune.platform.settings import (
+    ConfigurationError,
+    Environment,
+    Settings,
+    describe_invalid_settings,
+)
 
 
 def settings(tmp_path: Path, **values: object) -> Settings:
@@ -64,3 +70,15 @@ class TestValidation:
     def test_bad_trusted_proxy(self, tmp_path: Path) -> None:
         with pytest.raises(ValidationError):
             settings(tmp_path, trusted_proxies="not-a-network")
+
+    def test_bad_encryption_key_is_refused_without_showing_it(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError) as refused:
+            settings(tmp_path, encryption_keys="not-a-fernet-key")
+        described = describe_invalid_settings(refused.value)
+        assert "ATTUNE_ENCRYPTION_KEYS" in described
+        assert "not-a-fernet-key" not in described
+
+    def test_encryption_keys_newest_first(self, tmp_path: Path) -> None:
+        keys = [Fernet.generate_key().decode() for _ in range(2)]
+        loaded = settings(tmp_path, encryption_keys=",".join(keys))
+        assert loaded.fernet_keys == [key.encode() for key in keys]

@@ -18,7 +18,12 @@ from attune.platform.database import Database
 from attune.platform.errors import AttuneError
 from attune.platform.jobs import Worker
 from attune.platform.logging import configure_logging
-from attune.platform.settings import ConfigurationError, Settings, load_settings
+from attune.platform.settings import (
+    ConfigurationError,
+    Settings,
+    describe_invalid_settings,
+    load_settings,
+)
 
 app = typer.Typer(
     help="Attune: booking backend for therapy practices.",
@@ -36,7 +41,9 @@ def fail(message: str) -> typer.Exit:
 def settings_from_environment(**overrides: object) -> Settings:
     try:
         settings = load_settings(**overrides)
-    except (ValidationError, ConfigurationError) as error:
+    except ValidationError as error:
+        raise fail(f"invalid configuration: {describe_invalid_settings(error)}") from None
+    except ConfigurationError as error:
         raise fail(f"invalid configuration: {error}") from None
     configure_logging(settings)
     return settings

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -131,6 +132,19 @@ class Settings(BaseSettings):
             ipaddress.ip_network(item, strict=False)
         return value
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for position, key in enumerate(value, start=1):
+            try:
+                Fernet(key.get_secret_value())
+            except ValueError as error:
+                # The key itself stays out of the message: it is a secret.
+                raise ValueError(
+                    f"encryption key {position} is not a Fernet key (32 url-safe base64 bytes)"
+                ) from error
+        return value
+
     @field_validator("currency")
     @classmethod
     def _lower_currency(cls, value: str) -> str:
@@ -193,6 +207,15 @@ class Settings(BaseSettings):
         if self.encryption_keys:
             return [key.get_secret_value().encode() for key in self.encryption_keys]
         return [base64.urlsafe_b64encode(self.derived_key("fernet"))]
+
+
+def describe_invalid_settings(error: ValidationError) -> str:
+    """Which settings are wrong and why, without their values: some of them are secrets."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = "ATTUNE_" + "_".join(str(part) for part in item["loc"] if isinstance(part, str))
+        problems.append(f"{name.upper()}: {item['msg']}")
+    return "; ".join(problems)
 
 
 def load_settings(**overrides: object) -> Settings:
