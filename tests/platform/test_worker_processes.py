@@ -54,6 +54,22 @@ class StallingMailbox(Mailbox):
         return responses
 
 
+@dataclass
+class HesitantMailbox(Mailbox):
+    """Takes a second to answer the first EHLO: long enough to stop a worker mid-send."""
+
+    stalls: int = 0
+
+    async def handle_EHLO(
+        self, _server: Any, session: Any, _envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.stalls += 1
+        if self.stalls == 1:
+            await asyncio.sleep(1)
+        session.host_name = hostname
+        return responses
+
+
 @contextlib.contextmanager
 def smtp_server(mailbox: Mailbox) -> Iterator[str]:
     port = free_port()
@@ -132,7 +148,7 @@ async def until_sent(database: Database, count: int) -> list[Job]:
             await asyncio.sleep(0.1)
 
 
-async def until_stalled(mailbox: StallingMailbox) -> None:
+async def until_stalled(mailbox: StallingMailbox | HesitantMailbox) -> None:
     # The server runs in its own thread and loop: an asyncio.Event could not wake this one.
     async with asyncio.timeout(WAIT_SECONDS):
         while mailbox.stalls == 0:  # noqa: ASYNC110
@@ -196,3 +212,26 @@ class TestCrash:
         assert "Client 0" in text_body(message)
         assert job.attempts == 2
         assert mailbox.stalls == 2
+
+
+class TestGracefulStop:
+    async def test_sigterm_lets_the_running_mail_finish_and_exits_cleanly(
+        self, tmp_path: Path, postgres_url: str, database: Database
+    ) -> None:
+        mailbox = HesitantMailbox()
+        with smtp_server(mailbox) as smtp_url:
+            settings = make_settings(tmp_path, postgres_url, smtp_url=smtp_url)
+            await queue_password_notices(database, settings, 2)
+            async with workers(tmp_path, postgres_url, smtp_url) as started:
+                worker = await started.start()
+                await until_stalled(mailbox)
+                worker.send_signal(signal.SIGTERM)
+                async with asyncio.timeout(WAIT_SECONDS):
+                    exit_code = await worker.wait()
+                jobs = await mail_jobs(database)
+
+        assert exit_code == 0
+        # The mail it was sending went out once; it claimed nothing after the signal.
+        assert len(mailbox.messages) == 1
+        assert sorted(job.status for job in jobs) == [JobStatus.queued, JobStatus.succeeded]
+        assert all(job.attempts <= 1 for job in jobs)
