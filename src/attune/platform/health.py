@@ -15,7 +15,7 @@ from enum import StrEnum
 import psutil
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -47,6 +47,18 @@ class OverallStatus(StrEnum):
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "ok",
+                    "message": SERVICE_MESSAGE,
+                    "timestamp": "2024-12-06T10:00:00Z",
+                }
+            ]
+        }
+    )
+
     status: str
     message: str
     timestamp: str
@@ -59,6 +71,31 @@ class HealthChecks(BaseModel):
 
 
 class DetailedHealth(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "healthy",
+                    "checks": {
+                        "database": "healthy",
+                        "job_manager": "healthy",
+                        "memory": "healthy",
+                    },
+                    "timestamp": "2024-12-06T10:00:00Z",
+                },
+                {
+                    "status": "unhealthy",
+                    "checks": {
+                        "database": "unhealthy",
+                        "job_manager": "unknown",
+                        "memory": "healthy",
+                    },
+                    "timestamp": "2024-12-06T10:00:00Z",
+                },
+            ]
+        }
+    )
+
     status: OverallStatus
     checks: HealthChecks
     timestamp: str
