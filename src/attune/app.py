@@ -14,13 +14,13 @@ from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.errors import register_error_handlers
 from attune.platform.health import router as health_router
-from attune.platform.jobs import Worker
 from attune.platform.logging import configure_logging
 from attune.platform.metrics import Metrics
 from attune.platform.metrics import router as metrics_router
 from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
+from attune.platform.worker import Worker
 
 DESCRIPTION = """
 Booking backend for therapy practices. It serves two API contracts from one model:

@@ -16,7 +16,6 @@ from attune.platform import migrations
 from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.errors import AttuneError
-from attune.platform.jobs import Worker
 from attune.platform.logging import configure_logging
 from attune.platform.settings import (
     ConfigurationError,
@@ -24,6 +23,7 @@ from attune.platform.settings import (
     describe_invalid_settings,
     load_settings,
 )
+from attune.platform.worker import Worker
 
 app = typer.Typer(
     help="Attune: booking backend for therapy practices.",

@@ -18,8 +18,8 @@ from attune.models import Job, JobStatus
 from attune.notifications.mail import MailAttachment, queue_mail, unseal
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
-from attune.platform.jobs import Worker
 from attune.platform.settings import Settings
+from attune.platform.worker import Worker
 from tests.conftest import make_settings
 from tests.support.mailbox import Mailbox, SmtpServer, otp_from, text_body
 

@@ -13,8 +13,9 @@ from sqlalchemy import select, update
 from attune.models import Job, JobStatus
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
-from attune.platform.jobs import JobContext, JobRegistry, Worker, enqueue, retry_delay
+from attune.platform.jobs import JobContext, JobRegistry, enqueue, retry_delay
 from attune.platform.settings import Settings
+from attune.platform.worker import Worker
 from tests.conftest import make_settings
 
 START = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Delete, Update, delete, exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts.tokens import AccessClaims
 from attune.models import AuthSession, OtpCode, OtpPurpose, RefreshToken, RevokedAccessToken, User
+from attune.platform.database import execute_bulk, insert_ignoring_duplicates
 
 
 async def _affected_rows(session: AsyncSession, statement: Update | Delete) -> int:
-    # Through the session's connection: a bulk statement that leaves loaded objects alone.
-    connection = await session.connection()
-    result = await connection.execute(statement)
-    return result.rowcount
+    return (await execute_bulk(session, statement)).rowcount
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -147,13 +143,11 @@ async def revoke_session(
 
 async def deny_access_token(session: AsyncSession, jti: str, expires_at: datetime) -> None:
     """Deny a token's `jti`; denying it twice (two logouts racing) is not an error."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(RevokedAccessToken)
-        .values(jti=jti, expires_at=expires_at)
-        .on_conflict_do_nothing(index_elements=["jti"])
+    await session.execute(
+        insert_ignoring_duplicates(
+            session, RevokedAccessToken, {"jti": jti, "expires_at": expires_at}, unique="jti"
+        )
     )
-    await session.execute(statement)
 
 
 async def revoke_user_sessions(

@@ -7,12 +7,14 @@ with SQLITE_BUSY when it tries to upgrade a read snapshot that another writer ha
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import CursorResult, DateTime, Executable, Insert, MetaData, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -97,6 +99,24 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+async def execute_bulk(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+    """Run a bulk INSERT, UPDATE or DELETE on the session's connection.
+
+    Objects already loaded in the session are left as they are (no synchronize_session), and the
+    result gives `rowcount` for conditional writes and the rows of a RETURNING clause.
+    """
+    connection = await session.connection()
+    return await connection.execute(statement)
+
+
+def insert_ignoring_duplicates(
+    session: AsyncSession, model: type[Base], values: Mapping[str, Any], *, unique: str
+) -> Insert:
+    """INSERT … ON CONFLICT (unique) DO NOTHING, in the dialect of the session's database."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).values(dict(values)).on_conflict_do_nothing(index_elements=[unique])
 
 
 class Database:

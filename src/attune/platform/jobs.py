@@ -3,7 +3,7 @@
 A side effect that leaves the process is a job enqueued in the same transaction as the change
 that caused it, so a rollback never sends it and a crash never loses it. Handlers register here
 by kind (`attune.job_handlers` imports every module that registers one); the worker that runs
-them is `attune.platform.worker.Worker`, also importable from here. Delivery is at least once,
+them is `attune.platform.worker.Worker`. Delivery is at least once,
 so a handler makes a repeat harmless (an idempotency key, a mark such as a scrubbed payload).
 """
 
@@ -13,24 +13,20 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models.job import Job, JobStatus
 from attune.models.mixins import utcnow
 from attune.platform.clock import Clock
-from attune.platform.database import Database
+from attune.platform.database import Database, execute_bulk, insert_ignoring_duplicates
 from attune.platform.settings import Settings
 
 # 2**64 backoff units already exceed any cap; a larger exponent would overflow a float.
 _MAX_BACKOFF_EXPONENT = 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Bulk UPDATE/DELETE of jobs: no ORM objects in the session to keep in step.
-_NO_SYNC = {"synchronize_session": False}
 
 
 @dataclass(frozen=True)
@@ -46,9 +42,8 @@ class JobContext:
     async def replace_payload(self, payload: dict[str, Any]) -> None:
         """Overwrite this job's stored payload, e.g. to drop personal data once it is used."""
         async with self.database.transaction() as session:
-            await session.execute(
-                update(Job).where(Job.id == self.job_id).values(payload=payload),
-                execution_options=_NO_SYNC,
+            await execute_bulk(
+                session, update(Job).where(Job.id == self.job_id).values(payload=payload)
             )
 
 
@@ -128,12 +123,9 @@ async def enqueue(
         "run_at": run_at or now,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(Job).values(values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    await session.execute(
+        insert_ignoring_duplicates(session, Job, values, unique="idempotency_key")
     )
-    await session.execute(statement)
 
 
 def retry_delay(settings: Settings, attempt: int) -> timedelta:
@@ -156,21 +148,7 @@ FINISHED_JOB_RETENTION = timedelta(days=30)
 async def purge_succeeded_jobs(context: JobContext, _payload: dict[str, Any]) -> None:
     cutoff = context.clock.now() - FINISHED_JOB_RETENTION
     async with context.database.transaction() as session:
-        await session.execute(
+        await execute_bulk(
+            session,
             delete(Job).where(Job.status == JobStatus.succeeded, Job.finished_at < cutoff),
-            execution_options=_NO_SYNC,
         )
-
-
-if TYPE_CHECKING:
-    from attune.platform.worker import Worker as Worker  # noqa: PLC0414  (re-exported for mypy)
-
-
-def __getattr__(name: str) -> object:
-    # `from attune.platform.jobs import Worker` keeps working, but the worker module imports
-    # this one, so it is loaded on first use instead of at the top (no import cycle).
-    if name == "Worker":
-        from attune.platform.worker import Worker  # noqa: PLC0415
-
-        return Worker
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

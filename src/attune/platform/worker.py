@@ -22,7 +22,7 @@ from sqlalchemy import and_, or_, select, update
 
 from attune.models.job import Job, JobStatus
 from attune.platform.clock import Clock
-from attune.platform.database import Database
+from attune.platform.database import Database, execute_bulk
 from attune.platform.jobs import JobContext, JobRegistry, default_registry, enqueue, retry_delay
 from attune.platform.settings import Settings
 
@@ -32,8 +32,6 @@ logger = logging.getLogger("attune.jobs")
 # finish in time is given back rather than left to wait out its lease.
 DEFAULT_GRACE_SECONDS = 8.0
 MAX_ERROR_LENGTH = 1000
-# Bulk UPDATEs of jobs: no ORM objects in the session to keep in step.
-_NO_SYNC = {"synchronize_session": False}
 
 
 @dataclass(frozen=True)
@@ -189,7 +187,7 @@ class Worker:
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
         )
         async with self.database.transaction() as session:
-            row = (await session.execute(claim, execution_options=_NO_SYNC)).one_or_none()
+            row = (await execute_bulk(session, claim)).one_or_none()
         if row is None:
             return None
         return ClaimedJob(row.id, row.kind, row.payload, row.attempts, row.max_attempts)
@@ -295,5 +293,5 @@ class Worker:
             .returning(Job.id)
         )
         async with self.database.transaction() as session:
-            held = (await session.execute(statement, execution_options=_NO_SYNC)).first()
+            held = (await execute_bulk(session, statement)).first()
         return held is not None
