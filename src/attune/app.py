@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from attune import __version__
 from attune.accounts.endpoints import router as accounts_router
+from attune.admin.endpoints import router as admin_router
+from attune.bookings.endpoints import router as bookings_router
 from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.errors import register_error_handlers
@@ -21,6 +23,9 @@ from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
+from attune.scheduling.endpoints import admin_router as admin_schedules_router
+from attune.scheduling.endpoints import router as schedules_router
+from attune.video.endpoints import router as video_router
 
 DESCRIPTION = """
 Booking backend for therapy practices. It serves two API contracts from one model:
@@ -77,4 +82,9 @@ def create_app(
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(accounts_router)
+    app.include_router(schedules_router)
+    app.include_router(bookings_router)
+    app.include_router(video_router)
+    app.include_router(admin_schedules_router)
+    app.include_router(admin_router)
     return app

@@ -1,17 +1,24 @@
 """Every ORM model, one module a table; importing this package registers them all."""
 
 from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessToken
+from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
 from attune.models.otp_code import OtpCode, OtpPurpose
+from attune.models.schedule import Schedule
 from attune.models.user import User
 
 __all__ = [
+    "SEAT_HOLDING",
     "AuthSession",
+    "Booking",
+    "BookingStatus",
     "Job",
     "JobStatus",
     "OtpCode",
     "OtpPurpose",
+    "PaymentStatus",
     "RefreshToken",
     "RevokedAccessToken",
+    "Schedule",
     "User",
 ]

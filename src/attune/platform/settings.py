@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     practice_timezone: str = "UTC"
     session_price_cents: int = Field(default=10000, ge=0)
     currency: str = "usd"
+    # False: sessions are not paid through Attune, and a booking's meeting link is released
+    # as soon as it is booked.
+    payments_enabled: bool = True
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -170,6 +173,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.practice_timezone)
+
+    @property
+    def payments_required(self) -> bool:
+        """Whether a booking must be paid before its meeting link is released."""
+        return self.payments_enabled and self.session_price_cents > 0
 
     @property
     def mail_dir(self) -> Path:

@@ -1,0 +1,1 @@
+"""The therapist's overview: dashboard, clients and every booking."""

@@ -1,0 +1,54 @@
+"""What can go wrong with a booking, each mapped to its HTTP status by the platform handler."""
+
+from __future__ import annotations
+
+from attune.platform.errors import BadRequest, Conflict, NotFound
+
+
+class BookingNotFound(NotFound):
+    # Also the answer for another client's booking: its existence is not revealed.
+    error = "Booking not found"
+
+
+class DurationMismatch(BadRequest):
+    error = "The duration must be the slot's length"
+
+
+class BookingOverlap(Conflict):
+    error = "You already have a booking at this time"
+
+
+class BookingNotScheduled(Conflict):
+    error = "Only a scheduled booking can be changed"
+
+
+class CancellationTooLate(Conflict):
+    error = "Bookings can only be cancelled at least 24 hours before the session starts"
+
+    @classmethod
+    def policy(cls, hours: int) -> CancellationTooLate:
+        return cls(
+            f"Bookings can only be cancelled at least {hours} hours before the session starts"
+        )
+
+
+class RescheduleTooLate(Conflict):
+    error = "Bookings can only be rescheduled at least 2 hours before the session starts"
+
+    @classmethod
+    def policy(cls, hours: int) -> RescheduleTooLate:
+        return cls(
+            f"Bookings can only be rescheduled at least {hours} hours before the session starts"
+        )
+
+
+class SameSlot(Conflict):
+    error = "The booking is already in this time slot"
+
+
+class LengthMismatch(Conflict):
+    error = "The new time slot must last as long as the booking"
+
+
+class SessionNotStarted(Conflict):
+    error = "A session can only be marked completed or no-show once it has started"

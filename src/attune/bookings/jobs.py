@@ -1,0 +1,1 @@
+"""Booking sweeps: reminders before a session, and marking sessions completed after it."""

@@ -1,0 +1,89 @@
+"""Every query of bookings (STYLE.md §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.models import Booking, BookingStatus, User
+
+
+async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | None:
+    return await session.get(Booking, booking_id)
+
+
+async def lock_client(session: AsyncSession, user_id: int) -> None:
+    """Serialise one client's bookings, so two requests cannot both pass the overlap check.
+
+    On PostgreSQL this locks the client's row until the transaction ends; SQLite has no row
+    locks and needs none, because its write transactions already run one at a time.
+    """
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def overlapping_booking(
+    session: AsyncSession,
+    user_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    excluding: int | None = None,
+) -> int | None:
+    """The id of one of the client's scheduled bookings that overlaps [starts_at, ends_at)."""
+    query = select(Booking.id).where(
+        Booking.user_id == user_id,
+        Booking.status == BookingStatus.scheduled,
+        Booking.scheduled_at < ends_at,
+        Booking.ends_at > starts_at,
+    )
+    if excluding is not None:
+        query = query.where(Booking.id != excluding)
+    found: int | None = await session.scalar(query.limit(1))
+    return found
+
+
+async def update_if_scheduled(
+    session: AsyncSession,
+    booking_id: int,
+    values: dict[str, Any],
+    *,
+    schedule_id: int | None = None,
+) -> Booking | None:
+    """Change a booking only if it is still scheduled (and still in `schedule_id`, if given).
+
+    The condition is in the UPDATE itself, so of a cancel and a reschedule racing for one
+    booking exactly one wins; the loser gets None. The booking row stays locked on
+    PostgreSQL until the transaction ends.
+    """
+    statement = update(Booking).where(
+        Booking.id == booking_id, Booking.status == BookingStatus.scheduled
+    )
+    if schedule_id is not None:
+        statement = statement.where(Booking.schedule_id == schedule_id)
+    result = await session.scalars(
+        statement.values(**values)
+        .returning(Booking)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.one_or_none()
+
+
+async def bookings_of_client(
+    session: AsyncSession, user_id: int, now: datetime, status: BookingStatus | None = None
+) -> Sequence[Booking]:
+    """A client's bookings: those still to come first (soonest first), then the rest."""
+    upcoming = Booking.ends_at >= now
+    query = select(Booking).where(Booking.user_id == user_id)
+    if status is not None:
+        query = query.where(Booking.status == status)
+    query = query.order_by(
+        case((upcoming, 0), else_=1),
+        case((upcoming, Booking.scheduled_at), else_=None).asc(),
+        Booking.scheduled_at.desc(),
+        Booking.id.desc(),
+    )
+    return (await session.scalars(query)).all()

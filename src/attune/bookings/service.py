@@ -1,0 +1,272 @@
+"""Booking rules: taking a seat, the cancel and reschedule windows, outcomes (DESIGN.md §3).
+
+Every method runs in the caller's transaction and flushes, never commits. Locks are always
+taken in one order (the client's row, then the booking, then slots by id), so concurrent
+requests wait for each other instead of deadlocking on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.bookings import repository
+from attune.bookings.errors import (
+    BookingNotFound,
+    BookingNotScheduled,
+    BookingOverlap,
+    CancellationTooLate,
+    DurationMismatch,
+    LengthMismatch,
+    RescheduleTooLate,
+    SameSlot,
+    SessionNotStarted,
+)
+from attune.bookings.schemas import BookingCreate
+from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
+from attune.notifications import booking_mail
+from attune.platform.crypto import Encryptor
+from attune.platform.jobs import enqueue
+from attune.platform.settings import Settings
+from attune.scheduling.errors import ScheduleNotFound
+from attune.scheduling.seats import release_seat, take_seat
+from attune.video.rooms import new_room_id
+
+REFUND_JOB = "payments.refund"
+REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
+OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
+
+
+def price_cents(settings: Settings, minutes: int) -> int:
+    """The practice's price for a session of this length: pro rata, rounded half up."""
+    return (settings.session_price_cents * minutes * 2 + 60) // 120
+
+
+def encrypt_notes(settings: Settings, notes: str | None) -> str | None:
+    return Encryptor.from_settings(settings).encrypt(notes) if notes else None
+
+
+def reminders_already_covered(starts_at: datetime, now: datetime) -> dict[str, Any]:
+    """Reminder marks for a booking made or moved at `now`: inside a reminder's window the
+    confirmation mail is that reminder, so it is marked as done; outside it, it is due later."""
+    return {
+        f"reminder_{name}_at": now if starts_at - lead <= now else None
+        for name, lead in REMINDER_LEADS.items()
+    }
+
+
+class BookingService:
+    async def create(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        client: User,
+        body: BookingCreate,
+        *,
+        now: datetime,
+    ) -> Booking:
+        await repository.lock_client(session, client.id)
+        schedule = await session.get(Schedule, body.schedule_id)
+        if schedule is None:
+            raise ScheduleNotFound()
+        if body.duration is not None and body.duration != schedule.duration_minutes:
+            raise DurationMismatch(
+                details=f"This slot lasts {schedule.duration_minutes} minutes; "
+                "send that duration or leave it out."
+            )
+        await self._refuse_overlap(session, client.id, schedule.start_at, schedule.end_at)
+        seat = await take_seat(session, schedule, now)
+        minutes = schedule.duration_minutes
+        booking = Booking(
+            user_id=client.id,
+            schedule_id=seat.schedule_id,
+            scheduled_at=seat.start_at,
+            ends_at=seat.end_at,
+            status=BookingStatus.scheduled,
+            amount_cents=price_cents(settings, minutes),
+            currency=settings.currency,
+            payment_status=PaymentStatus.pending,
+            notes_encrypted=encrypt_notes(settings, body.notes),
+            room_id=new_room_id(),
+            calendar_sequence=0,
+            created_at=now,
+            updated_at=now,
+            **reminders_already_covered(seat.start_at, now),
+        )
+        session.add(booking)
+        await session.flush()
+        await booking_mail.queue_confirmation(session, settings, booking, client)
+        return booking
+
+    async def visible_booking(
+        self, session: AsyncSession, booking_id: int, viewer: User
+    ) -> Booking:
+        """The booking if the viewer owns it or is an admin; anyone else learns nothing."""
+        booking = await repository.booking_by_id(session, booking_id)
+        if booking is None or not (viewer.is_admin or booking.user_id == viewer.id):
+            raise BookingNotFound()
+        return booking
+
+    async def list_own(
+        self,
+        session: AsyncSession,
+        client: User,
+        now: datetime,
+        status: BookingStatus | None = None,
+    ) -> Sequence[Booking]:
+        return await repository.bookings_of_client(session, client.id, now, status)
+
+    async def cancel(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        booking_id: int,
+        actor: User,
+        *,
+        now: datetime,
+        reason: str | None = None,
+    ) -> Booking:
+        """Cancel and free the seat; the client only up to the notice, an admin at any time."""
+        booking = await self.visible_booking(session, booking_id, actor)
+        if booking.status != BookingStatus.scheduled:
+            raise BookingNotScheduled()
+        by_practice = actor.is_admin
+        notice = timedelta(hours=settings.cancel_notice_hours)
+        if not by_practice and now > booking.scheduled_at - notice:
+            raise CancellationTooLate.policy(settings.cancel_notice_hours)
+        cancelled = await repository.update_if_scheduled(
+            session,
+            booking.id,
+            {
+                "status": BookingStatus.cancelled,
+                "cancelled_at": now,
+                "cancelled_by_practice": by_practice,
+                "cancellation_reason": reason,
+                "updated_at": now,
+            },
+        )
+        if cancelled is None:
+            raise BookingNotScheduled()
+        await release_seat(session, cancelled.schedule_id, now)
+        client = await self._client(session, cancelled)
+        await booking_mail.queue_cancellation(session, settings, cancelled, client)
+        if cancelled.payment_status == PaymentStatus.succeeded:
+            # Filled in by the payments integration: a refund with its own idempotency key.
+            await enqueue(
+                session,
+                REFUND_JOB,
+                {"booking_id": cancelled.id, "reason": "cancelled"},
+                key=f"refund:booking:{cancelled.id}:cancellation",
+            )
+        return cancelled
+
+    async def reschedule(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        booking_id: int,
+        actor: User,
+        *,
+        new_schedule_id: int,
+        now: datetime,
+    ) -> Booking:
+        """Move to another slot: the new seat is taken and the old one freed together."""
+        booking = await self.visible_booking(session, booking_id, actor)
+        if booking.status != BookingStatus.scheduled:
+            raise BookingNotScheduled()
+        notice = timedelta(hours=settings.reschedule_notice_hours)
+        if not actor.is_admin and now > booking.scheduled_at - notice:
+            raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
+        if new_schedule_id == booking.schedule_id:
+            raise SameSlot()
+        old_schedule_id = booking.schedule_id
+        await repository.lock_client(session, booking.user_id)
+        target = await session.get(Schedule, new_schedule_id)
+        if target is None:
+            raise ScheduleNotFound()
+        if target.duration_minutes != booking.duration_minutes:
+            raise LengthMismatch(
+                details=f"The booking lasts {booking.duration_minutes} minutes; "
+                f"the new slot lasts {target.duration_minutes}."
+            )
+        await self._refuse_overlap(
+            session, booking.user_id, target.start_at, target.end_at, excluding=booking.id
+        )
+        moved = await repository.update_if_scheduled(
+            session,
+            booking.id,
+            {
+                "schedule_id": target.id,
+                "scheduled_at": target.start_at,
+                "ends_at": target.end_at,
+                "calendar_sequence": booking.calendar_sequence + 1,
+                "updated_at": now,
+                **reminders_already_covered(target.start_at, now),
+            },
+            schedule_id=old_schedule_id,
+        )
+        if moved is None:
+            raise BookingNotScheduled(details="The booking was changed meanwhile.")
+        # Slots are locked in id order; a failure to take the new seat rolls back both.
+        if old_schedule_id is not None and old_schedule_id < target.id:
+            await release_seat(session, old_schedule_id, now)
+            await take_seat(session, target, now)
+        else:
+            await take_seat(session, target, now)
+            await release_seat(session, old_schedule_id, now)
+        client = await self._client(session, moved)
+        await booking_mail.queue_reschedule(session, settings, moved, client)
+        return moved
+
+    async def record_outcome(
+        self,
+        session: AsyncSession,
+        booking_id: int,
+        admin: User,
+        *,
+        outcome: BookingStatus,
+        now: datetime,
+    ) -> Booking:
+        """An admin marks a session that has started as completed or as a no-show.
+
+        Either may be corrected to the other afterwards; a cancelled booking stays cancelled.
+        """
+        if outcome not in OUTCOMES:
+            raise ValueError(f"{outcome} is not an outcome")
+        booking = await self.visible_booking(session, booking_id, admin)
+        if booking.status == BookingStatus.cancelled:
+            raise BookingNotScheduled()
+        if now < booking.scheduled_at:
+            raise SessionNotStarted()
+        booking.status = outcome
+        booking.completed_at = now if outcome == BookingStatus.completed else None
+        booking.updated_at = now
+        await session.flush()
+        return booking
+
+    async def _refuse_overlap(
+        self,
+        session: AsyncSession,
+        user_id: int,
+        starts_at: datetime,
+        ends_at: datetime,
+        *,
+        excluding: int | None = None,
+    ) -> None:
+        clash = await repository.overlapping_booking(
+            session, user_id, starts_at, ends_at, excluding=excluding
+        )
+        if clash is not None:
+            raise BookingOverlap(details=f"It overlaps booking {clash}.")
+
+    async def _client(self, session: AsyncSession, booking: Booking) -> User:
+        client = await session.get(User, booking.user_id)
+        if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
+            raise BookingNotFound()
+        return client
+
+
+booking_service = BookingService()

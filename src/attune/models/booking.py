@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from attune.models.mixins import Timestamped
+from attune.platform.database import Base
+
+
+class BookingStatus(StrEnum):
+    scheduled = "scheduled"
+    completed = "completed"
+    cancelled = "cancelled"
+    no_show = "no_show"
+
+
+class PaymentStatus(StrEnum):
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
+    refunded = "refunded"
+
+
+# A booking in one of these states holds its seat in its slot (counted in `booked_count`).
+SEAT_HOLDING = (BookingStatus.scheduled, BookingStatus.completed, BookingStatus.no_show)
+
+
+class Booking(Timestamped, Base):
+    """A client's seat in a slot, with its video room, price and payment state."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("ends_at > scheduled_at", name="ends_after_start"),
+        CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        Index("ix_bookings_user_scheduled_at", "user_id", "scheduled_at"),
+        Index("ix_bookings_status_scheduled_at", "status", "scheduled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Kept when the slot is deleted, which only happens once no booking holds a seat in it.
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="SET NULL"), index=True
+    )
+    # The slot's times, copied so that a booking reads (and is reminded) on its own.
+    scheduled_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[BookingStatus] = mapped_column(String(16), default=BookingStatus.scheduled)
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_status: Mapped[PaymentStatus] = mapped_column(String(16), default=PaymentStatus.pending)
+    payment_id: Mapped[str | None] = mapped_column(String(255))
+    # The client's notes, Fernet-encrypted (attune.platform.crypto); never stored in clear.
+    notes_encrypted: Mapped[str | None] = mapped_column(Text)
+    # At least 128 random bits: knowing one room tells nothing about another.
+    room_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Raised whenever the time changes, so calendar clients replace the event (ICS SEQUENCE).
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_practice: Mapped[bool] = mapped_column(default=False)
+    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    completed_at: Mapped[datetime | None]
+    # Set when the reminder was sent, or when the booking was made (or moved) already inside
+    # that reminder's window, where its confirmation is the reminder. Cleared by a reschedule.
+    reminder_24h_at: Mapped[datetime | None]
+    reminder_1h_at: Mapped[datetime | None]
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.scheduled_at).total_seconds() // 60)
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
