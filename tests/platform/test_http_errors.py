@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from attune.app import create_app
 from attune.platform.clock import Clock
@@ -35,6 +38,31 @@ async def crash() -> None:
 @probe.get("/api/probe/conflict")
 async def conflict() -> None:
     raise Conflict("The selected time slot is no longer available")
+
+
+class _DriverError(Exception):
+    """Stands in for a driver's exception: what SQLAlchemy wraps, with a SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"sqlstate {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+@probe.get("/api/probe/database/{sqlstate}")
+async def database_error(sqlstate: str) -> None:
+    raise DBAPIError("UPDATE schedules ...", None, _DriverError(sqlstate))
+
+
+@probe.get("/api/probe/sqlite-busy")
+async def sqlite_busy() -> None:
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    raise DBAPIError("INSERT INTO bookings ...", None, error)
+
+
+@probe.get("/api/probe/pool-exhausted")
+async def pool_exhausted() -> None:
+    raise PoolTimeout("QueuePool limit of size 10 overflow 10 reached")
 
 
 @pytest.fixture
@@ -169,3 +197,40 @@ async def test_unexpected_error_keeps_the_request_id_the_client_sent(
 
     assert response.status_code == 500
     assert response.json()["request_id"] == "support-ticket-42"
+
+
+class TestDatabaseContention:
+    @pytest.mark.parametrize("sqlstate", ["40001", "40P01", "55P03"])
+    async def test_a_conflict_that_a_retry_resolves_is_a_503_to_retry(
+        self, client: httpx.AsyncClient, sqlstate: str
+    ) -> None:
+        response = await client.get(f"/api/probe/database/{sqlstate}")
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["error"] == "Service temporarily unavailable"
+        assert "nothing was changed" in response.json()["details"]
+
+    async def test_sqlite_still_busy_after_its_timeout_is_a_503_to_retry(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/api/probe/sqlite-busy")
+
+        assert response.status_code == 503
+
+    async def test_an_exhausted_connection_pool_is_a_503_to_retry(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/api/probe/pool-exhausted")
+
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+
+    async def test_any_other_database_error_is_a_500_that_reveals_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.get("/api/probe/database/42P01")
+
+        assert response.status_code == 500
+        assert set(response.json()) == {"error", "request_id"}
+        assert "schedules" not in response.text

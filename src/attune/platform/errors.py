@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attune.platform.logging import current_request_id
@@ -20,6 +22,19 @@ from attune.platform.logging import current_request_id
 logger = logging.getLogger("attune.errors")
 
 INVALID_REQUEST = "Invalid request format"
+# PostgreSQL's answers to contention that a retry resolves: serialization failure, deadlock
+# detected, lock not available. The transaction was rolled back, so nothing was written.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+# SQLite's: SQLITE_BUSY and SQLITE_LOCKED (primary result codes) once the busy timeout is spent.
+RETRYABLE_SQLITE_CODES = frozenset({5, 6})
+BUSY_RETRY_AFTER_SECONDS = "1"
+
+
+def _is_contention(error: DBAPIError) -> bool:
+    if getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
+    return isinstance(sqlite_code, int) and sqlite_code & 0xFF in RETRYABLE_SQLITE_CODES
 
 
 class AttuneError(Exception):
@@ -155,6 +170,29 @@ def register_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
         details, fields = describe_validation_errors(error.errors())
         return JSONResponse(error_body(INVALID_REQUEST, details, fields=fields), status_code=400)
+
+    def busy() -> JSONResponse:
+        logger.warning("database busy: answered 503")
+        return JSONResponse(
+            error_body(
+                ServiceUnavailable.error,
+                "The service is busy; nothing was changed. Try again in a moment.",
+                **_server_error_reference(503),
+            ),
+            status_code=503,
+            headers={"Retry-After": BUSY_RETRY_AFTER_SECONDS},
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(_request: Request, _error: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed busy for the pool's timeout: a load peak.
+        return busy()
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+        if _is_contention(error):
+            return busy()
+        raise error  # anything else is a bug: the request-context middleware answers 500
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
