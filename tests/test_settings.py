@@ -82,3 +82,25 @@ class TestValidation:
         keys = [Fernet.generate_key().decode() for _ in range(2)]
         loaded = settings(tmp_path, encryption_keys=",".join(keys))
         assert loaded.fernet_keys == [key.encode() for key in keys]
+
+
+class TestJitsi:
+    def test_app_id_without_secret_is_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError) as refused:
+            settings(tmp_path, jitsi_app_id="attune")
+        assert "must be set together" in describe_invalid_settings(refused.value)
+
+    def test_secret_without_app_id_is_refused(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError):
+            settings(tmp_path, jitsi_app_secret="s" * 32)
+
+    @pytest.mark.parametrize("url", ["meet.jit.si", "ftp://meet.jit.si", "https://"])
+    def test_base_url_needs_a_scheme_and_host(self, tmp_path: Path, url: str) -> None:
+        with pytest.raises(ValidationError) as refused:
+            settings(tmp_path, jitsi_base_url=url)
+        assert "ATTUNE_JITSI_BASE_URL" in describe_invalid_settings(refused.value)
+
+    def test_base_url_loses_its_trailing_slash(self, tmp_path: Path) -> None:
+        assert settings(tmp_path, jitsi_base_url="https://video.example.org/").jitsi_base_url == (
+            "https://video.example.org"
+        )

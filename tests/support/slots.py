@@ -39,7 +39,7 @@ async def assert_seats_match_bookings(database: Database) -> None:
             .where(Booking.status.in_(SEAT_HOLDING))
             .group_by(Booking.schedule_id)
         )
-        held = {schedule_id: count for schedule_id, count in counts.all()}
+        held = dict(counts.tuples().all())
         for slot in await session.scalars(select(Schedule)):
             assert slot.booked_count == held.get(slot.id, 0), (
                 f"slot {slot.id}: booked_count {slot.booked_count}, "

@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -154,6 +155,22 @@ class Settings(BaseSettings):
         if len(value) != 3 or not value.isalpha():
             raise ValueError("currency must be a three-letter ISO 4217 code")
         return value.lower()
+
+    @field_validator("jitsi_base_url")
+    @classmethod
+    def _jitsi_url(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http(s) URL with a host, e.g. https://meet.jit.si")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _jitsi_tokens(self) -> Settings:
+        # One without the other would quietly hand out links without tokens.
+        has_secret = bool(self.jitsi_app_secret and self.jitsi_app_secret.get_secret_value())
+        if bool(self.jitsi_app_id) != has_secret:
+            raise ValueError("ATTUNE_JITSI_APP_ID and ATTUNE_JITSI_APP_SECRET must be set together")
+        return self
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:

@@ -168,16 +168,19 @@ class Worker:
         abandoned = and_(Job.status == JobStatus.running, Job.locked_until <= now)
         # SKIP LOCKED lets concurrent PostgreSQL workers pass over each other's candidates;
         # SQLite drops the clause, and there BEGIN IMMEDIATE already serialises the claim.
+        # The candidate is a CTE, which PostgreSQL evaluates once: as a plain subquery the
+        # planner may run it again per row and lock (and claim) more than one job.
         candidate = (
             select(Job.id)
             .where(or_(queued, abandoned))
             .order_by(Job.run_at, Job.id)
             .limit(1)
             .with_for_update(skip_locked=True)
+            .cte("candidate")
         )
         claim = (
             update(Job)
-            .where(Job.id.in_(candidate))
+            .where(Job.id.in_(select(candidate.c.id)))
             .values(
                 status=JobStatus.running,
                 attempts=Job.attempts + 1,
