@@ -15,7 +15,7 @@ class Schedule(Timestamped, Base):
 
     `booked_count` is the number of bookings that hold a seat (every booking that is not
     cancelled). It only changes through the conditional updates in
-    `attune.scheduling.repository`, which keep it within `max_bookings` under any concurrency;
+    `attune.scheduling.seats`, which keep it within `max_bookings` under any concurrency;
     the check constraints are the database's own last word on it.
     """
 

@@ -2,11 +2,178 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from attune.accounts.dependencies import require_admin
+from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.openapi import documented_errors
+from attune.scheduling.errors import (
+    CapacityBelowBookings,
+    InvalidSchedule,
+    ScheduleHasBookings,
+    ScheduleNotFound,
+    ScheduleOverlap,
+)
+from attune.scheduling.schemas import (
+    CREATE_EXAMPLES,
+    GENERATE_EXAMPLES,
+    UPDATE_EXAMPLES,
+    CalendarDate,
+    DaySlots,
+    ScheduleCreate,
+    ScheduleDeleted,
+    ScheduleGenerate,
+    ScheduleList,
+    ScheduleSaved,
+    SchedulesGenerated,
+    ScheduleUpdate,
+    SkippedSlot,
+    schedule_read,
+    slot_read,
+)
+from attune.scheduling.service import MAX_GENERATED, Skipped, schedule_service
 
 router = APIRouter(tags=["schedules"])
 admin_router = APIRouter(
     prefix="/api/admin/schedules", tags=["admin"], dependencies=[Depends(require_admin)]
 )
+
+ScheduleId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+ADMIN_ERRORS = (InvalidToken, AdminRequired)
+
+
+@router.get(
+    "/api/schedules",
+    summary="The slots of a day",
+    description="The slots starting on `date` (a day in the practice's time zone) that the "
+    "practice has opened, soonest first. `is_available` says whether a slot can be booked "
+    "now: open, not full and not started. A date more than five years from today is refused.",
+    responses=documented_errors(InvalidSchedule, body=False),
+)
+async def list_day(
+    day: Annotated[CalendarDate, Query(alias="date", examples=["2024-12-15"])],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> DaySlots:
+    now = clock.now()
+    slots = await schedule_service.day_view(session, settings, day, now)
+    return DaySlots(day=day, slots=[slot_read(slot, now) for slot in slots])
+
+
+@admin_router.get(
+    "",
+    summary="List slots (admin)",
+    description="Every slot starting on the practice-zone days `from` to `to` (inclusive, at "
+    "most 366 days; by default today and the next 30 days), soonest first, closed ones "
+    "included.",
+    responses=documented_errors(*ADMIN_ERRORS, InvalidSchedule, body=False),
+)
+async def list_schedules(
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    first: Annotated[CalendarDate | None, Query(alias="from", examples=["2024-12-01"])] = None,
+    last: Annotated[CalendarDate | None, Query(alias="to", examples=["2024-12-31"])] = None,
+) -> ScheduleList:
+    first, last, slots = await schedule_service.list_days(
+        session, settings, first, last, clock.now()
+    )
+    return ScheduleList(
+        from_date=first, to_date=last, schedules=[schedule_read(slot) for slot in slots]
+    )
+
+
+@admin_router.post(
+    "",
+    status_code=201,
+    summary="Create a slot (admin)",
+    description="`start_time` and `end_time` are RFC 3339 instants with an offset. The slot "
+    "must start in the future, last at most 12 hours and overlap no other slot (a slot may "
+    "start when another ends).",
+    responses=documented_errors(*ADMIN_ERRORS, InvalidSchedule, ScheduleOverlap),
+)
+async def create_schedule(
+    body: Annotated[ScheduleCreate, Body(openapi_examples=CREATE_EXAMPLES)],
+    session: Session,
+    clock: AppClock,
+) -> ScheduleSaved:
+    slot = await schedule_service.create(session, body, clock.now())
+    return ScheduleSaved(message="Schedule created successfully", schedule=schedule_read(slot))
+
+
+@admin_router.post(
+    "/generate",
+    status_code=201,
+    summary="Generate weekly slots (admin)",
+    description="On each of `weekdays` (0 = Monday) from `start_date` to `end_date`, slots of "
+    "`session_minutes` start at `start_time`, then every `session_minutes + break_minutes`, "
+    "as long as a session ends by `end_time`. Dates and times are the practice's: a slot "
+    "starts at the same local time across daylight-saving changes. A start that does not "
+    "exist that day (the clocks skip it), is not in the future or overlaps a slot is "
+    "skipped and listed with its reason; a local time that happens twice is used once, at "
+    f"its first occurrence. At most {MAX_GENERATED} slots per request.",
+    responses=documented_errors(*ADMIN_ERRORS, InvalidSchedule, ScheduleOverlap),
+)
+async def generate_schedules(
+    body: Annotated[ScheduleGenerate, Body(openapi_examples=GENERATE_EXAMPLES)],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> SchedulesGenerated:
+    generated = await schedule_service.generate(session, settings, body, clock.now())
+    return SchedulesGenerated(
+        message="Schedules generated successfully",
+        created=[schedule_read(slot) for slot in generated.created],
+        skipped=[_skipped(item) for item in generated.skipped],
+        created_count=len(generated.created),
+        skipped_count=len(generated.skipped),
+    )
+
+
+def _skipped(item: Skipped) -> SkippedSlot:
+    local = item.local.replace(tzinfo=None)
+    start = item.start_at.isoformat().replace("+00:00", "Z") if item.start_at else local.isoformat()
+    return SkippedSlot(
+        start_time=start, local_time=local.isoformat(timespec="minutes"), reason=item.reason
+    )
+
+
+@admin_router.put(
+    "/{schedule_id}",
+    summary="Change a slot (admin)",
+    description="Changes the fields that are sent. Times are checked as on create and can "
+    "only move while no booking holds a seat; `max_bookings` never drops below "
+    "`booked_count`. Closing a slot (`is_available: false`) keeps its bookings.",
+    responses=documented_errors(
+        *ADMIN_ERRORS,
+        InvalidSchedule,
+        ScheduleNotFound,
+        ScheduleOverlap,
+        ScheduleHasBookings,
+        CapacityBelowBookings,
+    ),
+)
+async def update_schedule(
+    schedule_id: ScheduleId,
+    body: Annotated[ScheduleUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
+    session: Session,
+    clock: AppClock,
+) -> ScheduleSaved:
+    slot = await schedule_service.update(session, schedule_id, body, clock.now())
+    return ScheduleSaved(message="Schedule updated successfully", schedule=schedule_read(slot))
+
+
+@admin_router.delete(
+    "/{schedule_id}",
+    summary="Delete a slot (admin)",
+    description="Only a slot that no booking holds a seat in. Its cancelled bookings keep "
+    "their data, without a slot.",
+    responses=documented_errors(*ADMIN_ERRORS, ScheduleNotFound, ScheduleHasBookings, body=False),
+)
+async def delete_schedule(schedule_id: ScheduleId, session: Session) -> ScheduleDeleted:
+    await schedule_service.delete(session, schedule_id)
+    return ScheduleDeleted(message="Schedule deleted successfully")

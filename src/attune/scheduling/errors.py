@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attune.platform.errors import Conflict, NotFound
+from attune.platform.errors import BadRequest, Conflict, NotFound
 
 
 class ScheduleNotFound(NotFound):
@@ -16,3 +16,19 @@ class SlotFull(Conflict):
 
 class SlotStarted(Conflict):
     error = "The selected time slot has already started"
+
+
+class InvalidSchedule(BadRequest):
+    """A slot or a generator request that no rule allows (in the past, too far ahead, …)."""
+
+
+class ScheduleOverlap(Conflict):
+    error = "The slot overlaps another slot"
+
+
+class ScheduleHasBookings(Conflict):
+    error = "The slot has bookings"
+
+
+class CapacityBelowBookings(Conflict):
+    error = "The capacity cannot be lower than the bookings the slot holds"

@@ -1,0 +1,281 @@
+"""Request and response bodies of the slot endpoints, in seed 000's "Schedule" shape.
+
+Times are read strictly: an instant is RFC 3339 text with an offset, a date is `YYYY-MM-DD` and
+a time of day `HH:MM`. A naive time or a Unix number is refused rather than guessed, because
+either would put a slot at an hour the therapist did not mean.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from attune.models import Schedule
+
+MAX_CAPACITY = 100
+MAX_RANGE_DAYS = 366
+MIN_SESSION_MINUTES = 5
+MAX_SESSION_MINUTES = 480
+MAX_BREAK_MINUTES = 240
+
+_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_WALL_TIME = re.compile(r"\d{2}:\d{2}", re.ASCII)
+
+
+def _instant(value: object) -> datetime:
+    message = "must be an RFC 3339 date and time with an offset, such as 2024-12-15T10:00:00Z"
+    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
+        raise PydanticCustomError("instant", message)
+    try:
+        return datetime.fromisoformat(value.upper()).astimezone(UTC)
+    except (ValueError, OverflowError) as error:
+        raise PydanticCustomError("instant", message) from error
+
+
+def _calendar_date(value: object) -> date:
+    message = "must be a date written YYYY-MM-DD"
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise PydanticCustomError("calendar_date", message)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise PydanticCustomError("calendar_date", message) from error
+
+
+def _wall_time(value: object) -> time:
+    message = "must be a time of day written HH:MM, such as 09:00"
+    if not isinstance(value, str) or not _WALL_TIME.fullmatch(value):
+        raise PydanticCustomError("wall_time", message)
+    try:
+        return time.fromisoformat(value)
+    except ValueError as error:
+        raise PydanticCustomError("wall_time", message) from error
+
+
+def _unique(values: list[int]) -> list[int]:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("unique_weekdays", "must not repeat a weekday")
+    return values
+
+
+# The validators see the raw input first, so pydantic's lenient parsing never runs on it.
+Instant = Annotated[datetime, BeforeValidator(_instant), Field(examples=["2024-12-15T10:00:00Z"])]
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date), Field(examples=["2024-12-15"])]
+WallTime = Annotated[time, BeforeValidator(_wall_time), Field(examples=["09:00"])]
+Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY, examples=[1])]
+Weekday = Annotated[int, Field(ge=0, le=6)]
+
+
+class ScheduleCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start_time: Instant
+    end_time: Instant
+    max_bookings: Capacity = 1
+    is_available: bool = True
+
+
+class ScheduleUpdate(BaseModel):
+    """The fields to change; a field left out (or null) keeps its value."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    start_time: Instant | None = None
+    end_time: Instant | None = None
+    max_bookings: Capacity | None = None
+    is_available: bool | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ScheduleUpdate:
+        fields = (self.start_time, self.end_time, self.max_bookings, self.is_available)
+        if all(value is None for value in fields):
+            raise PydanticCustomError(
+                "nothing_to_change",
+                "send at least one of start_time, end_time, max_bookings, is_available",
+            )
+        return self
+
+
+class ScheduleGenerate(BaseModel):
+    """Weekly slots: on each of `weekdays` between the dates, from `start_time` to `end_time`.
+
+    Times of day and dates are the practice's (its time zone), so a slot starts at the same
+    local time all year, on either side of a daylight-saving change.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    weekdays: Annotated[list[Weekday], AfterValidator(_unique)] = Field(
+        min_length=1, max_length=7, description="0 = Monday … 6 = Sunday.", examples=[[0, 2, 4]]
+    )
+    start_time: WallTime
+    end_time: WallTime
+    session_minutes: int = Field(
+        default=60, ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES, examples=[60]
+    )
+    break_minutes: int = Field(default=0, ge=0, le=MAX_BREAK_MINUTES, examples=[10])
+    start_date: CalendarDate
+    end_date: CalendarDate
+    max_bookings: Capacity = 1
+    is_available: bool = True
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ScheduleGenerate:
+        if self.end_time <= self.start_time:
+            raise PydanticCustomError("wall_times", "end_time must be after start_time")
+        if self.end_date < self.start_date:
+            raise PydanticCustomError("date_range", "end_date must not be before start_date")
+        if (self.end_date - self.start_date).days + 1 > MAX_RANGE_DAYS:
+            raise PydanticCustomError("date_range", f"the dates span at most {MAX_RANGE_DAYS} days")
+        return self
+
+
+class SlotRead(BaseModel):
+    """A slot in the public day view: `is_available` means it can be booked now."""
+
+    id: int = Field(examples=[1])
+    start_time: datetime = Field(examples=["2024-12-15T10:00:00Z"])
+    end_time: datetime = Field(examples=["2024-12-15T11:00:00Z"])
+    is_available: bool = Field(
+        description="Open, not full and not started: a booking can be made.", examples=[True]
+    )
+    max_bookings: int = Field(examples=[1])
+    booked_count: int = Field(examples=[0])
+    remaining_slots: int = Field(examples=[1])
+
+
+class ScheduleRead(BaseModel):
+    """A slot as the practice manages it: `is_available` is whether the practice opened it."""
+
+    id: int = Field(examples=[1])
+    start_time: datetime = Field(examples=["2024-12-15T10:00:00Z"])
+    end_time: datetime = Field(examples=["2024-12-15T11:00:00Z"])
+    is_available: bool = Field(examples=[True])
+    max_bookings: int = Field(examples=[1])
+    booked_count: int = Field(examples=[0])
+    remaining_slots: int = Field(examples=[1])
+    created_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
+    updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
+
+
+def slot_read(slot: Schedule, now: datetime) -> SlotRead:
+    bookable = slot.is_available and slot.remaining_slots > 0 and slot.start_at > now
+    return SlotRead(
+        id=slot.id,
+        start_time=slot.start_at,
+        end_time=slot.end_at,
+        is_available=bookable,
+        max_bookings=slot.max_bookings,
+        booked_count=slot.booked_count,
+        remaining_slots=slot.remaining_slots,
+    )
+
+
+def schedule_read(slot: Schedule) -> ScheduleRead:
+    return ScheduleRead(
+        id=slot.id,
+        start_time=slot.start_at,
+        end_time=slot.end_at,
+        is_available=slot.is_available,
+        max_bookings=slot.max_bookings,
+        booked_count=slot.booked_count,
+        remaining_slots=slot.remaining_slots,
+        created_at=slot.created_at,
+        updated_at=slot.updated_at,
+    )
+
+
+class DaySlots(BaseModel):
+    day: date = Field(serialization_alias="date", examples=["2024-12-15"])
+    slots: list[SlotRead]
+
+
+class ScheduleSaved(BaseModel):
+    message: str = Field(examples=["Schedule created successfully"])
+    schedule: ScheduleRead
+
+
+class ScheduleDeleted(BaseModel):
+    message: str = Field(examples=["Schedule deleted successfully"])
+
+
+class ScheduleList(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_date: date = Field(alias="from", examples=["2024-12-01"])
+    to_date: date = Field(alias="to", examples=["2024-12-31"])
+    schedules: list[ScheduleRead]
+
+
+class SkippedSlot(BaseModel):
+    start_time: str = Field(
+        description="The instant the slot would have started (UTC), or, for a local time that "
+        "does not exist that day, the local time itself without an offset.",
+        examples=["2027-03-14T02:30:00"],
+    )
+    local_time: str = Field(
+        description="The start in the practice's time zone.", examples=["2027-03-14T02:30"]
+    )
+    reason: str = Field(
+        examples=["this local time does not exist on this day (daylight saving time starts)"]
+    )
+
+
+class SchedulesGenerated(BaseModel):
+    message: str = Field(examples=["Schedules generated successfully"])
+    created: list[ScheduleRead]
+    skipped: list[SkippedSlot]
+    created_count: int = Field(examples=[24])
+    skipped_count: int = Field(examples=[1])
+
+
+CREATE_EXAMPLES: dict[str, Any] = {
+    "seed": {
+        "summary": "A one-hour slot for one client",
+        "value": {
+            "start_time": "2024-12-15T10:00:00Z",
+            "end_time": "2024-12-15T11:00:00Z",
+            "max_bookings": 1,
+            "is_available": True,
+        },
+    },
+    "group": {
+        "summary": "A group session for six, with a local offset",
+        "value": {
+            "start_time": "2024-12-16T18:00:00-05:00",
+            "end_time": "2024-12-16T19:30:00-05:00",
+            "max_bookings": 6,
+        },
+    },
+}
+UPDATE_EXAMPLES: dict[str, Any] = {
+    "capacity": {"summary": "Take more clients", "value": {"max_bookings": 3}},
+    "close": {"summary": "Close the slot to new bookings", "value": {"is_available": False}},
+    "move": {
+        "summary": "Move a slot that has no bookings",
+        "value": {"start_time": "2024-12-15T14:00:00Z", "end_time": "2024-12-15T15:00:00Z"},
+    },
+}
+GENERATE_EXAMPLES: dict[str, Any] = {
+    "weekdays": {
+        "summary": "Weekdays 09:00-17:00, 50-minute sessions with 10-minute breaks",
+        "value": {
+            "weekdays": [0, 1, 2, 3, 4],
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "session_minutes": 50,
+            "break_minutes": 10,
+            "start_date": "2024-12-16",
+            "end_date": "2025-01-31",
+            "max_bookings": 1,
+            "is_available": True,
+        },
+    },
+}
