@@ -35,11 +35,11 @@ async def assert_seats_match_bookings(database: Database) -> None:
     """Every slot's `booked_count` equals its number of bookings that hold a seat."""
     async with database.transaction(write=False) as session:
         counts = await session.execute(
-            select(Booking.schedule_id, func.count())
+            select(Booking.schedule_id, func.count().label("seats"))
             .where(Booking.status.in_(SEAT_HOLDING))
             .group_by(Booking.schedule_id)
         )
-        held = dict(counts.tuples().all())
+        held = {row.schedule_id: row.seats for row in counts}
         for slot in await session.scalars(select(Schedule)):
             assert slot.booked_count == held.get(slot.id, 0), (
                 f"slot {slot.id}: booked_count {slot.booked_count}, "

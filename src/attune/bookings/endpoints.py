@@ -1,7 +1,194 @@
-"""`/api/bookings*`: a client's bookings (seed 000); the rules are in service.py."""
+"""`/api/bookings*`: a client's bookings (seed 000); the rules are in service.py.
+
+Who may call what: taking a seat (create, reschedule) needs a verified e-mail address, since
+the confirmation and the calendar invitation go there. Reading and cancelling only need a
+signed-in user: a client whose address is unverified (verification switched on after they
+booked, say) must still be able to see a booking and give its seat back.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
+
+from attune.accounts.dependencies import CurrentUser, VerifiedUser
+from attune.accounts.errors import EmailNotVerified, InvalidToken
+from attune.bookings.errors import (
+    BookingChangedMeanwhile,
+    BookingNotFound,
+    BookingNotScheduled,
+    BookingOverlap,
+    CancellationTooLate,
+    DurationMismatch,
+    LengthMismatch,
+    RescheduleTooLate,
+    SameSlot,
+)
+from attune.bookings.schemas import (
+    CANCEL_EXAMPLES,
+    CREATE_EXAMPLES,
+    MAX_ID,
+    RESCHEDULE_EXAMPLES,
+    BookingCancel,
+    BookingChanged,
+    BookingCreate,
+    BookingCreated,
+    BookingDetail,
+    BookingList,
+    BookingReschedule,
+    booking_read,
+)
+from attune.bookings.service import booking_service
+from attune.models import BookingStatus
+from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.openapi import documented_errors
+from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
+
+BookingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The booking's id.", examples=[1])]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Book a slot",
+    description="Takes a seat in the slot for the signed-in client. The price is the "
+    "practice's (`ATTUNE_SESSION_PRICE_CENTS` per 60 minutes, pro rata); `duration`, when "
+    "sent, must be the slot's length. The video room link is withheld until the booking is "
+    "paid, unless payments are off. A confirmation with a calendar invitation is mailed.",
+    responses=documented_errors(
+        InvalidToken,
+        EmailNotVerified,
+        ScheduleNotFound,
+        SlotFull,
+        SlotStarted,
+        BookingOverlap,
+        DurationMismatch,
+    ),
+)
+async def create_booking(
+    body: Annotated[BookingCreate, Body(openapi_examples=CREATE_EXAMPLES)],
+    user: VerifiedUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> BookingCreated:
+    booking = await booking_service.create(session, settings, user, body, now=clock.now())
+    return BookingCreated(
+        message="Booking created successfully", booking=booking_read(settings, booking)
+    )
+
+
+@router.get(
+    "",
+    summary="List your bookings",
+    description="The signed-in user's own bookings: those still to come first (soonest "
+    "first), then past ones (latest first). `status` keeps only bookings in that state.",
+    responses=documented_errors(InvalidToken),
+)
+async def list_bookings(
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    status: Annotated[
+        BookingStatus | None, Query(description="Only bookings in this state.")
+    ] = None,
+) -> BookingList:
+    bookings = await booking_service.list_own(session, user, clock.now(), status)
+    return BookingList(bookings=[booking_read(settings, booking) for booking in bookings])
+
+
+@router.get(
+    "/{booking_id}",
+    summary="Read a booking",
+    description="Your own booking, or any booking for an admin. Another client's booking "
+    "answers 404, as an unknown one does.",
+    responses=documented_errors(InvalidToken, BookingNotFound, body=False),
+)
+async def read_booking(
+    booking_id: BookingId, user: CurrentUser, session: Session, settings: AppSettings
+) -> BookingDetail:
+    booking = await booking_service.visible_booking(session, booking_id, user)
+    return BookingDetail(booking=booking_read(settings, booking))
+
+
+@router.put(
+    "/{booking_id}/cancel",
+    summary="Cancel a booking",
+    description="Frees the seat. A client may cancel up to `ATTUNE_CANCEL_NOTICE_HOURS` "
+    "(24 by default) before the start; an admin at any time. The body is optional (seed 000 "
+    "sends none); a `reason` appears in the cancellation mail. A paid booking is refunded.",
+    responses=documented_errors(
+        InvalidToken,
+        BookingNotFound,
+        BookingNotScheduled,
+        CancellationTooLate,
+        BookingChangedMeanwhile,
+    ),
+)
+async def cancel_booking(
+    booking_id: BookingId,
+    *,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    body: Annotated[BookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
+) -> BookingChanged:
+    booking = await booking_service.cancel(
+        session,
+        settings,
+        booking_id,
+        user,
+        now=clock.now(),
+        reason=body.reason if body is not None else None,
+    )
+    return BookingChanged(
+        message="Booking cancelled successfully", booking=booking_read(settings, booking)
+    )
+
+
+@router.put(
+    "/{booking_id}/reschedule",
+    summary="Move a booking to another slot",
+    description="Takes a seat in the new slot and frees the old one, keeping the video room. "
+    "A client may reschedule up to `ATTUNE_RESCHEDULE_NOTICE_HOURS` (2 by default) before the "
+    "current start; an admin at any time. The new slot must last as long as the booking.",
+    responses=documented_errors(
+        InvalidToken,
+        EmailNotVerified,
+        BookingNotFound,
+        ScheduleNotFound,
+        BookingNotScheduled,
+        RescheduleTooLate,
+        SameSlot,
+        LengthMismatch,
+        SlotFull,
+        SlotStarted,
+        BookingOverlap,
+        BookingChangedMeanwhile,
+    ),
+)
+async def reschedule_booking(
+    booking_id: BookingId,
+    *,
+    body: Annotated[BookingReschedule, Body(openapi_examples=RESCHEDULE_EXAMPLES)],
+    user: VerifiedUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> BookingChanged:
+    booking = await booking_service.reschedule(
+        session,
+        settings,
+        booking_id,
+        user,
+        new_schedule_id=body.new_schedule_id,
+        now=clock.now(),
+    )
+    return BookingChanged(
+        message="Booking rescheduled successfully", booking=booking_read(settings, booking)
+    )

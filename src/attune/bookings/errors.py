@@ -22,6 +22,11 @@ class BookingNotScheduled(Conflict):
     error = "Only a scheduled booking can be changed"
 
 
+class BookingChangedMeanwhile(Conflict):
+    # The loser of two requests racing for one booking: what it checked no longer holds.
+    error = "The booking was changed by another request"
+
+
 class CancellationTooLate(Conflict):
     error = "Bookings can only be cancelled at least 24 hours before the session starts"
 

@@ -46,29 +46,37 @@ async def overlapping_booking(
     return found
 
 
-async def update_if_scheduled(
+async def update_if_unchanged(
     session: AsyncSession,
     booking_id: int,
     values: dict[str, Any],
     *,
-    schedule_id: int | None = None,
+    schedule_id: int | None,
+    scheduled_at: datetime,
 ) -> Booking | None:
-    """Change a booking only if it is still scheduled (and still in `schedule_id`, if given).
+    """Change a booking only if it is still scheduled in the slot and at the time it was read.
 
-    The condition is in the UPDATE itself, so of a cancel and a reschedule racing for one
-    booking exactly one wins; the loser gets None. The booking row stays locked on
+    The rules (the notice before the start, the seat to give back) were checked against what
+    was read; the condition is in the UPDATE itself, so of a cancel and a reschedule racing for
+    one booking exactly one wins and the loser gets None. The booking row stays locked on
     PostgreSQL until the transaction ends.
     """
-    statement = update(Booking).where(
-        Booking.id == booking_id, Booking.status == BookingStatus.scheduled
+    same_slot = (
+        Booking.schedule_id.is_(None) if schedule_id is None else Booking.schedule_id == schedule_id
     )
-    if schedule_id is not None:
-        statement = statement.where(Booking.schedule_id == schedule_id)
-    result = await session.scalars(
-        statement.values(**values)
+    statement = (
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.status == BookingStatus.scheduled,
+            same_slot,
+            Booking.scheduled_at == scheduled_at,
+        )
+        .values(**values)
         .returning(Booking)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
+    result = await session.scalars(statement)
     return result.one_or_none()
 
 

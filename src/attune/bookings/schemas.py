@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from attune.models import Booking, BookingStatus, PaymentStatus
 from attune.platform.crypto import Encryptor
@@ -12,19 +15,66 @@ from attune.platform.settings import Settings
 from attune.video.rooms import room_released, room_url
 
 MAX_NOTES_LENGTH = 2000
+MAX_REASON_LENGTH = 500
+MAX_ID = 2**31 - 1
+# Control, format (bidi marks), surrogate, private-use and unassigned code points; line breaks
+# and tabs are fine in free text a client writes.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+def _visible_text(value: str) -> str | None:
+    """Free text without NUL (PostgreSQL refuses it) or characters that hide or reorder text;
+    blank text is no text."""
+    if any(
+        unicodedata.category(char) in INVISIBLE_CATEGORIES and char not in ALLOWED_CONTROLS
+        for char in value
+    ):
+        raise PydanticCustomError(
+            "invisible_characters", "must not contain control or invisible characters"
+        )
+    return value or None
+
+
+Notes = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_NOTES_LENGTH),
+    AfterValidator(_visible_text),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=MAX_REASON_LENGTH),
+    AfterValidator(_visible_text),
+]
 
 
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    schedule_id: int = Field(ge=1, le=2**31 - 1)
+    schedule_id: int = Field(ge=1, le=MAX_ID, examples=[1])
     # Seed 000 sends it; the slot decides the length, and a different value is refused.
-    duration: int | None = Field(default=None, ge=1, le=24 * 60)
-    notes: str | None = Field(default=None, max_length=MAX_NOTES_LENGTH)
+    duration: int | None = Field(
+        default=None,
+        ge=1,
+        le=24 * 60,
+        description="Minutes; optional. When sent, it must equal the slot's length.",
+        examples=[60],
+    )
+    notes: Notes | None = Field(
+        default=None,
+        description="For the therapist; stored encrypted.",
+        examples=["Initial consultation session"],
+    )
 
 
 class BookingReschedule(BaseModel):
-    new_schedule_id: int = Field(ge=1, le=2**31 - 1)
+    new_schedule_id: int = Field(ge=1, le=MAX_ID, examples=[2])
+
+
+class BookingCancel(BaseModel):
+    """The optional body of a cancellation; seed 000 sends none."""
+
+    reason: Reason | None = Field(default=None, examples=["I have a conflicting appointment"])
 
 
 class BookingRead(BaseModel):
@@ -59,11 +109,7 @@ class BookingRead(BaseModel):
 
 def booking_read(settings: Settings, booking: Booking) -> BookingRead:
     released = room_released(settings, booking)
-    notes = (
-        Encryptor.from_settings(settings).decrypt(booking.notes_encrypted)
-        if booking.notes_encrypted is not None
-        else None
-    )
+    encryptor = Encryptor.from_settings(settings)
     return BookingRead(
         id=booking.id,
         user_id=booking.user_id,
@@ -79,9 +125,54 @@ def booking_read(settings: Settings, booking: Booking) -> BookingRead:
         currency=booking.currency,
         payment_status=booking.payment_status,
         payment_id=booking.payment_id,
-        notes=notes,
+        notes=encryptor.decrypt_optional(booking.notes_encrypted),
         cancelled_at=booking.cancelled_at,
-        cancellation_reason=booking.cancellation_reason,
+        cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
     )
+
+
+class BookingCreated(BaseModel):
+    message: str = Field(examples=["Booking created successfully"])
+    booking: BookingRead
+
+
+class BookingList(BaseModel):
+    bookings: list[BookingRead]
+
+
+class BookingDetail(BaseModel):
+    booking: BookingRead
+
+
+class BookingChanged(BaseModel):
+    message: str = Field(
+        examples=["Booking cancelled successfully", "Booking rescheduled successfully"]
+    )
+    booking: BookingRead
+
+
+CREATE_EXAMPLES: dict[str, Any] = {
+    "seed_000": {
+        "summary": "Contract 000",
+        "value": {"schedule_id": 1, "duration": 60, "notes": "Initial consultation session"},
+    },
+    "slot_only": {
+        "summary": "The slot alone (its length is the duration)",
+        "value": {"schedule_id": 1},
+    },
+}
+CANCEL_EXAMPLES: dict[str, Any] = {
+    "no_reason": {
+        "summary": "No reason (or no body at all, as contract 000 sends)",
+        "value": {},
+    },
+    "with_reason": {
+        "summary": "With a reason, shown in the cancellation mail",
+        "value": {"reason": "I have a conflicting appointment"},
+    },
+}
+RESCHEDULE_EXAMPLES: dict[str, Any] = {
+    "seed_000": {"summary": "Contract 000", "value": {"new_schedule_id": 2}}
+}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import repository
 from attune.bookings.errors import (
+    BookingChangedMeanwhile,
     BookingNotFound,
     BookingNotScheduled,
     BookingOverlap,
@@ -38,15 +39,12 @@ from attune.video.rooms import new_room_id
 REFUND_JOB = "payments.refund"
 REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
+CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it again."
 
 
 def price_cents(settings: Settings, minutes: int) -> int:
     """The practice's price for a session of this length: pro rata, rounded half up."""
     return (settings.session_price_cents * minutes * 2 + 60) // 120
-
-
-def encrypt_notes(settings: Settings, notes: str | None) -> str | None:
-    return Encryptor.from_settings(settings).encrypt(notes) if notes else None
 
 
 def reminders_already_covered(starts_at: datetime, now: datetime) -> dict[str, Any]:
@@ -89,7 +87,7 @@ class BookingService:
             amount_cents=price_cents(settings, minutes),
             currency=settings.currency,
             payment_status=PaymentStatus.pending,
-            notes_encrypted=encrypt_notes(settings, body.notes),
+            notes_encrypted=Encryptor.from_settings(settings).encrypt_optional(body.notes),
             room_id=new_room_id(),
             calendar_sequence=0,
             created_at=now,
@@ -137,19 +135,23 @@ class BookingService:
         notice = timedelta(hours=settings.cancel_notice_hours)
         if not by_practice and now > booking.scheduled_at - notice:
             raise CancellationTooLate.policy(settings.cancel_notice_hours)
-        cancelled = await repository.update_if_scheduled(
+        cancelled = await repository.update_if_unchanged(
             session,
             booking.id,
             {
                 "status": BookingStatus.cancelled,
                 "cancelled_at": now,
                 "cancelled_by_practice": by_practice,
-                "cancellation_reason": reason,
+                "cancellation_reason_encrypted": Encryptor.from_settings(settings).encrypt_optional(
+                    reason
+                ),
                 "updated_at": now,
             },
+            schedule_id=booking.schedule_id,
+            scheduled_at=booking.scheduled_at,
         )
         if cancelled is None:
-            raise BookingNotScheduled()
+            raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
         await release_seat(session, cancelled.schedule_id, now)
         client = await self._client(session, cancelled)
         await booking_mail.queue_cancellation(session, settings, cancelled, client)
@@ -182,7 +184,7 @@ class BookingService:
             raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
         if new_schedule_id == booking.schedule_id:
             raise SameSlot()
-        old_schedule_id = booking.schedule_id
+        old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
         await repository.lock_client(session, booking.user_id)
         target = await session.get(Schedule, new_schedule_id)
         if target is None:
@@ -195,21 +197,22 @@ class BookingService:
         await self._refuse_overlap(
             session, booking.user_id, target.start_at, target.end_at, excluding=booking.id
         )
-        moved = await repository.update_if_scheduled(
+        moved = await repository.update_if_unchanged(
             session,
             booking.id,
             {
                 "schedule_id": target.id,
                 "scheduled_at": target.start_at,
                 "ends_at": target.end_at,
-                "calendar_sequence": booking.calendar_sequence + 1,
+                "calendar_sequence": Booking.calendar_sequence + 1,
                 "updated_at": now,
                 **reminders_already_covered(target.start_at, now),
             },
             schedule_id=old_schedule_id,
+            scheduled_at=old_start,
         )
         if moved is None:
-            raise BookingNotScheduled(details="The booking was changed meanwhile.")
+            raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
         # Slots are locked in id order; a failure to take the new seat rolls back both.
         if old_schedule_id is not None and old_schedule_id < target.id:
             await release_seat(session, old_schedule_id, now)

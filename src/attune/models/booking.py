@@ -61,7 +61,8 @@ class Booking(Timestamped, Base):
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None]
     cancelled_by_practice: Mapped[bool] = mapped_column(default=False)
-    cancellation_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why it was cancelled, as personal as the notes: encrypted the same way.
+    cancellation_reason_encrypted: Mapped[str | None] = mapped_column(Text)
     completed_at: Mapped[datetime | None]
     # Set when the reminder was sent, or when the booking was made (or moved) already inside
     # that reminder's window, where its confirmation is the reminder. Cleared by a reschedule.

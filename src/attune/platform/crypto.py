@@ -33,6 +33,13 @@ class Encryptor:
         except InvalidToken as error:
             raise DecryptionError("no configured key decrypts this value") from error
 
+    def encrypt_optional(self, plaintext: str | None) -> str | None:
+        """For an optional personal field: nothing stays nothing, anything else is sealed."""
+        return None if plaintext is None else self.encrypt(plaintext)
+
+    def decrypt_optional(self, ciphertext: str | None) -> str | None:
+        return None if ciphertext is None else self.decrypt(ciphertext)
+
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key."""
         try:

@@ -71,7 +71,7 @@ def upgrade() -> None:
             "cancelled_at", attune.platform.database.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("cancelled_by_practice", sa.Boolean(), nullable=False),
-        sa.Column("cancellation_reason", sa.String(length=500), nullable=True),
+        sa.Column("cancellation_reason_encrypted", sa.Text(), nullable=True),
         sa.Column(
             "completed_at", attune.platform.database.UTCDateTime(timezone=True), nullable=True
         ),

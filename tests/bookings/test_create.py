@@ -1,0 +1,408 @@
+"""`POST /api/bookings`: taking a seat, the price, the room link, the notes, and refusals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from attune.app import create_app
+from attune.models import Booking
+from attune.platform.clock import Clock, FrozenClock
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+from tests.bookings.builders import NOW, SLOT_TAKEN, book, later, seats_taken
+from tests.conftest import http_client, make_settings
+from tests.support.people import add_client, add_person
+from tests.support.slots import add_slot, assert_seats_match_bookings
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return FrozenClock(NOW)
+
+
+async def booking_count(database: Database) -> int:
+    async with database.transaction(write=False) as session:
+        count: int = await session.scalar(select(func.count()).select_from(Booking)) or 0
+    return count
+
+
+class TestCreate:
+    async def test_answers_with_the_booking(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        response = await client.post(
+            "/api/bookings",
+            json={"schedule_id": slot, "duration": 60, "notes": "First session"},
+            headers=ada.headers,
+        )
+
+        assert response.status_code == 201
+        body = response.json()
+        assert body["message"] == "Booking created successfully"
+        booking = body["booking"]
+        assert booking["user_id"] == ada.id
+        assert booking["schedule_id"] == slot
+        assert booking["scheduled_at"] == "2026-03-05T09:00:00Z"
+        assert booking["ends_at"] == "2026-03-05T10:00:00Z"
+        assert (booking["duration"], booking["status"]) == (60, "scheduled")
+        assert (booking["amount"], booking["amount_cents"], booking["currency"]) == (
+            100.0,
+            10000,
+            "usd",
+        )
+        assert (booking["payment_status"], booking["payment_id"]) == ("pending", None)
+        assert booking["notes"] == "First session"
+        assert booking["created_at"] == "2026-03-02T09:00:00Z"
+
+    async def test_takes_a_seat(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), capacity=3)
+
+        await book(client, ada, slot)
+
+        assert await seats_taken(database, slot) == 1
+        await assert_seats_match_bookings(database)
+
+    async def test_duration_may_be_left_out(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), minutes=50)
+
+        booking = await book(client, ada, slot)
+
+        assert booking["duration"] == 50
+
+
+class TestPrice:
+    @pytest.mark.parametrize(
+        ("minutes", "amount", "cents"), [(60, 100.0, 10000), (90, 150.0, 15000), (45, 75.0, 7500)]
+    )
+    async def test_is_the_session_price_per_hour_pro_rata(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        minutes: int,
+        amount: float,
+        cents: int,
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), minutes=minutes)
+
+        booking = await book(client, ada, slot, duration=minutes)
+
+        assert (booking["amount"], booking["amount_cents"]) == (amount, cents)
+        assert booking["payment_status"] == "pending"
+
+    async def test_follows_the_configured_price(
+        self, tmp_path: Path, database: Database, database_url: str, clock: Clock
+    ) -> None:
+        settings = make_settings(tmp_path, database_url, session_price_cents=12000)
+        app = create_app(settings, database=database, clock=clock)
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), minutes=90)
+
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            booking = await book(client, ada, slot)
+
+        assert (booking["amount"], booking["amount_cents"]) == (180.0, 18000)
+
+    async def test_a_price_sent_by_the_client_is_ignored(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        booking = await book(client, ada, slot, amount=1, amount_cents=1)
+
+        assert booking["amount_cents"] == 10000
+
+
+class TestVideoRoom:
+    async def test_link_is_withheld_while_unpaid(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        booking = await book(client, ada, slot)
+
+        assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
+
+    async def test_link_is_given_when_payments_are_off(
+        self, tmp_path: Path, database: Database, database_url: str, clock: Clock
+    ) -> None:
+        settings = make_settings(tmp_path, database_url, payments_enabled=False)
+        app = create_app(settings, database=database, clock=clock)
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            booking = await book(client, ada, slot)
+
+        assert booking["jitsi_room_id"].startswith("attune-")
+        assert booking["jitsi_room_url"] == f"https://meet.jit.si/{booking['jitsi_room_id']}"
+
+    async def test_every_booking_gets_its_own_room(
+        self, tmp_path: Path, database: Database, database_url: str, clock: Clock
+    ) -> None:
+        settings = make_settings(tmp_path, database_url, payments_enabled=False)
+        app = create_app(settings, database=database, clock=clock)
+        ada = await add_client(database, settings, 1)
+        bob = await add_client(database, settings, 2)
+        slot = await add_slot(database, later(days=3), capacity=2)
+
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            rooms = {(await book(client, p, slot))["jitsi_room_id"] for p in (ada, bob)}
+
+        assert len(rooms) == 2
+
+
+class TestNotes:
+    async def test_are_encrypted_at_rest(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+        notes = "Trouble sleeping since the move"
+
+        booking = await book(client, ada, slot, notes=notes)
+
+        async with database.transaction(write=False) as session:
+            stored = await session.scalar(
+                text("SELECT notes_encrypted FROM bookings WHERE id = :id"), {"id": booking["id"]}
+            )
+        assert stored
+        assert notes not in stored
+        assert "sleeping" not in stored
+        assert booking["notes"] == notes
+        detail = await client.get(f"/api/bookings/{booking['id']}", headers=ada.headers)
+        assert detail.json()["booking"]["notes"] == notes
+
+    @pytest.mark.parametrize("notes", ["", "   "])
+    async def test_blank_notes_are_no_notes(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, notes: str
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        booking = await book(client, ada, slot, notes=notes)
+
+        assert booking["notes"] is None
+
+    async def test_keep_their_line_breaks(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+
+        booking = await book(client, ada, slot, notes="Line one\nLine two")
+
+        assert booking["notes"] == "Line one\nLine two"
+
+
+class TestRefused:
+    async def test_unknown_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": 999}, headers=ada.headers
+        )
+
+        assert response.status_code == 404
+        assert response.json()["error"] == "Schedule not found"
+
+    async def test_full_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+        bob = await add_client(database, settings, 2)
+        slot = await add_slot(database, later(days=3))
+        await book(client, ada, slot)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=bob.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json() == {"error": SLOT_TAKEN}
+        assert await seats_taken(database, slot) == 1
+
+    async def test_closed_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), available=False)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=ada.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json() == {"error": SLOT_TAKEN}
+        assert await booking_count(database) == 0
+
+    @pytest.mark.parametrize("started", [later(minutes=-30), NOW])
+    async def test_started_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, started: datetime
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, started)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=ada.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json()["error"] == "The selected time slot has already started"
+        assert await seats_taken(database, slot) == 0
+
+    async def test_a_second_seat_in_the_same_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), capacity=4)
+        first = await book(client, ada, slot)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=ada.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json()["error"] == "You already have a booking at this time"
+        assert str(first["id"]) in response.json()["details"]
+        assert await seats_taken(database, slot) == 1
+
+    async def test_a_slot_overlapping_another_booking(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        if not database.is_sqlite:
+            pytest.skip("PostgreSQL's exclusion constraint keeps slots from overlapping at all")
+        ada = await add_client(database, settings)
+        first = await add_slot(database, later(days=3), minutes=60)
+        overlapping = await add_slot(database, later(days=3, minutes=30), minutes=60)
+        await book(client, ada, first)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": overlapping}, headers=ada.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json()["error"] == "You already have a booking at this time"
+
+    async def test_a_cancelled_booking_does_not_overlap(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), capacity=2)
+        first = await book(client, ada, slot)
+        await client.put(f"/api/bookings/{first['id']}/cancel", headers=ada.headers)
+
+        again = await book(client, ada, slot)
+
+        assert again["status"] == "scheduled"
+        assert await seats_taken(database, slot) == 1
+
+    async def test_back_to_back_slots_do_not_overlap(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        first = await add_slot(database, later(days=3))
+        second = await add_slot(database, later(days=3, hours=1))
+        await book(client, ada, first)
+
+        booking = await book(client, ada, second)
+
+        assert booking["schedule_id"] == second
+
+    async def test_duration_other_than_the_slot(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), minutes=90)
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot, "duration": 60}, headers=ada.headers
+        )
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "The duration must be the slot's length"
+        assert "90 minutes" in response.json()["details"]
+        assert await seats_taken(database, slot) == 0
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {},
+            {"schedule_id": "one"},
+            {"schedule_id": 0},
+            {"schedule_id": 2**40},
+            {"schedule_id": None},
+            {"schedule_id": 1, "duration": 0},
+            {"schedule_id": 1, "duration": "sixty"},
+            {"schedule_id": 1, "notes": "x" * 2001},
+            {"schedule_id": 1, "notes": "nul\x00byte"},
+            {"schedule_id": 1, "notes": "reversed \u202etext"},
+            {"schedule_id": 1, "notes": ["a list"]},
+            [1],
+            "1",
+        ],
+    )
+    async def test_invalid_body(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, body: Any
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3))
+        assert slot == 1
+
+        response = await client.post("/api/bookings", json=body, headers=ada.headers)
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Invalid request format"
+        assert await seats_taken(database, slot) == 0
+        assert await booking_count(database) == 0
+
+    async def test_body_that_is_not_json(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        await add_slot(database, later(days=3))
+
+        response = await client.post(
+            "/api/bookings",
+            content=b'{"schedule_id": 1',
+            headers={**ada.headers, "Content-Type": "application/json"},
+        )
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Invalid request format"
+        assert await booking_count(database) == 0
+
+    async def test_unverified_email(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        unverified = await add_person(database, settings, email="new@example.com", verified=False)
+        slot = await add_slot(database, later(days=3))
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=unverified.headers
+        )
+
+        assert response.status_code == 403
+        assert response.json()["error"] == "Email address not verified"
+        assert await seats_taken(database, slot) == 0
