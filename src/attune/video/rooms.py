@@ -1,7 +1,9 @@
-"""Room names and when a booking's room link may be shown.
+"""Room names, when a booking's room link may be shown, and the link a person joins with.
 
 A room name carries 128 random bits from `secrets`: knowing one room tells nothing about
 another. Jitsi treats room names case-insensitively, so the bits are written in lower-case hex.
+With `ATTUNE_JITSI_APP_ID` and `ATTUNE_JITSI_APP_SECRET` set, the Jitsi server admits only
+holders of a token, and each join link carries one valid only inside the join window.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from attune.integrations import jitsi
 from attune.models import Booking, BookingStatus, PaymentStatus
 from attune.platform.settings import Settings
 
@@ -26,6 +29,29 @@ def room_url(settings: Settings, room_id: str) -> str:
     return f"{settings.jitsi_base_url.rstrip('/')}/{room_id}"
 
 
+def join_url(
+    settings: Settings,
+    room_id: str,
+    participant: jitsi.Participant,
+    window: tuple[datetime, datetime],
+) -> str:
+    """The room URL for this participant: with a join token when the server requires one."""
+    url = room_url(settings, room_id)
+    if not (settings.jitsi_tokens and settings.jitsi_app_id and settings.jitsi_app_secret):
+        return url
+    opens_at, closes_at = window
+    token = jitsi.join_token(
+        app_id=settings.jitsi_app_id,
+        app_secret=settings.jitsi_app_secret.get_secret_value(),
+        domain=jitsi.jitsi_domain(settings.jitsi_base_url),
+        room=room_id,
+        not_before=opens_at,
+        expires=closes_at,
+        participant=participant,
+    )
+    return jitsi.with_token(url, token)
+
+
 def room_released(settings: Settings, booking: Booking) -> bool:
     """Whether the client may see the room: paid (or payments are off), and not cancelled."""
     if booking.status == BookingStatus.cancelled:
@@ -37,12 +63,9 @@ def join_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datet
     return starts_at - JOIN_OPENS_BEFORE, ends_at + JOIN_CLOSES_AFTER
 
 
-def join_instructions(settings: Settings) -> str:
+def what_is_needed(settings: Settings) -> str:
     return (
         "Join from a computer or phone with a camera and microphone, in a quiet and private "
-        "place. The room opens 10 minutes before the session starts and closes 15 minutes "
-        "after it ends; ask for the join link from your booking "
-        "(GET /api/bookings/{id}/meeting) once it opens. "
-        f"The session runs on {settings.jitsi_base_url}: it works in a browser, or in the "
-        "Jitsi Meet app on a phone."
+        f"place. The session runs on {settings.jitsi_base_url}: it works in a browser, or in "
+        "the Jitsi Meet app on a phone."
     )
