@@ -1,1 +1,75 @@
-"""Booking sweeps: reminders before a session, and marking sessions completed after it."""
+"""Booking sweeps: reminders before a session, and marking sessions completed after it.
+
+Both are periodic jobs that take their time from the job's clock and work in batches, each in
+its own short transaction: a backlog (after the worker was down) never holds one transaction,
+or the bookings' rows, for long. A run stops after `MAX_BATCHES_PER_RUN` batches and leaves the
+rest to the next run a minute later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from attune.bookings import sweeps
+from attune.notifications import booking_mail
+from attune.platform.database import Database
+from attune.platform.jobs import JobContext, periodic
+from attune.platform.settings import Settings
+
+SEND_REMINDERS = "bookings.send_reminders"
+MARK_COMPLETED = "bookings.mark_completed"
+BATCH_SIZE = 100
+MAX_BATCHES_PER_RUN = 20
+
+
+@periodic(SEND_REMINDERS, every=timedelta(minutes=1))
+async def send_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
+    """Mail the 24 h and 1 h reminders that are due, each once.
+
+    The mark and the mail job are written in one transaction, so a booking is either marked
+    and mailed or neither; two sweeps at once, or one run twice, mail it once. An unpaid
+    booking is reminded as well: the session still stands, and the reminder tells the client
+    that the video link comes once it is paid. (Releasing holds that stay unpaid is the
+    payments sweep's business, which cancels them, and a cancelled booking is never reminded.)
+    """
+    now = context.clock.now()
+    for reminder in sweeps.REMINDERS:
+        for _ in range(MAX_BATCHES_PER_RUN):
+            sent = await _remind_batch(context.database, context.settings, reminder, now)
+            if sent < BATCH_SIZE:
+                break
+
+
+@periodic(MARK_COMPLETED, every=timedelta(minutes=1))
+async def mark_completed(context: JobContext, _payload: dict[str, Any]) -> None:
+    """Mark scheduled sessions completed once their join window has closed.
+
+    While payments are required only paid ones are: an unpaid booking whose time has passed
+    was never a session the client could join, and the payments sweep that releases unpaid
+    holds decides what becomes of it. An admin may still record a different outcome.
+    """
+    now = context.clock.now()
+    for _ in range(MAX_BATCHES_PER_RUN):
+        async with context.database.transaction() as session:
+            completed = await sweeps.complete_finished(
+                session,
+                now,
+                paid_only=context.settings.payments_required,
+                limit=BATCH_SIZE,
+            )
+        if len(completed) < BATCH_SIZE:
+            break
+
+
+async def _remind_batch(
+    database: Database, settings: Settings, reminder: sweeps.Reminder, now: datetime
+) -> int:
+    async with database.transaction() as session:
+        bookings = await sweeps.stamp_due_reminders(session, reminder, now, limit=BATCH_SIZE)
+        clients = await sweeps.clients_by_id(session, {booking.user_id for booking in bookings})
+        for booking in bookings:
+            await booking_mail.queue_reminder(
+                session, settings, booking, clients[booking.user_id], reminder.name
+            )
+    return len(bookings)

@@ -1,39 +1,55 @@
 """The mail a client gets about a booking: confirmation, cancellation, move, reminders.
 
 Each is queued in the transaction that changed the booking, with an idempotency key, so a
-retried request or sweep never mails twice. Times are written in the practice's zone.
+retried request or sweep never mails twice. Times are written in the practice's zone in the
+text and in UTC in the calendar attachments.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, User
+from attune.models import Booking, PaymentStatus, User
 from attune.notifications.calendar import CalendarMethod, booking_invitation
-from attune.notifications.mail import queue_mail
+from attune.notifications.mail import MailAttachment, queue_mail
+from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
-from attune.video.rooms import join_instructions, room_released, room_url
+from attune.video.rooms import JOIN_OPENS_BEFORE, room_released, room_url, what_is_needed
+
+REMINDER_LEAD_NAMES = ("24h", "1h")
 
 
 def booking_context(settings: Settings, booking: Booking, client: User) -> dict[str, Any]:
     local_start = booking.scheduled_at.astimezone(settings.zone)
     local_end = booking.ends_at.astimezone(settings.zone)
-    released = room_released(settings, booking)
     return {
         "first_name": client.first_name,
         "booking_id": booking.id,
-        "date": local_start.strftime("%A %d %B %Y"),
-        "start_time": local_start.strftime("%H:%M"),
-        "end_time": local_end.strftime("%H:%M"),
+        "date": _long_date(local_start),
+        "start_time": f"{local_start:%H:%M}",
+        "end_time": f"{local_end:%H:%M}",
         "zone": settings.practice_timezone,
         "duration": booking.duration_minutes,
-        "amount": f"{booking.amount_cents / 100:.2f} {booking.currency.upper()}",
-        "paid": not settings.payments_required or booking.payment_status == "succeeded",
-        "meeting_url": room_url(settings, booking.room_id) if released else None,
+        "payment_required": settings.payments_required,
+        "amount": _money(booking.amount_cents, booking.currency),
+        "paid": not settings.payments_required or booking.payment_status == PaymentStatus.succeeded,
+        "meeting_url": _meeting_url(settings, booking),
+        # With Jitsi tokens, a link in a mail would not open the room: each join link carries
+        # a token valid only in the join window, handed out with the booking's meeting.
+        "personal_link_later": settings.jitsi_tokens and room_released(settings, booking),
         "join_instructions": join_instructions(settings),
     }
+
+
+def join_instructions(settings: Settings) -> str:
+    """How to join, in words a client needs no technical knowledge to follow."""
+    minutes = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
+    return f"The video room opens {minutes} minutes before your session starts. " + (
+        what_is_needed(settings)
+    )
 
 
 async def queue_confirmation(
@@ -55,7 +71,11 @@ async def queue_cancellation(
 ) -> None:
     context = booking_context(settings, booking, client)
     context["by_practice"] = booking.cancelled_by_practice
-    context["reason"] = booking.cancellation_reason
+    context["reason"] = Encryptor.from_settings(settings).decrypt_optional(
+        booking.cancellation_reason_encrypted
+    )
+    # The cancellation queues the refund of a paid booking in the same transaction.
+    context["refund"] = booking.payment_status == PaymentStatus.succeeded
     await queue_mail(
         session,
         settings,
@@ -84,9 +104,15 @@ async def queue_reschedule(
 async def queue_reminder(
     session: AsyncSession, settings: Settings, booking: Booking, client: User, lead: str
 ) -> None:
-    """`lead` is "24h" or "1h"; the key carries the start, so a moved booking is reminded anew."""
+    """`lead` is "24h" or "1h"; the key carries the start, so a moved booking is reminded anew.
+
+    The text names the day and time rather than "tomorrow": a reminder sent late (the worker
+    was down) must still be right.
+    """
+    if lead not in REMINDER_LEAD_NAMES:
+        raise ValueError(f"unknown reminder lead {lead!r}")
     context = booking_context(settings, booking, client)
-    context["lead"] = {"24h": "tomorrow", "1h": "in one hour"}[lead]
+    context["lead"] = lead
     await queue_mail(
         session,
         settings,
@@ -97,6 +123,26 @@ async def queue_reminder(
     )
 
 
-def _invitation(settings: Settings, booking: Booking, client: User) -> Any:
-    location = room_url(settings, booking.room_id) if room_released(settings, booking) else None
-    return booking_invitation(settings, booking, client, CalendarMethod.request, location=location)
+def _invitation(settings: Settings, booking: Booking, client: User) -> MailAttachment:
+    return booking_invitation(
+        settings,
+        booking,
+        client,
+        CalendarMethod.request,
+        location=_meeting_url(settings, booking),
+    )
+
+
+def _meeting_url(settings: Settings, booking: Booking) -> str | None:
+    """The room's link once the client may have it (DESIGN.md §2: not before it is paid)."""
+    if settings.jitsi_tokens or not room_released(settings, booking):
+        return None
+    return room_url(settings, booking.room_id)
+
+
+def _long_date(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _money(cents: int, currency: str) -> str:
+    return f"{cents // 100}.{cents % 100:02d} {currency.upper()}"

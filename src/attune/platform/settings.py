@@ -197,6 +197,11 @@ class Settings(BaseSettings):
         return self.payments_enabled and self.session_price_cents > 0
 
     @property
+    def jitsi_tokens(self) -> bool:
+        """Whether the Jitsi server admits only participants with a join token (a JWT)."""
+        return bool(self.jitsi_app_id)
+
+    @property
     def mail_dir(self) -> Path:
         return self.var_dir / "mail"
 
