@@ -1,9 +1,252 @@
-"""`/api/admin/*` (admin only): dashboard, users and bookings."""
+"""`/api/admin/*` (admin only): dashboard, users and bookings; the rules are in service.py."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from attune.accounts.dependencies import require_admin
+from fastapi import APIRouter, Body, Depends, Path, Query
+
+from attune.accounts.dependencies import AdminUser, require_admin
+from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
+from attune.admin.schemas import (
+    CANCEL_EXAMPLES,
+    MAX_ID,
+    OUTCOME_EXAMPLES,
+    RESCHEDULE_EXAMPLES,
+    USER_UPDATE_EXAMPLES,
+    AccountList,
+    AccountRead,
+    AccountUpdate,
+    AccountUpdated,
+    AdminBookingCancel,
+    AdminBookingChanged,
+    AdminBookingList,
+    AdminBookingRead,
+    BookingOutcome,
+    BookingQuery,
+    Dashboard,
+    UserQuery,
+    account,
+    account_detail,
+    admin_booking,
+)
+from attune.admin.service import admin_service
+from attune.bookings.errors import (
+    BookingNotFound,
+    BookingNotScheduled,
+    BookingOverlap,
+    LengthMismatch,
+    SameSlot,
+    SessionNotStarted,
+)
+from attune.bookings.schemas import BookingReschedule
+from attune.models import BookingStatus
+from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.openapi import documented_errors
+from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+# Every route here answers these: no token (401), not an admin (403).
+CALLER_ERRORS = (InvalidToken, AdminRequired)
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+BookingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get(
+    "/dashboard",
+    summary="Practice dashboard",
+    description="Seed 000's `stats`, with extras. `total_users` counts every account, admins "
+    "included (`total_clients` leaves them out). `pending_bookings` are scheduled and not "
+    "paid. Revenue sums the bookings paid in the practice's currency; `monthly_revenue` "
+    "those whose session falls in the current calendar month of the practice's zone.",
+    responses=documented_errors(*CALLER_ERRORS, body=False),
+)
+async def dashboard(session: Session, settings: AppSettings, clock: AppClock) -> Dashboard:
+    return Dashboard(stats=await admin_service.dashboard(session, settings, clock.now()))
+
+
+@router.get(
+    "/users",
+    summary="List users",
+    description="Newest accounts first, `limit` (1 to 200, default 50) at a time from "
+    "`offset`; `total` counts every match. `search` finds a part of a first, last or full "
+    "name or of an e-mail address, ignoring case.",
+    responses=documented_errors(*CALLER_ERRORS),
+)
+async def list_users(query: Annotated[UserQuery, Query()], session: Session) -> AccountList:
+    users, total = await admin_service.list_accounts(
+        session, search=query.search, limit=query.limit, offset=query.offset
+    )
+    return AccountList(
+        users=[account(user) for user in users],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+@router.get(
+    "/users/{user_id}",
+    summary="Read a user",
+    description="The account with the number of its bookings in each state.",
+    responses=documented_errors(*CALLER_ERRORS, UserNotFound),
+)
+async def read_user(user_id: UserId, session: Session) -> AccountRead:
+    user, counts = await admin_service.account(session, user_id)
+    return AccountRead(user=account_detail(user, counts))
+
+
+@router.put(
+    "/users/{user_id}",
+    summary="Grant or revoke admin, deactivate or reactivate a user",
+    description="Deactivating ends every login of the account at once: its tokens stop "
+    "working and it cannot log in until reactivated. No admin can revoke their own admin "
+    "access or deactivate themselves (409), so the practice always keeps an admin.",
+    responses=documented_errors(*CALLER_ERRORS, UserNotFound, SelfLockout, EmptyUserUpdate),
+)
+async def update_user(
+    user_id: UserId,
+    body: Annotated[AccountUpdate, Body(openapi_examples=USER_UPDATE_EXAMPLES)],
+    admin: AdminUser,
+    session: Session,
+    clock: AppClock,
+) -> AccountUpdated:
+    user, counts = await admin_service.update_account(
+        session, admin, user_id, body, now=clock.now()
+    )
+    return AccountUpdated(message="User updated successfully", user=account_detail(user, counts))
+
+
+@router.get(
+    "/bookings",
+    summary="List every booking",
+    description="Latest session first (by `scheduled_at`, descending), `limit` (1 to 200, "
+    "default 50) at a time from `offset`; `total` counts every match. Filters: `status`, "
+    "`user_id`, and `from` / `to`, days (YYYY-MM-DD, inclusive) in the practice's zone on "
+    "which the session starts. Each booking carries its client and, unless cancelled, its "
+    "meeting room, paid or not.",
+    responses=documented_errors(*CALLER_ERRORS),
+)
+async def list_bookings(
+    query: Annotated[BookingQuery, Query()], session: Session, settings: AppSettings
+) -> AdminBookingList:
+    rows, total = await admin_service.list_bookings(session, settings, query)
+    return AdminBookingList(
+        bookings=[admin_booking(settings, booking, client) for booking, client in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )
+
+
+@router.get(
+    "/bookings/{booking_id}",
+    summary="Read any booking",
+    responses=documented_errors(*CALLER_ERRORS, BookingNotFound),
+)
+async def read_booking(
+    booking_id: BookingId, admin: AdminUser, session: Session, settings: AppSettings
+) -> AdminBookingRead:
+    booking, client = await admin_service.booking(session, admin, booking_id)
+    return AdminBookingRead(booking=admin_booking(settings, booking, client))
+
+
+@router.put(
+    "/bookings/{booking_id}/cancel",
+    summary="Cancel a booking for the practice",
+    description="At any time, without the client's notice period. The seat is freed and the "
+    "client is mailed, with the `reason` when one is given; a paid booking is queued for "
+    "a refund. The body is optional.",
+    responses=documented_errors(*CALLER_ERRORS, BookingNotFound, BookingNotScheduled),
+)
+async def cancel_booking(
+    booking_id: BookingId,
+    *,
+    admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    body: Annotated[AdminBookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
+) -> AdminBookingChanged:
+    booking, client = await admin_service.cancel_booking(
+        session,
+        settings,
+        admin,
+        booking_id,
+        reason=body.reason if body else None,
+        now=clock.now(),
+    )
+    return AdminBookingChanged(
+        message="Booking cancelled successfully",
+        booking=admin_booking(settings, booking, client),
+    )
+
+
+@router.put(
+    "/bookings/{booking_id}/reschedule",
+    summary="Move a booking to another slot for the practice",
+    description="At any time before the new slot starts, without the client's notice "
+    "period. The new slot must last as long as the booking and have a free seat; the "
+    "client is mailed an updated invitation.",
+    responses=documented_errors(
+        *CALLER_ERRORS,
+        BookingNotFound,
+        ScheduleNotFound,
+        BookingNotScheduled,
+        SlotFull,
+        SlotStarted,
+        SameSlot,
+        LengthMismatch,
+        BookingOverlap,
+    ),
+)
+async def reschedule_booking(
+    booking_id: BookingId,
+    *,
+    body: Annotated[BookingReschedule, Body(openapi_examples=RESCHEDULE_EXAMPLES)],
+    admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AdminBookingChanged:
+    booking, client = await admin_service.reschedule_booking(
+        session,
+        settings,
+        admin,
+        booking_id,
+        new_schedule_id=body.new_schedule_id,
+        now=clock.now(),
+    )
+    return AdminBookingChanged(
+        message="Booking rescheduled successfully",
+        booking=admin_booking(settings, booking, client),
+    )
+
+
+@router.put(
+    "/bookings/{booking_id}/status",
+    summary="Record how a session went: completed or no-show",
+    description="Only once the session has started (409 before). Either may be corrected to "
+    "the other later; a cancelled booking cannot be given an outcome.",
+    responses=documented_errors(
+        *CALLER_ERRORS, BookingNotFound, BookingNotScheduled, SessionNotStarted
+    ),
+)
+async def record_outcome(
+    booking_id: BookingId,
+    *,
+    body: Annotated[BookingOutcome, Body(openapi_examples=OUTCOME_EXAMPLES)],
+    admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AdminBookingChanged:
+    booking, client = await admin_service.record_outcome(
+        session, admin, booking_id, outcome=BookingStatus(body.status), now=clock.now()
+    )
+    return AdminBookingChanged(
+        message="Booking status updated successfully",
+        booking=admin_booking(settings, booking, client),
+    )

@@ -1,0 +1,18 @@
+"""What can go wrong in the admin overview, each mapped to its HTTP status in one place."""
+
+from __future__ import annotations
+
+from attune.platform.errors import BadRequest, Conflict, NotFound
+
+
+class UserNotFound(NotFound):
+    error = "User not found"
+
+
+class SelfLockout(Conflict):
+    # The practice must keep someone who can run it: no admin can take themselves out.
+    error = "You cannot revoke your own admin access or deactivate your own account"
+
+
+class EmptyUserUpdate(BadRequest):
+    error = "Nothing to change"

@@ -1,0 +1,171 @@
+"""Every query of the admin overview (STYLE.md §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.models import Booking, BookingStatus, PaymentStatus, User
+
+UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
+LIKE_ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class BookingStats:
+    total: int
+    pending: int
+    upcoming: int
+    completed: int
+    no_show: int
+    cancelled: int
+    revenue_cents: int
+    monthly_revenue_cents: int
+
+
+@dataclass(frozen=True)
+class Period:
+    """Instants from `starts` (inclusive) to `ends` (exclusive); None leaves that side open."""
+
+    starts: datetime | None = None
+    ends: datetime | None = None
+
+
+def _number_of(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _cents_of(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, Booking.amount_cents), else_=0)), 0)
+
+
+def _in_period(column: Any, period: Period) -> list[ColumnElement[bool]]:
+    conditions = []
+    if period.starts is not None:
+        conditions.append(column >= period.starts)
+    if period.ends is not None:
+        conditions.append(column < period.ends)
+    return conditions
+
+
+def containing(term: str) -> str:
+    """A LIKE pattern matching `term` anywhere, its own `%`, `_` and `\\` taken literally."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        term = term.replace(special, LIKE_ESCAPE + special)
+    return f"%{term}%"
+
+
+async def count_users(session: AsyncSession) -> tuple[int, int]:
+    """Every account, and those that are not admins."""
+    row = (await session.execute(select(func.count(), _number_of(User.is_admin.is_(False))))).one()
+    return int(row[0]), int(row[1])
+
+
+async def booking_stats(
+    session: AsyncSession, *, now: datetime, month: Period, currency: str
+) -> BookingStats:
+    """Counts by state and paid revenue, in one pass over the bookings."""
+    paid = (Booking.payment_status == PaymentStatus.succeeded) & (Booking.currency == currency)
+    scheduled = Booking.status == BookingStatus.scheduled
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                _number_of(scheduled & Booking.payment_status.in_(UNPAID)),
+                _number_of(scheduled & (Booking.scheduled_at > now)),
+                _number_of(Booking.status == BookingStatus.completed),
+                _number_of(Booking.status == BookingStatus.no_show),
+                _number_of(Booking.status == BookingStatus.cancelled),
+                _cents_of(paid),
+                _cents_of(and_(paid, *_in_period(Booking.scheduled_at, month))),
+            )
+        )
+    ).one()
+    # PostgreSQL sums integers into NUMERIC, which arrives as a Decimal.
+    return BookingStats(*(int(value) for value in row))
+
+
+def _matching_users(search: str | None) -> Select[User]:
+    query = select(User)
+    if search is not None:
+        pattern = containing(search)
+        query = query.where(
+            or_(
+                User.first_name.ilike(pattern, escape=LIKE_ESCAPE),
+                User.last_name.ilike(pattern, escape=LIKE_ESCAPE),
+                (User.first_name + " " + User.last_name).ilike(pattern, escape=LIKE_ESCAPE),
+                User.email.ilike(pattern, escape=LIKE_ESCAPE),
+            )
+        )
+    return query
+
+
+async def users_page(
+    session: AsyncSession, *, search: str | None, limit: int, offset: int
+) -> tuple[Sequence[User], int]:
+    """One page of the matching users, newest first, and how many match in all."""
+    query = _matching_users(search)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    users = await session.scalars(
+        query.order_by(User.created_at.desc(), User.id.desc()).limit(limit).offset(offset)
+    )
+    return users.all(), int(total or 0)
+
+
+async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def lock_users(session: AsyncSession, user_ids: set[int]) -> dict[int, User]:
+    """Read these users afresh and, on PostgreSQL, lock their rows in id order until the
+    transaction ends, so two admins changing each other wait for one another."""
+    users = await session.scalars(
+        select(User)
+        .where(User.id.in_(user_ids))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {user.id: user for user in users}
+
+
+async def booking_counts(session: AsyncSession, user_id: int) -> dict[BookingStatus, int]:
+    rows = await session.execute(
+        select(Booking.status, func.count())
+        .where(Booking.user_id == user_id)
+        .group_by(Booking.status)
+    )
+    return {BookingStatus(status): int(count) for status, count in rows.all()}
+
+
+async def bookings_page(
+    session: AsyncSession,
+    *,
+    status: BookingStatus | None,
+    user_id: int | None,
+    period: Period,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[Booking, User]], int]:
+    """One page of the matching bookings with their clients, latest session first, and how
+    many match in all."""
+    conditions = _in_period(Booking.scheduled_at, period)
+    if status is not None:
+        conditions.append(Booking.status == status)
+    if user_id is not None:
+        conditions.append(Booking.user_id == user_id)
+    total = await session.scalar(select(func.count()).select_from(Booking).where(*conditions))
+    rows = await session.execute(
+        select(Booking, User)
+        .join(User, Booking.user_id == User.id)
+        .where(*conditions)
+        .order_by(Booking.scheduled_at.desc(), Booking.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(booking, user) for booking, user in rows.all()], int(total or 0)

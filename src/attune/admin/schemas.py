@@ -1,0 +1,288 @@
+"""Query parameters, request and response bodies of the admin overview."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from attune.accounts.schemas import INVISIBLE_CATEGORIES
+from attune.bookings.schemas import BookingRead, booking_read
+from attune.models import Booking, BookingStatus, User
+from attune.platform.settings import Settings
+from attune.video.rooms import room_url
+
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+MAX_ID = 2**31 - 1
+# Far beyond any practice's row count, and within every database's integer range.
+MAX_OFFSET = 2**31 - 1
+
+
+def _visible(value: str, *, allowed: str = "") -> str:
+    # PostgreSQL refuses NUL, and bidi overrides would let text display as something else.
+    if any(
+        unicodedata.category(char) in INVISIBLE_CATEGORIES and char not in allowed for char in value
+    ):
+        raise PydanticCustomError(
+            "invisible_characters", "must not contain control or invisible characters"
+        )
+    return value
+
+
+def _visible_text(value: str) -> str:
+    return _visible(value)
+
+
+def _visible_lines(value: str) -> str:
+    """A reason typed in a text area keeps its line breaks."""
+    return _visible(value, allowed="\r\n")
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value or None
+
+
+SearchText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254),
+    AfterValidator(_visible_text),
+    AfterValidator(_blank_to_none),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=500),
+    AfterValidator(_visible_lines),
+    AfterValidator(_blank_to_none),
+]
+Limit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"1 to {MAX_PAGE_SIZE}.")]
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+
+
+class UserQuery(BaseModel):
+    limit: Limit = DEFAULT_PAGE_SIZE
+    offset: Offset = 0
+    search: SearchText | None = Field(
+        default=None,
+        description="Part of the first name, last name, full name or e-mail address; "
+        "case-insensitive, `%` and `_` match themselves.",
+    )
+
+
+class BookingQuery(BaseModel):
+    limit: Limit = DEFAULT_PAGE_SIZE
+    offset: Offset = 0
+    status: BookingStatus | None = None
+    user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    from_date: date | None = Field(
+        default=None,
+        alias="from",
+        description="First day (YYYY-MM-DD, the practice's zone) on which a session starts.",
+    )
+    to_date: date | None = Field(
+        default=None,
+        alias="to",
+        description="Last day (YYYY-MM-DD, the practice's zone), inclusive.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered_range(self) -> BookingQuery:
+        if self.from_date and self.to_date and self.from_date > self.to_date:
+            raise PydanticCustomError("date_range", "`from` must not be after `to`")
+        return self
+
+
+class AccountUpdate(BaseModel):
+    """Only these two fields; anything else is refused, so a typo is never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_admin: bool | None = Field(default=None, description="Grant (true) or revoke (false).")
+    is_active: bool | None = Field(
+        default=None, description="Reactivate (true) or deactivate (false): ends every login."
+    )
+
+
+class AdminBookingCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = Field(default=None, description="Quoted in the client's mail.")
+
+
+class BookingOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["completed", "no_show"]
+
+
+class DashboardStats(BaseModel):
+    total_users: int = Field(description="Every account, admins included.", examples=[150])
+    total_clients: int = Field(description="Accounts that are not admins.", examples=[148])
+    total_bookings: int = Field(examples=[89])
+    pending_bookings: int = Field(
+        description="Scheduled and not paid (payment pending or failed).", examples=[12]
+    )
+    upcoming_bookings: int = Field(
+        description="Scheduled and not yet started, paid or not.", examples=[9]
+    )
+    completed_bookings: int = Field(examples=[67])
+    no_show_bookings: int = Field(examples=[2])
+    cancelled_bookings: int = Field(examples=[10])
+    total_revenue: float = Field(description="Paid bookings, in `currency`.", examples=[8900.0])
+    monthly_revenue: float = Field(
+        description="Paid bookings whose session falls in the current calendar month of the "
+        "practice's zone.",
+        examples=[2100.0],
+    )
+    total_revenue_cents: int = Field(examples=[890000])
+    monthly_revenue_cents: int = Field(examples=[210000])
+    currency: str = Field(examples=["usd"])
+    month: str = Field(description="The month of `monthly_revenue`.", examples=["2024-12"])
+
+
+class Dashboard(BaseModel):
+    stats: DashboardStats
+
+
+class BookingCounts(BaseModel):
+    total: int = Field(examples=[5])
+    scheduled: int = Field(examples=[1])
+    completed: int = Field(examples=[3])
+    no_show: int = Field(examples=[0])
+    cancelled: int = Field(examples=[1])
+
+
+class Account(BaseModel):
+    id: int = Field(examples=[1])
+    first_name: str = Field(examples=["John"])
+    last_name: str = Field(examples=["Doe"])
+    email: str = Field(examples=["john.doe@example.com"])
+    phone: str | None = Field(examples=["+1234567890"])
+    location: str | None = Field(examples=["New York, NY"])
+    date_of_birth: date | None = Field(examples=[None])
+    is_admin: bool = Field(examples=[False])
+    is_active: bool = Field(examples=[True])
+    email_verified: bool = Field(examples=[True])
+    created_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
+    updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
+
+
+class AccountDetail(Account):
+    bookings: BookingCounts
+
+
+class AccountList(BaseModel):
+    users: list[Account]
+    total: int = Field(description="Matching users, across every page.", examples=[150])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
+
+
+class AccountRead(BaseModel):
+    user: AccountDetail
+
+
+class AccountUpdated(BaseModel):
+    message: str = Field(examples=["User updated successfully"])
+    user: AccountDetail
+
+
+class BookingClient(BaseModel):
+    id: int = Field(examples=[1])
+    first_name: str = Field(examples=["John"])
+    last_name: str = Field(examples=["Doe"])
+    email: str = Field(examples=["john.doe@example.com"])
+
+
+class AdminBooking(BookingRead):
+    """A booking as the practice sees it: with its client, and with the room of any booking
+    that is not cancelled, paid or not (the therapist hosts every session)."""
+
+    user: BookingClient
+
+
+class AdminBookingRead(BaseModel):
+    booking: AdminBooking
+
+
+class AdminBookingList(BaseModel):
+    bookings: list[AdminBooking]
+    total: int = Field(description="Matching bookings, across every page.", examples=[89])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
+
+
+class AdminBookingChanged(BaseModel):
+    message: str = Field(examples=["Booking cancelled successfully"])
+    booking: AdminBooking
+
+
+def account(user: User) -> Account:
+    return Account(**_account_fields(user))
+
+
+def account_detail(user: User, counts: BookingCounts) -> AccountDetail:
+    return AccountDetail(**_account_fields(user), bookings=counts)
+
+
+def _account_fields(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "phone": user.phone,
+        "location": user.location,
+        "date_of_birth": user.date_of_birth,
+        "is_admin": user.is_admin,
+        "is_active": user.is_active,
+        "email_verified": user.is_verified,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def admin_booking(settings: Settings, booking: Booking, client: User) -> AdminBooking:
+    fields = booking_read(settings, booking).model_dump()
+    if booking.status != BookingStatus.cancelled:
+        fields["jitsi_room_id"] = booking.room_id
+        fields["jitsi_room_url"] = room_url(settings, booking.room_id)
+    return AdminBooking(
+        **fields,
+        user=BookingClient(
+            id=client.id,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            email=client.email,
+        ),
+    )
+
+
+USER_UPDATE_EXAMPLES: dict[str, Any] = {
+    "grant_admin": {"summary": "Make a therapist an admin", "value": {"is_admin": True}},
+    "deactivate": {"summary": "Deactivate an account", "value": {"is_active": False}},
+}
+CANCEL_EXAMPLES: dict[str, Any] = {
+    "with_reason": {
+        "summary": "With a reason for the client",
+        "value": {"reason": "The therapist is ill today; we will be in touch to rebook."},
+    },
+    "without_reason": {"summary": "No reason", "value": {}},
+}
+RESCHEDULE_EXAMPLES: dict[str, Any] = {
+    "seed_000": {"summary": "Move to another slot", "value": {"new_schedule_id": 2}}
+}
+OUTCOME_EXAMPLES: dict[str, Any] = {
+    "completed": {"summary": "The session took place", "value": {"status": "completed"}},
+    "no_show": {"summary": "The client did not come", "value": {"status": "no_show"}},
+}

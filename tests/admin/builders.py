@@ -1,0 +1,54 @@
+"""Bookings for the admin tests, made through the booking service as a client would make them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from attune.bookings.schemas import BookingCreate
+from attune.bookings.service import booking_service
+from attune.models import Booking, User
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+from tests.support.people import Person
+from tests.support.slots import add_slot
+
+
+async def book(
+    database: Database,
+    settings: Settings,
+    client: Person,
+    starts_at: datetime,
+    *,
+    minutes: int = 60,
+    booked_at: datetime | None = None,
+) -> int:
+    """A new slot at `starts_at` and the client's booking of it, made a week before by default
+    (so that sessions already past can be booked too)."""
+    slot_id = await add_slot(database, starts_at, minutes=minutes)
+    async with database.transaction() as session:
+        user = await session.get(User, client.id)
+        assert user is not None
+        booking = await booking_service.create(
+            session,
+            settings,
+            user,
+            BookingCreate(schedule_id=slot_id),
+            now=booked_at or starts_at - timedelta(days=7),
+        )
+        return booking.id
+
+
+async def set_booking(database: Database, booking_id: int, **values: Any) -> None:
+    """Put a booking in a state no route reaches yet (paid, say), as the payments issue will."""
+    async with database.transaction() as session:
+        await session.execute(update(Booking).where(Booking.id == booking_id).values(**values))
+
+
+async def booking_row(database: Database, booking_id: int) -> Booking:
+    async with database.transaction(write=False) as session:
+        booking = await session.get(Booking, booking_id)
+        assert booking is not None
+        return booking
