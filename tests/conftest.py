@@ -77,8 +77,10 @@ async def reset_postgres(database: Database) -> None:
     """Create the schema once per test process, then empty every table before each test."""
     async with database.engine.begin() as connection:
         if not PostgresSchema.ready:
-            await connection.run_sync(Base.metadata.drop_all)
-            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            # The whole schema, not only today's tables: the database may hold tables of
+            # another revision (a migration test, an older checkout) that depend on ours.
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
             await connection.run_sync(Base.metadata.create_all)
             PostgresSchema.ready = True
         tables = ", ".join(table.name for table in Base.metadata.sorted_tables)

@@ -16,8 +16,8 @@ from tests.conftest import PostgresSchema, make_settings
 async def _drop_everything(url: str) -> None:
     database = Database(url)
     async with database.engine.begin() as connection:
-        await connection.run_sync(Base.metadata.drop_all)
-        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
     await database.dispose()
 
 
