@@ -4,6 +4,14 @@ from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessT
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
 from attune.models.otp_code import OtpCode, OtpPurpose
+from attune.models.payment import (
+    IntentStatus,
+    Payment,
+    PaymentProvider,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+)
 from attune.models.schedule import Schedule
 from attune.models.user import User
 
@@ -12,13 +20,19 @@ __all__ = [
     "AuthSession",
     "Booking",
     "BookingStatus",
+    "IntentStatus",
     "Job",
     "JobStatus",
     "OtpCode",
     "OtpPurpose",
+    "Payment",
+    "PaymentProvider",
     "PaymentStatus",
     "RefreshToken",
+    "Refund",
+    "RefundStatus",
     "RevokedAccessToken",
     "Schedule",
     "User",
+    "WebhookEvent",
 ]

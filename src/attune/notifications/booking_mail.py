@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, PaymentStatus, User
+from attune.models import Booking, Payment, PaymentStatus, User
 from attune.notifications.calendar import CalendarMethod, booking_invitation
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
@@ -146,3 +146,20 @@ def _long_date(moment: datetime) -> str:
 
 def _money(cents: int, currency: str) -> str:
     return f"{cents // 100}.{cents % 100:02d} {currency.upper()}"
+
+
+async def queue_receipt(
+    session: AsyncSession, settings: Settings, booking: Booking, client: User, payment: Payment
+) -> None:
+    """The receipt for a payment, which also releases the room's link."""
+    context = booking_context(settings, booking, client)
+    context["paid_amount"] = _money(payment.amount_cents, payment.currency)
+    context["payment_reference"] = payment.intent_id
+    await queue_mail(
+        session,
+        settings,
+        to=client.email,
+        template="payment_receipt",
+        context=context,
+        key=f"payment:{payment.intent_id}:receipt",
+    )

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # False: sessions are not paid through Attune, and a booking's meeting link is released
     # as soon as it is booked.
     payments_enabled: bool = True
+    # An unpaid booking holds its seat this long; then the hold sweep cancels it.
+    payment_hold_minutes: int = Field(default=30, ge=1)
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
@@ -195,6 +197,11 @@ class Settings(BaseSettings):
     def payments_required(self) -> bool:
         """Whether a booking must be paid before its meeting link is released."""
         return self.payments_enabled and self.session_price_cents > 0
+
+    @property
+    def payments_demo(self) -> bool:
+        """No Stripe key: payments run in an offline demo mode, labelled in every response."""
+        return self.stripe_secret_key is None
 
     @property
     def jitsi_tokens(self) -> bool:

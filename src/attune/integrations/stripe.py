@@ -1,0 +1,125 @@
+"""Stripe through its official SDK: PaymentIntents, refunds and signed webhook events.
+
+A thin client: it turns the SDK's objects into small dataclasses and holds no business rule.
+The SDK is synchronous, so each call runs in a worker thread and never blocks the event loop.
+Every call that creates, cancels or refunds carries an idempotency key, so a retried request
+or job never charges or refunds twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+# Stripe's own tolerance for a webhook's timestamp: older deliveries are refused as replays.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    client_secret: str
+    status: str
+    amount_cents: int
+    currency: str
+    metadata: dict[str, str]
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    status: str
+    amount_cents: int
+
+
+class StripeError(Exception):
+    """Stripe refused or could not be reached; the message is safe to log."""
+
+
+class WebhookSignatureError(Exception):
+    """A webhook whose signature, timestamp or body does not check out."""
+
+
+def intent_from(data: Any) -> Intent:
+    error = data.get("last_payment_error") if hasattr(data, "get") else None
+    return Intent(
+        id=str(data["id"]),
+        client_secret=str(data.get("client_secret") or ""),
+        status=str(data["status"]),
+        amount_cents=int(data["amount"]),
+        currency=str(data["currency"]).lower(),
+        metadata={str(k): str(v) for k, v in (data.get("metadata") or {}).items()},
+        failure_message=str(error.get("message")) if error else None,
+    )
+
+
+class StripeGateway:
+    def __init__(self, secret_key: str, *, api_base: str | None = None) -> None:
+        addresses: Any = {"api": api_base.rstrip("/")} if api_base else None
+        self._client = stripe.StripeClient(
+            secret_key, base_addresses=addresses, max_network_retries=2
+        )
+
+    async def create_intent(
+        self, *, amount_cents: int, currency: str, metadata: dict[str, str], idempotency_key: str
+    ) -> Intent:
+        params: Any = {
+            "amount": amount_cents,
+            "currency": currency,
+            "metadata": metadata,
+            "payment_method_types": ["card"],
+        }
+        intent = await self._call(
+            self._client.v1.payment_intents.create,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
+        return intent_from(intent.to_dict())
+
+    async def retrieve_intent(self, intent_id: str) -> Intent:
+        intent = await self._call(self._client.v1.payment_intents.retrieve, intent_id)
+        return intent_from(intent.to_dict())
+
+    async def cancel_intent(self, intent_id: str, *, idempotency_key: str) -> Intent:
+        intent = await self._call(
+            self._client.v1.payment_intents.cancel,
+            intent_id,
+            options={"idempotency_key": idempotency_key},
+        )
+        return intent_from(intent.to_dict())
+
+    async def refund(
+        self, intent_id: str, *, amount_cents: int, idempotency_key: str
+    ) -> RefundResult:
+        params: Any = {"payment_intent": intent_id, "amount": amount_cents}
+        refund = await self._call(
+            self._client.v1.refunds.create,
+            params=params,
+            options={"idempotency_key": idempotency_key},
+        )
+        return RefundResult(str(refund.id), str(refund.status), int(refund.amount))
+
+    async def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.to_thread(method, *args, **kwargs)
+        except stripe.StripeError as error:
+            # user_message is Stripe's text for the payer; the rest may carry request details.
+            raise StripeError(
+                f"{type(error).__name__}: {error.user_message or error.code or 'no message'}"
+            ) from error
+
+
+def verify_webhook(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
+    """The event, if `signature` is Stripe's for this payload and secret and is recent."""
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise WebhookSignatureError(str(error)) from error
+    data: dict[str, Any] = event.to_dict()
+    return data

@@ -1,0 +1,142 @@
+"""What an intent's state at Stripe means for its payment and its booking.
+
+Confirm (`POST /api/payments/confirm`) and the webhook both land here with what Stripe says;
+Stripe is the source of truth, never the client. Transitions only move forward:
+
+    payment:  open (requires_*, processing) -> succeeded | failed -> (retry) succeeded;
+              open | failed -> canceled
+    booking:  pending -> failed -> succeeded -> refunded;  pending -> succeeded
+
+so a late failure never undoes a success, and of two callers recording one success exactly
+one makes the transition and queues the receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.integrations.stripe import Intent
+from attune.models import (
+    BookingStatus,
+    IntentStatus,
+    Payment,
+    PaymentStatus,
+    User,
+)
+from attune.notifications import booking_mail
+from attune.payments import repository
+from attune.platform.settings import Settings
+
+logger = logging.getLogger("attune.payments")
+
+OPEN = (
+    IntentStatus.requires_payment_method,
+    IntentStatus.requires_confirmation,
+    IntentStatus.requires_action,
+    IntentStatus.processing,
+    IntentStatus.requires_capture,
+)
+UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    payment: Payment
+    # True only for the caller that made the payment succeed (and queued the receipt).
+    newly_succeeded: bool = False
+    # A payment that arrived for a booking that was cancelled meanwhile (an expired hold).
+    needs_refund: bool = False
+
+
+async def record_intent(
+    session: AsyncSession, settings: Settings, intent: Intent, now: datetime
+) -> Recorded | None:
+    """Record what Stripe says of an intent; None when the intent is not one of ours."""
+    payment = await repository.payment_by_intent(session, intent.id)
+    if payment is None:
+        return None
+    if (intent.amount_cents, intent.currency) != (payment.amount_cents, payment.currency):
+        # Never record money that is not the booking's price as its payment.
+        logger.warning("intent %s: amount or currency differs from the booking's", intent.id)
+        return Recorded(payment)
+    if intent.status == IntentStatus.succeeded:
+        return await _succeeded(session, settings, payment, now)
+    if intent.status == IntentStatus.canceled:
+        canceled = await repository.update_payment(
+            session,
+            payment.id,
+            leaving=(*OPEN, IntentStatus.failed),
+            values={"status": IntentStatus.canceled, "canceled_at": now, "updated_at": now},
+        )
+        return Recorded(canceled or payment)
+    if intent.failure_message is not None and intent.status == IntentStatus.requires_payment_method:
+        return await _failed(session, payment, intent.failure_message, now)
+    if intent.status in OPEN:
+        moved = await repository.update_payment(
+            session,
+            payment.id,
+            leaving=OPEN,
+            values={"status": intent.status, "updated_at": now},
+        )
+        return Recorded(moved or payment)
+    return Recorded(payment)
+
+
+async def record_failure(
+    session: AsyncSession, intent_id: str, message: str, now: datetime
+) -> Recorded | None:
+    """A declined attempt (webhook `payment_intent.payment_failed`)."""
+    payment = await repository.payment_by_intent(session, intent_id)
+    if payment is None:
+        return None
+    return await _failed(session, payment, message, now)
+
+
+async def _succeeded(
+    session: AsyncSession, settings: Settings, payment: Payment, now: datetime
+) -> Recorded:
+    won = await repository.update_payment(
+        session,
+        payment.id,
+        leaving=(*OPEN, IntentStatus.failed, IntentStatus.canceled),
+        values={"status": IntentStatus.succeeded, "succeeded_at": now, "updated_at": now},
+    )
+    if won is None:
+        return Recorded(payment)  # recorded before, by the other of confirm and webhook
+    booking = await repository.update_booking_payment(
+        session,
+        won.booking_id,
+        leaving=UNPAID,
+        values={
+            "payment_status": PaymentStatus.succeeded,
+            "payment_id": won.intent_id,
+            "updated_at": now,
+        },
+    )
+    if booking is None or booking.status == BookingStatus.cancelled:
+        return Recorded(won, newly_succeeded=True, needs_refund=True)
+    client = await session.get(User, booking.user_id)
+    if client is not None:
+        await booking_mail.queue_receipt(session, settings, booking, client, won)
+    return Recorded(won, newly_succeeded=True)
+
+
+async def _failed(session: AsyncSession, payment: Payment, message: str, now: datetime) -> Recorded:
+    failed = await repository.update_payment(
+        session,
+        payment.id,
+        leaving=OPEN,
+        values={"status": IntentStatus.failed, "failure_message": message[:500], "updated_at": now},
+    )
+    if failed is not None:
+        await repository.update_booking_payment(
+            session,
+            failed.booking_id,
+            leaving=(PaymentStatus.pending,),
+            values={"payment_status": PaymentStatus.failed, "updated_at": now},
+        )
+    return Recorded(failed or payment)
