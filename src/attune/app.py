@@ -12,6 +12,8 @@ from attune import __version__
 from attune.accounts.endpoints import router as accounts_router
 from attune.admin.endpoints import router as admin_router
 from attune.bookings.endpoints import router as bookings_router
+from attune.payments.endpoints import router as payments_router
+from attune.payments.webhooks import router as payment_webhooks_router
 from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.errors import register_error_handlers
@@ -84,6 +86,8 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(schedules_router)
     app.include_router(bookings_router)
+    app.include_router(payments_router)
+    app.include_router(payment_webhooks_router)
     app.include_router(video_router)
     app.include_router(admin_schedules_router)
     app.include_router(admin_router)

@@ -28,7 +28,7 @@ from attune.models import (
     User,
 )
 from attune.notifications import booking_mail
-from attune.payments import repository
+from attune.payments import refunds, repository
 from attune.platform.settings import Settings
 
 logger = logging.getLogger("attune.payments")
@@ -48,7 +48,8 @@ class Recorded:
     payment: Payment
     # True only for the caller that made the payment succeed (and queued the receipt).
     newly_succeeded: bool = False
-    # A payment that arrived for a booking that was cancelled meanwhile (an expired hold).
+    # A payment that arrived for a booking that was cancelled meanwhile (an expired hold):
+    # its full refund has been queued.
     needs_refund: bool = False
 
 
@@ -72,7 +73,7 @@ async def record_intent(
             leaving=(*OPEN, IntentStatus.failed),
             values={"status": IntentStatus.canceled, "canceled_at": now, "updated_at": now},
         )
-        return Recorded(canceled or payment)
+        return Recorded(canceled or await _reread(session, payment))
     if intent.failure_message is not None and intent.status == IntentStatus.requires_payment_method:
         return await _failed(session, payment, intent.failure_message, now)
     if intent.status in OPEN:
@@ -82,7 +83,7 @@ async def record_intent(
             leaving=OPEN,
             values={"status": intent.status, "updated_at": now},
         )
-        return Recorded(moved or payment)
+        return Recorded(moved or await _reread(session, payment))
     return Recorded(payment)
 
 
@@ -106,7 +107,8 @@ async def _succeeded(
         values={"status": IntentStatus.succeeded, "succeeded_at": now, "updated_at": now},
     )
     if won is None:
-        return Recorded(payment)  # recorded before, by the other of confirm and webhook
+        # Recorded meanwhile by the other of confirm and webhook: answer with what it recorded.
+        return Recorded(await _reread(session, payment))
     booking = await repository.update_booking_payment(
         session,
         won.booking_id,
@@ -118,6 +120,8 @@ async def _succeeded(
         },
     )
     if booking is None or booking.status == BookingStatus.cancelled:
+        # Paid after the booking was cancelled (its hold expired): all of it goes back.
+        await refunds.queue_late_payment_refund(session, won.booking_id)
         return Recorded(won, newly_succeeded=True, needs_refund=True)
     client = await session.get(User, booking.user_id)
     if client is not None:
@@ -139,4 +143,10 @@ async def _failed(session: AsyncSession, payment: Payment, message: str, now: da
             leaving=(PaymentStatus.pending,),
             values={"payment_status": PaymentStatus.failed, "updated_at": now},
         )
-    return Recorded(failed or payment)
+    return Recorded(failed or await _reread(session, payment))
+
+
+async def _reread(session: AsyncSession, payment: Payment) -> Payment:
+    """The payment as another transaction left it, when a conditional update found it moved."""
+    await session.refresh(payment)
+    return payment

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import (
@@ -42,6 +42,17 @@ async def open_payment_of_booking(session: AsyncSession, booking_id: int) -> Pay
         .limit(1)
     )
     return payment
+
+
+async def payment_count_of_booking(session: AsyncSession, booking_id: int) -> int:
+    """How many intents the booking has had: numbers the next one's idempotency key."""
+    count: int = (
+        await session.scalar(
+            select(func.count()).select_from(Payment).where(Payment.booking_id == booking_id)
+        )
+        or 0
+    )
+    return count
 
 
 async def succeeded_payment_of_booking(session: AsyncSession, booking_id: int) -> Payment | None:
@@ -112,3 +123,34 @@ async def record_event(
         ),
     )
     return bool(result.rowcount)
+
+
+async def mark_disputed(session: AsyncSession, intent_id: str, now: datetime) -> Payment | None:
+    """Stamp the first dispute on the intent's payment; None if unknown or disputed before."""
+    result = await session.scalars(
+        update(Payment)
+        .where(Payment.intent_id == intent_id, Payment.disputed_at.is_(None))
+        .values(disputed_at=now, updated_at=now)
+        .returning(Payment)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.one_or_none()
+
+
+async def mark_booking_refunded(
+    session: AsyncSession, booking_id: int, intent_id: str, now: datetime
+) -> Booking | None:
+    """The booking paid by this intent is refunded in full: only from succeeded, and only
+    when this intent is the one that paid it (another attempt's refund says nothing of it)."""
+    result = await session.scalars(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.payment_id == intent_id,
+            Booking.payment_status == PaymentStatus.succeeded,
+        )
+        .values(payment_status=PaymentStatus.refunded, updated_at=now)
+        .returning(Booking)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.one_or_none()

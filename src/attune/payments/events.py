@@ -1,0 +1,209 @@
+"""Stripe's webhook events: checked, stored once by id, and applied in any order.
+
+Stripe delivers at least once and in no particular order, so every event is stored under its
+id in the transaction that applies it (a replay finds the id and changes nothing), and each
+effect goes through the forward-only transitions of `outcomes` and `repository`: a late
+`payment_failed` never undoes a success, and a refund that arrives before the success is kept
+and settles the booking once the success is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.integrations.stripe import (
+    Intent,
+    WebhookSignatureError,
+    intent_from,
+    verify_webhook,
+)
+from attune.models import IntentStatus, Payment
+from attune.payments import outcomes, repository
+from attune.platform.errors import BadRequest, ServiceUnavailable
+from attune.platform.settings import Settings
+
+logger = logging.getLogger("attune.payments")
+
+DECLINED = "The payment was declined"
+# The widths of webhook_events.id and .type.
+MAX_ID_LENGTH = 255
+MAX_TYPE_LENGTH = 100
+
+
+class InvalidSignature(BadRequest):
+    error = "Invalid signature"
+
+
+class WebhooksNotConfigured(ServiceUnavailable):
+    error = "Stripe webhooks are not configured"
+
+
+class MalformedEvent(BadRequest):
+    error = "Malformed event"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    object: Mapping[str, Any]
+
+    @property
+    def object_id(self) -> str | None:
+        value = self.object.get("id")
+        return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
+
+
+@dataclass(frozen=True)
+class ChargeRefunds:
+    """What a `charge.refunded` event says: refunds are cumulative, never a delta."""
+
+    intent_id: str | None
+    amount_cents: int
+    amount_refunded_cents: int
+    currency: str
+
+
+def verified_event(settings: Settings, payload: bytes, signature: str | None) -> Event:
+    """The event if Stripe signed this payload with our webhook secret in the last 300 s."""
+    secret = settings.stripe_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        # Never act on an event that nobody can have signed.
+        raise WebhooksNotConfigured(
+            details="Set ATTUNE_STRIPE_WEBHOOK_SECRET to the endpoint's signing secret"
+        )
+    try:
+        data = verify_webhook(payload, signature, secret.get_secret_value())
+    except WebhookSignatureError as error:
+        raise InvalidSignature(
+            details="The Stripe-Signature header is missing, wrong or older than 300 seconds"
+        ) from error
+    event_id, event_type = data.get("id"), data.get("type")
+    content = data.get("data")
+    stripe_object = content.get("object") if isinstance(content, dict) else None
+    if not (isinstance(event_id, str) and isinstance(event_type, str)):
+        raise MalformedEvent(details="An event needs an id and a type")
+    if not (0 < len(event_id) <= MAX_ID_LENGTH and 0 < len(event_type) <= MAX_TYPE_LENGTH):
+        raise MalformedEvent(details="The event's id or type is empty or too long")
+    if not isinstance(stripe_object, dict):
+        raise MalformedEvent(details="An event needs data.object")
+    return Event(event_id, event_type, stripe_object)
+
+
+async def receive(session: AsyncSession, settings: Settings, event: Event, now: datetime) -> bool:
+    """Store and apply an event; False when it was received before (and nothing changed)."""
+    handler = HANDLERS.get(event.type)
+    if not await repository.record_event(session, event.id, event.type, event.object_id, now):
+        return False
+    if handler is not None:
+        await handler(session, settings, event.object, now)
+    return True
+
+
+async def _intent_succeeded(
+    session: AsyncSession, settings: Settings, data: Mapping[str, Any], now: datetime
+) -> None:
+    recorded = await outcomes.record_intent(session, settings, _intent(data), now)
+    if recorded is None:
+        return
+    await _settle_refunds(session, recorded.payment, now)
+
+
+async def _intent_canceled(
+    session: AsyncSession, settings: Settings, data: Mapping[str, Any], now: datetime
+) -> None:
+    await outcomes.record_intent(session, settings, _intent(data), now)
+
+
+async def _intent_failed(
+    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
+) -> None:
+    intent = _intent(data)
+    await outcomes.record_failure(session, intent.id, intent.failure_message or DECLINED, now)
+
+
+async def _charge_refunded(
+    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
+) -> None:
+    charge = _charge_refunds(data)
+    if charge.intent_id is None:
+        return
+    payment = await repository.payment_by_intent(session, charge.intent_id)
+    if payment is None:
+        return
+    if (charge.amount_cents, charge.currency) != (payment.amount_cents, payment.currency):
+        logger.warning("charge for intent %s: amount or currency differs", payment.intent_id)
+        return
+    raised = await repository.raise_refunded_amount(
+        session, payment.id, charge.amount_refunded_cents, now
+    )
+    # Not raised: an earlier event recorded as much or more, and settled what it could.
+    if raised is not None:
+        await _settle_refunds(session, raised, now)
+
+
+async def _dispute_created(
+    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
+) -> None:
+    intent_id = data.get("payment_intent")
+    if not isinstance(intent_id, str):
+        logger.warning("dispute %s names no payment intent; not recorded", data.get("id"))
+        return
+    disputed = await repository.mark_disputed(session, intent_id, now)
+    if disputed is not None:
+        # The practice has days to answer a dispute in Stripe's dashboard: make it loud.
+        logger.warning(
+            "payment %s of booking %s is disputed (%s): answer it in the Stripe dashboard",
+            disputed.intent_id,
+            disputed.booking_id,
+            data.get("reason") or "no reason given",
+        )
+
+
+async def _settle_refunds(session: AsyncSession, payment: Payment, now: datetime) -> None:
+    """A paid booking whose whole payment has come back is refunded, whichever came first."""
+    if payment.status != IntentStatus.succeeded:
+        return
+    if payment.amount_refunded_cents >= payment.amount_cents:
+        await repository.mark_booking_refunded(session, payment.booking_id, payment.intent_id, now)
+
+
+def _intent(data: Mapping[str, Any]) -> Intent:
+    try:
+        return intent_from(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise MalformedEvent(details="data.object is not a PaymentIntent") from error
+
+
+def _charge_refunds(data: Mapping[str, Any]) -> ChargeRefunds:
+    intent_id = data.get("payment_intent")
+    try:
+        charge = ChargeRefunds(
+            intent_id=intent_id if isinstance(intent_id, str) else None,
+            amount_cents=int(data["amount"]),
+            amount_refunded_cents=int(data["amount_refunded"]),
+            currency=str(data["currency"]).lower(),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise MalformedEvent(details="data.object is not a Charge") from error
+    if not 0 <= charge.amount_refunded_cents <= charge.amount_cents:
+        raise MalformedEvent(details="amount_refunded must lie between 0 and the charge's amount")
+    return charge
+
+
+Handler = Callable[[AsyncSession, Settings, Mapping[str, Any], datetime], Awaitable[None]]
+
+# Every other type is stored and acknowledged, so Stripe stops resending it.
+HANDLERS: dict[str, Handler] = {
+    "payment_intent.succeeded": _intent_succeeded,
+    "payment_intent.payment_failed": _intent_failed,
+    "payment_intent.canceled": _intent_canceled,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+}

@@ -1,0 +1,152 @@
+"""Paying for a booking: its intent at the payment provider, and confirming what was paid.
+
+The price is the booking's, never the client's (DESIGN.md §2). What a payment's state is comes
+from the provider, never from the client: confirm reads the intent back and hands it to
+`outcomes.record_intent`, the one place where that state is recorded. Every method runs in the
+caller's transaction and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.bookings import repository as bookings
+from attune.bookings.errors import BookingNotFound
+from attune.integrations.stripe import Intent, StripeError
+from attune.models import BookingStatus, IntentStatus, Payment, PaymentStatus, User
+from attune.payments import outcomes
+from attune.payments import repository as payments
+from attune.payments.errors import (
+    BookingAlreadyPaid,
+    BookingNotPayable,
+    PaymentNotFound,
+    PaymentProviderError,
+    PaymentsNotRequired,
+    PriceMismatch,
+)
+from attune.payments.gateways import PaymentGateway
+from attune.payments.schemas import PaymentIntentCreate
+from attune.platform.crypto import Encryptor
+from attune.platform.settings import Settings
+
+NOTHING_STORED = "Nothing was charged or stored; try again in a moment."
+
+
+@dataclass(frozen=True)
+class OpenIntent:
+    payment: Payment
+    client_secret: str
+
+
+class PaymentService:
+    async def open_intent(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        gateway: PaymentGateway,
+        client: User,
+        body: PaymentIntentCreate,
+        *,
+        now: datetime,
+    ) -> OpenIntent:
+        """The booking's payable intent: the open one if there is one, else a new one."""
+        if not settings.payments_required:
+            raise PaymentsNotRequired()
+        # Two requests for one booking wait for each other here, so at most one creates an
+        # intent (PostgreSQL; SQLite's write transactions already run one at a time).
+        await bookings.lock_client(session, client.id)
+        booking = await bookings.booking_by_id(session, body.booking_id)
+        if booking is None or booking.user_id != client.id:
+            raise BookingNotFound()
+        if booking.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded):
+            raise BookingAlreadyPaid()
+        if booking.status != BookingStatus.scheduled:
+            raise BookingNotPayable(details=f"This booking is {booking.status}.")
+        if booking.amount_cents <= 0:
+            # Booked while the practice charged nothing: there is nothing to pay.
+            raise PaymentsNotRequired(details="This booking costs nothing.")
+        if (body.amount is not None and body.amount != booking.amount_cents) or (
+            body.currency is not None and body.currency.lower() != booking.currency
+        ):
+            raise PriceMismatch(
+                details=f"This booking costs {booking.amount_cents} "
+                f"(integer cents, {booking.currency}); send that amount or leave it out."
+            )
+        encryptor = Encryptor.from_settings(settings)
+        current = await payments.open_payment_of_booking(session, booking.id)
+        if current is not None and current.status in outcomes.OPEN:
+            return OpenIntent(current, encryptor.decrypt(current.client_secret_encrypted))
+        if current is not None:
+            # A declined attempt: give it up at the provider, so a stale browser cannot pay
+            # it after the new one, and start afresh.
+            canceled = await self._provider(
+                gateway.cancel_intent(
+                    current.intent_id, idempotency_key=f"{current.intent_id}:cancel"
+                )
+            )
+            await outcomes.record_intent(session, settings, canceled, now)
+        attempt = await payments.payment_count_of_booking(session, booking.id) + 1
+        intent = await self._provider(
+            gateway.create_intent(
+                amount_cents=booking.amount_cents,
+                currency=booking.currency,
+                metadata={"booking_id": str(booking.id), "user_id": str(client.id)},
+                idempotency_key=f"booking:{booking.id}:intent:{attempt}",
+            )
+        )
+        payment = Payment(
+            booking_id=booking.id,
+            user_id=client.id,
+            provider=gateway.provider,
+            intent_id=intent.id,
+            client_secret_encrypted=encryptor.encrypt(intent.client_secret),
+            amount_cents=booking.amount_cents,
+            currency=booking.currency,
+            status=IntentStatus(intent.status),
+            amount_refunded_cents=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(payment)
+        await session.flush()
+        return OpenIntent(payment, intent.client_secret)
+
+    async def confirm(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        gateway: PaymentGateway,
+        client: User,
+        intent_id: str,
+        *,
+        now: datetime,
+    ) -> Payment:
+        """The client's payment after recording what the provider says of its intent.
+
+        The caller answers from the payment's status: a failure is recorded (and committed)
+        before it is reported, so it is returned here rather than raised.
+        """
+        payment = await payments.payment_by_intent(session, intent_id)
+        if payment is None or payment.user_id != client.id:
+            raise PaymentNotFound()
+        if payment.status == IntentStatus.succeeded:
+            return payment
+        intent = await self._provider(gateway.retrieve_intent(intent_id))
+        recorded = await outcomes.record_intent(session, settings, intent, now)
+        if recorded is None:
+            raise PaymentNotFound()
+        return recorded.payment
+
+    @staticmethod
+    async def _provider(call: Awaitable[Intent]) -> Intent:
+        try:
+            return await call
+        except StripeError as error:
+            raise PaymentProviderError(details=NOTHING_STORED) from error
+
+
+payment_service = PaymentService()

@@ -1,0 +1,69 @@
+"""Demo mode: no Stripe key, payments work offline and every answer says `"mode": "demo"`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from attune.platform.clock import FrozenClock
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+from tests.bookings.builders import NOW
+from tests.conftest import run_jobs
+from tests.payments.builders import (
+    RECEIPT,
+    booked,
+    booking_as_shown,
+    confirm,
+    create_intent,
+)
+from tests.support.mailbox import Mailbox
+from tests.support.people import add_client
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+class TestDemoPayments:
+    async def test_an_intent_is_labelled_demo(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        assert settings.payments_demo
+        ada = await add_client(database, settings)
+        booking_id = await booked(client, database, ada)
+
+        response = await create_intent(client, ada, booking_id)
+
+        assert response.status_code == 201
+        body = response.json()
+        assert body["mode"] == "demo"
+        assert body["amount"] == 10000
+        assert body["status"] == "requires_payment_method"
+        assert body["client_secret"].startswith(body["payment_intent"])
+
+    async def test_confirming_pays_the_booking_and_mails_a_receipt(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked(client, database, ada)
+        intent_id = (await create_intent(client, ada, booking_id)).json()["payment_intent"]
+
+        response = await confirm(client, ada, intent_id)
+        await run_jobs(app)
+
+        assert response.status_code == 200
+        assert response.json()["mode"] == "demo"
+        assert response.json()["status"] == "succeeded"
+        booking = await booking_as_shown(client, ada, booking_id)
+        assert booking["payment_status"] == "succeeded"
+        assert booking["jitsi_room_url"] is not None
+        subjects = [str(m["Subject"]) for m in mailbox.to(ada.email)]
+        assert sum(s.startswith(RECEIPT) for s in subjects) == 1
