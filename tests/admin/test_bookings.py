@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from attune.models import BookingStatus, Job, PaymentStatus, Schedule
+from attune.models import BookingStatus, Job, Schedule
 from attune.platform.clock import FrozenClock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Database
@@ -17,6 +17,7 @@ from attune.platform.settings import Settings
 from tests.admin.builders import book, booking_row, set_booking
 from tests.conftest import make_settings, run_jobs
 from tests.support.mailbox import Mailbox, SmtpServer, text_body
+from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_clients, add_person
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
@@ -326,10 +327,13 @@ class TestCancel:
     ) -> None:
         [ada] = await add_clients(database, settings, 1)
         booking_id = await book(database, settings, ada, NOW + timedelta(hours=3))
-        await set_booking(database, booking_id, payment_status=PaymentStatus.succeeded)
+        await record_paid(database, booking_id)
 
-        await client.put(f"/api/admin/bookings/{booking_id}/cancel", headers=admin.headers)
+        response = await client.put(
+            f"/api/admin/bookings/{booking_id}/cancel", headers=admin.headers
+        )
 
+        assert response.status_code == 200
         async with database.transaction(write=False) as session:
             kinds = (await session.scalars(select(Job.kind))).all()
         assert "payments.refund" in kinds

@@ -12,18 +12,18 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import update
 
 from attune.bookings import jobs
 from attune.bookings.service import booking_service
-from attune.models import Booking, BookingStatus, PaymentStatus, User
+from attune.models import BookingStatus, User
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.jobs import JobContext
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, later, reschedule, stored_booking
 from tests.conftest import make_settings, run_jobs
-from tests.support.mailbox import Mailbox, SmtpServer, text_body
+from tests.support.mailbox import Mailbox, SmtpServer
+from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_clients
 from tests.support.slots import add_slot
 
@@ -55,19 +55,16 @@ class Practice:
     def job_context(self) -> JobContext:
         return JobContext(self.settings, self.database, self.clock, job_id=0, attempt=1)
 
-    async def book(self, person: Person, starts_at: datetime = STARTS_AT) -> int:
+    async def book(
+        self, person: Person, starts_at: datetime = STARTS_AT, *, paid: bool = True
+    ) -> int:
+        """A booking, paid at once unless told otherwise: an unpaid one is released by the
+        payments sweep after ATTUNE_PAYMENT_HOLD_MINUTES, long before any reminder."""
         slot_id = await add_slot(self.database, starts_at)
         booking_id: int = (await book(self.client, person, slot_id))["id"]
+        if paid:
+            await record_paid(self.database, booking_id)
         return booking_id
-
-    async def mark_paid(self, booking_id: int) -> None:
-        """As the payments integration records a succeeded payment."""
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(Booking)
-                .where(Booking.id == booking_id)
-                .values(payment_status=PaymentStatus.succeeded)
-            )
 
     async def status(self, person: Person, booking_id: int) -> str:
         response = await self.client.get(f"/api/bookings/{booking_id}", headers=person.headers)
@@ -133,7 +130,8 @@ class TestDayBeforeReminder:
         people = await add_clients(practice.database, practice.settings, 3)
         slot_id = await add_slot(practice.database, STARTS_AT, capacity=3)
         for person in people:
-            await book(practice.client, person, slot_id)
+            booked = await book(practice.client, person, slot_id)
+            await record_paid(practice.database, booked["id"])
         practice.clock.at = STARTS_AT - timedelta(hours=23)
 
         await asyncio.gather(*(jobs.send_reminders(practice.job_context(), {}) for _ in range(4)))
@@ -153,16 +151,15 @@ class TestDayBeforeReminder:
 
         assert practice.reminders(ada) == [HOUR_BEFORE]
 
-    async def test_an_unpaid_booking_is_told_the_link_follows_payment(
+    async def test_an_unpaid_booking_is_released_before_any_reminder(
         self, practice: Practice
     ) -> None:
         ada = await add_client(practice.database, practice.settings)
-        await practice.book(ada)
+        await practice.book(ada, paid=False)
 
         await practice.run_at(STARTS_AT - timedelta(hours=20))
 
-        [reminder] = [m for m in practice.mailbox.to(ada.email) if m["Subject"] == DAY_BEFORE]
-        assert "Your session is not paid yet" in text_body(reminder)
+        assert practice.reminders(ada) == []
 
 
 class TestHourBeforeReminder:
@@ -260,7 +257,8 @@ class TestBacklog:
         people = await add_clients(practice.database, practice.settings, 5)
         slot_id = await add_slot(practice.database, STARTS_AT, capacity=5)
         for person in people:
-            await book(practice.client, person, slot_id)
+            booked = await book(practice.client, person, slot_id)
+            await record_paid(practice.database, booked["id"])
         practice.clock.at = STARTS_AT - timedelta(hours=23)
 
         await jobs.send_reminders(practice.job_context(), {})
@@ -276,7 +274,8 @@ class TestBacklog:
         people = await add_clients(practice.database, practice.settings, 5)
         slot_id = await add_slot(practice.database, STARTS_AT, capacity=5)
         for person in people:
-            await book(practice.client, person, slot_id)
+            booked = await book(practice.client, person, slot_id)
+            await record_paid(practice.database, booked["id"])
         practice.clock.at = STARTS_AT - timedelta(hours=23)
 
         await jobs.send_reminders(practice.job_context(), {})
@@ -294,7 +293,6 @@ class TestCompletion:
     ) -> None:
         ada = await add_client(practice.database, practice.settings)
         booking_id = await practice.book(ada)
-        await practice.mark_paid(booking_id)
 
         await practice.run_at(WINDOW_CLOSES_AT - ONE_SECOND)
         assert await practice.status(ada, booking_id) == "scheduled"
@@ -307,7 +305,6 @@ class TestCompletion:
     async def test_running_again_changes_nothing(self, practice: Practice) -> None:
         ada = await add_client(practice.database, practice.settings)
         booking_id = await practice.book(ada)
-        await practice.mark_paid(booking_id)
         await practice.run_at(WINDOW_CLOSES_AT)
 
         await practice.run_at(WINDOW_CLOSES_AT + timedelta(hours=1))
@@ -329,21 +326,20 @@ class TestCompletion:
 
         assert await practice.status(ada, booking_id) == "cancelled"
 
-    async def test_an_unpaid_booking_is_left_for_the_payments_sweep(
-        self, practice: Practice
-    ) -> None:
+    async def test_an_unpaid_booking_is_never_completed(self, practice: Practice) -> None:
         ada = await add_client(practice.database, practice.settings)
-        booking_id = await practice.book(ada)
+        booking_id = await practice.book(ada, paid=False)
 
         await practice.run_at(WINDOW_CLOSES_AT + timedelta(hours=1))
 
-        assert await practice.status(ada, booking_id) == "scheduled"
+        # The payments sweep released its seat long before: cancelled, not completed.
+        booking = await stored_booking(practice.database, booking_id)
+        assert (booking.status, booking.completed_at) == (BookingStatus.cancelled, None)
 
     async def test_an_outcome_the_therapist_recorded_is_kept(self, practice: Practice) -> None:
         ada = await add_client(practice.database, practice.settings)
         therapist = await add_admin(practice.database, practice.settings)
         booking_id = await practice.book(ada)
-        await practice.mark_paid(booking_id)
         async with practice.database.transaction() as session:
             admin = await session.get(User, therapist.id)
             assert admin is not None

@@ -1,15 +1,14 @@
 """Bookings for the video tests, made and changed through the booking endpoints at the app's
-(frozen) time, and paid the way the payments integration will mark them."""
+(frozen) time, and paid as the payments integration records it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 
-from attune.models import Booking, PaymentStatus
 from attune.platform.database import Database
+from tests.support.payments import record_paid
 from tests.support.people import Person
 
 
@@ -23,12 +22,7 @@ async def book(client: httpx.AsyncClient, person: Person, slot_id: int) -> int:
 
 
 async def mark_paid(database: Database, booking_id: int) -> None:
-    async with database.transaction() as session:
-        await session.execute(
-            update(Booking)
-            .where(Booking.id == booking_id)
-            .values(payment_status=PaymentStatus.succeeded)
-        )
+    await record_paid(database, booking_id)
 
 
 async def cancel(client: httpx.AsyncClient, booking_id: int, person: Person) -> None:

@@ -98,7 +98,10 @@ async def list_bookings(
     ] = None,
 ) -> BookingList:
     bookings = await booking_service.list_own(session, user, clock.now(), status)
-    return BookingList(bookings=[booking_read(settings, booking) for booking in bookings])
+    shown = await booking_service.refunds_of(session, bookings)
+    return BookingList(
+        bookings=[booking_read(settings, booking, shown.get(booking.id)) for booking in bookings]
+    )
 
 
 @router.get(
@@ -112,7 +115,8 @@ async def read_booking(
     booking_id: BookingId, user: CurrentUser, session: Session, settings: AppSettings
 ) -> BookingDetail:
     booking = await booking_service.visible_booking(session, booking_id, user)
-    return BookingDetail(booking=booking_read(settings, booking))
+    shown = await booking_service.refunds_of(session, [booking])
+    return BookingDetail(booking=booking_read(settings, booking, shown.get(booking.id)))
 
 
 @router.put(
@@ -146,8 +150,10 @@ async def cancel_booking(
         now=clock.now(),
         reason=body.reason if body is not None else None,
     )
+    shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
-        message="Booking cancelled successfully", booking=booking_read(settings, booking)
+        message="Booking cancelled successfully",
+        booking=booking_read(settings, booking, shown.get(booking.id)),
     )
 
 
@@ -189,6 +195,8 @@ async def reschedule_booking(
         new_schedule_id=body.new_schedule_id,
         now=clock.now(),
     )
+    shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
-        message="Booking rescheduled successfully", booking=booking_read(settings, booking)
+        message="Booking rescheduled successfully",
+        booking=booking_read(settings, booking, shown.get(booking.id)),
     )

@@ -28,10 +28,10 @@ async def send_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
     """Mail the 24 h and 1 h reminders that are due, each once.
 
     The mark and the mail job are written in one transaction, so a booking is either marked
-    and mailed or neither; two sweeps at once, or one run twice, mail it once. An unpaid
-    booking is reminded as well: the session still stands, and the reminder tells the client
-    that the video link comes once it is paid. (Releasing holds that stay unpaid is the
-    payments sweep's business, which cancels them, and a cancelled booking is never reminded.)
+    and mailed or neither; two sweeps at once, or one run twice, mail it once. While payments
+    are required only paid bookings are reminded: an unpaid one is released by the payments
+    sweep after ATTUNE_PAYMENT_HOLD_MINUTES, long before its first reminder is due, and a
+    worker catching up on a backlog must not remind a session that is about to be cancelled.
     """
     now = context.clock.now()
     for reminder in sweeps.REMINDERS:
@@ -66,7 +66,13 @@ async def _remind_batch(
     database: Database, settings: Settings, reminder: sweeps.Reminder, now: datetime
 ) -> int:
     async with database.transaction() as session:
-        bookings = await sweeps.stamp_due_reminders(session, reminder, now, limit=BATCH_SIZE)
+        bookings = await sweeps.stamp_due_reminders(
+            session,
+            reminder,
+            now,
+            paid_only=settings.payments_required,
+            limit=BATCH_SIZE,
+        )
         clients = await sweeps.clients_by_id(session, {booking.user_id for booking in bookings})
         for booking in bookings:
             await booking_mail.queue_reminder(

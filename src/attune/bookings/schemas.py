@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from attune.models import Booking, BookingStatus, PaymentStatus
+from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.rooms import room_released, room_url
@@ -77,6 +79,32 @@ class BookingCancel(BaseModel):
     reason: Reason | None = Field(default=None, examples=["I have a conflicting appointment"])
 
 
+@dataclass(frozen=True)
+class BookingRefunds:
+    """What has gone back of a booking's payment, loaded with the booking by whoever shows it
+    (attune.payments.refunds.refunds_of_bookings)."""
+
+    amount_refunded_cents: int = 0
+    refunds: Sequence[Refund] = ()
+
+
+NO_REFUNDS = BookingRefunds()
+
+
+class RefundRead(BaseModel):
+    id: int = Field(examples=[1])
+    amount_cents: int = Field(examples=[2500])
+    status: RefundStatus = Field(
+        description="`pending` until the payment provider has made it.", examples=["succeeded"]
+    )
+    reason: str = Field(
+        examples=["cancelled_by_client"],
+        description="`cancelled_by_client`, `cancelled_by_practice`, `requested_by_practice` "
+        "or `late_payment` (paid after the booking was cancelled).",
+    )
+    created_at: datetime = Field(examples=["2024-12-07T10:00:00Z"])
+
+
 class BookingRead(BaseModel):
     """A booking as seed 000 shows it, plus fields the seed leaves out.
 
@@ -101,13 +129,39 @@ class BookingRead(BaseModel):
     payment_status: PaymentStatus = Field(examples=["pending"])
     payment_id: str | None = Field(examples=[None])
     notes: str | None = Field(examples=["Initial consultation session"])
+    amount_refunded: float = Field(
+        description="What has been refunded of the payment, including refunds made in "
+        "Stripe's dashboard; refunds still pending are not counted.",
+        examples=[0.0],
+    )
+    amount_refunded_cents: int = Field(examples=[0])
+    refunds: list[RefundRead] = Field(description="Oldest first.", examples=[[]])
     cancelled_at: datetime | None = Field(examples=[None])
     cancellation_reason: str | None = Field(examples=[None])
     created_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
     updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
 
 
-def booking_read(settings: Settings, booking: Booking) -> BookingRead:
+Shown = TypeVar("Shown", bound=BookingRead)
+
+
+def refund_fields(refunds: BookingRefunds) -> dict[str, Any]:
+    return {
+        "amount_refunded": refunds.amount_refunded_cents / 100,
+        "amount_refunded_cents": refunds.amount_refunded_cents,
+        "refunds": [refund_read(refund) for refund in refunds.refunds],
+    }
+
+
+def with_refunds(shown: Shown, refunds: BookingRefunds | None) -> Shown:
+    """A booking as shown, with its refunds (for views built on `booking_read`)."""
+    return shown.model_copy(update=refund_fields(refunds or NO_REFUNDS))
+
+
+def booking_read(
+    settings: Settings, booking: Booking, refunds: BookingRefunds | None = None
+) -> BookingRead:
+    """`refunds` as loaded by the caller; a booking shown without them shows none."""
     released = room_released(settings, booking)
     encryptor = Encryptor.from_settings(settings)
     return BookingRead(
@@ -125,11 +179,39 @@ def booking_read(settings: Settings, booking: Booking) -> BookingRead:
         currency=booking.currency,
         payment_status=booking.payment_status,
         payment_id=booking.payment_id,
+        **refund_fields(refunds or NO_REFUNDS),
         notes=encryptor.decrypt_optional(booking.notes_encrypted),
         cancelled_at=booking.cancelled_at,
         cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
+    )
+
+
+class BookingRefundCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_cents: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="Integer cents, at most what is left to refund; left out, all of it.",
+        examples=[2500],
+    )
+
+
+class BookingRefundCreated(BaseModel):
+    message: str = Field(examples=["Refund requested successfully"])
+    refund: RefundRead
+
+
+def refund_read(refund: Refund) -> RefundRead:
+    return RefundRead(
+        id=refund.id,
+        amount_cents=refund.amount_cents,
+        status=refund.status,
+        reason=refund.reason,
+        created_at=refund.created_at,
     )
 
 
@@ -172,6 +254,10 @@ CANCEL_EXAMPLES: dict[str, Any] = {
         "summary": "With a reason, shown in the cancellation mail",
         "value": {"reason": "I have a conflicting appointment"},
     },
+}
+REFUND_EXAMPLES: dict[str, Any] = {
+    "partial": {"summary": "Refund part of the payment", "value": {"amount_cents": 2500}},
+    "rest": {"summary": "Refund all that is left", "value": {}},
 }
 RESCHEDULE_EXAMPLES: dict[str, Any] = {
     "seed_000": {"summary": "Contract 000", "value": {"new_schedule_id": 2}}

@@ -7,10 +7,11 @@ requests wait for each other instead of deadlocking on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import repository
@@ -26,17 +27,18 @@ from attune.bookings.errors import (
     SameSlot,
     SessionNotStarted,
 )
-from attune.bookings.schemas import BookingCreate
+from attune.bookings.schemas import BookingCreate, BookingRefunds
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
 from attune.notifications import booking_mail
+from attune.payments import refunds
 from attune.platform.crypto import Encryptor
-from attune.platform.jobs import enqueue
 from attune.platform.settings import Settings
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.seats import release_seat, take_seat
 from attune.video.rooms import new_room_id
 
-REFUND_JOB = "payments.refund"
+# Where payments' modules have always found the refund job's kind.
+REFUND_JOB = refunds.REFUND_JOB
 REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
 CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it again."
@@ -155,15 +157,83 @@ class BookingService:
         await release_seat(session, cancelled.schedule_id, now)
         client = await self._client(session, cancelled)
         await booking_mail.queue_cancellation(session, settings, cancelled, client)
-        if cancelled.payment_status == PaymentStatus.succeeded:
-            # Filled in by the payments integration: a refund with its own idempotency key.
-            await enqueue(
-                session,
-                REFUND_JOB,
-                {"booking_id": cancelled.id, "reason": "cancelled"},
-                key=f"refund:booking:{cancelled.id}:cancellation",
-            )
+        # A client may only cancel inside the policy, so every cancellation of a paid
+        # booking gives back all that has not been refunded yet.
+        await refunds.refund_rest(
+            session,
+            settings,
+            cancelled,
+            reason=refunds.CANCELLED_BY_PRACTICE if by_practice else refunds.CANCELLED_BY_CLIENT,
+            requested_by=actor.id,
+            key=f"refund:booking:{cancelled.id}:cancellation",
+            now=now,
+        )
         return cancelled
+
+    async def release_unpaid_holds(
+        self, session: AsyncSession, settings: Settings, *, now: datetime, limit: int
+    ) -> Sequence[Booking]:
+        """Cancel up to `limit` bookings left unpaid for longer than the hold, for the
+        practice, freeing their seats and mailing their clients; returns those cancelled.
+
+        The UPDATE repeats its conditions, so of this and a payment arriving for one booking
+        exactly one wins: a payment recorded first keeps the booking (it is no longer
+        unpaid), and one recorded after finds it cancelled and is refunded in full
+        (attune.payments.outcomes, `needs_refund`).
+        """
+        minutes = settings.payment_hold_minutes
+        due = (
+            Booking.status == BookingStatus.scheduled,
+            Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
+            # A booking made while the practice charged nothing has nothing to pay.
+            Booking.amount_cents > 0,
+            Booking.created_at < now - timedelta(minutes=minutes),
+        )
+        # A CTE that skips rows locked by another sweep or request (PostgreSQL): two sweeps
+        # share the work, and one never waits on a client's cancellation.
+        candidates = (
+            select(Booking.id)
+            .where(*due)
+            .order_by(Booking.created_at, Booking.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("candidates")
+        )
+        reason = Encryptor.from_settings(settings).encrypt(f"Not paid within {minutes} minutes")
+        released = (
+            await session.scalars(
+                update(Booking)
+                .where(Booking.id.in_(select(candidates.c.id)), *due)
+                .values(
+                    status=BookingStatus.cancelled,
+                    cancelled_at=now,
+                    cancelled_by_practice=True,
+                    cancellation_reason_encrypted=reason,
+                    updated_at=now,
+                )
+                .returning(Booking)
+                .execution_options(populate_existing=True, synchronize_session=False)
+            )
+        ).all()
+        # Slots in id order, as every other writer locks them.
+        for schedule_id in sorted(b.schedule_id for b in released if b.schedule_id is not None):
+            await release_seat(session, schedule_id, now)
+        user_ids = {booking.user_id for booking in released}
+        clients = {
+            user.id: user
+            for user in await session.scalars(select(User).where(User.id.in_(user_ids)))
+        }
+        for booking in released:
+            await booking_mail.queue_cancellation(
+                session, settings, booking, clients[booking.user_id]
+            )
+        return released
+
+    async def refunds_of(
+        self, session: AsyncSession, bookings: Iterable[Booking]
+    ) -> dict[int, BookingRefunds]:
+        """The refunds of the bookings about to be shown, by booking id, in two queries."""
+        return await refunds.refunds_of_bookings(session, bookings)
 
     async def reschedule(
         self,

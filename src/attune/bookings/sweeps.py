@@ -43,15 +43,17 @@ REMINDERS = (
 
 
 async def stamp_due_reminders(
-    session: AsyncSession, reminder: Reminder, now: datetime, *, limit: int
+    session: AsyncSession, reminder: Reminder, now: datetime, *, paid_only: bool, limit: int
 ) -> Sequence[Booking]:
     """Mark up to `limit` bookings whose reminder is due and unsent; return those marked."""
-    due = (
+    due: tuple[ColumnElement[bool], ...] = (
         Booking.status == BookingStatus.scheduled,
         reminder.sent_at.is_(None),
         Booking.scheduled_at <= now + reminder.lead,
         Booking.scheduled_at > now + reminder.until,
     )
+    if paid_only:
+        due = (*due, Booking.payment_status == PaymentStatus.succeeded)
     return await _claim(
         session,
         due,
