@@ -6,14 +6,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from attune.models import PaymentStatus
+from attune.models import PaymentStatus, RefundStatus
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.admin.builders import book, set_booking
+from tests.admin.test_reports import bookings, pay, refund, report
 from tests.conftest import make_settings
 from tests.support.mailbox import SmtpServer
-from tests.support.people import Person, add_admin, add_clients
+from tests.support.people import Person, add_admin, add_client, add_clients
 
 # Mid-March in New York (UTC-4 since the 9th): the practice's month is March 2025.
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -111,48 +112,72 @@ class TestCounts:
 
 
 class TestRevenue:
-    async def test_only_paid_bookings_count(
+    async def test_is_what_payments_brought_in_less_refunds(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
         admin = await add_admin(database, settings)
-        ada, bob = await add_clients(database, settings, 2)
-        day = timedelta(days=1)
-        paid_hour = await book(database, settings, ada, NOW + day)
-        paid_half_hour = await book(database, settings, bob, NOW + 2 * day, minutes=30)
-        refunded = await book(database, settings, ada, NOW + 3 * day)
-        failed = await book(database, settings, bob, NOW + 4 * day)
-        await book(database, settings, ada, NOW + 5 * day)
-        await set_booking(database, paid_hour, payment_status=PaymentStatus.succeeded)
-        await set_booking(database, paid_half_hour, payment_status=PaymentStatus.succeeded)
-        await set_booking(database, refunded, payment_status=PaymentStatus.refunded)
-        await set_booking(database, failed, payment_status=PaymentStatus.failed)
+        ada = await add_client(database, settings)
+        hour, half_hour, refunded, unpaid = await bookings(database, settings, ada, 4)
+        await pay(database, hour, 10000, NOW - timedelta(days=1))
+        await pay(database, half_hour, 5000, NOW - timedelta(days=2))
+        partly = await pay(database, refunded, 10000, NOW - timedelta(days=3))
+        await refund(database, partly, 2500, NOW - timedelta(hours=1))
+        await refund(database, partly, 7500, None, status=RefundStatus.pending)
+        await pay(database, unpaid, 10000, None)
 
         figures = await stats(client, admin)
 
-        assert (figures["total_revenue"], figures["total_revenue_cents"]) == (150.0, 15000)
-        assert (figures["monthly_revenue"], figures["monthly_revenue_cents"]) == (150.0, 15000)
+        assert (figures["total_revenue"], figures["total_revenue_cents"]) == (225.0, 22500)
+        assert (figures["monthly_revenue"], figures["monthly_revenue_cents"]) == (225.0, 22500)
+
+    async def test_payments_in_another_currency_are_left_out(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings)
+        usd, eur = await bookings(database, settings, ada, 2)
+        await pay(database, usd, 10000, NOW - timedelta(days=1))
+        await pay(database, eur, 9000, NOW - timedelta(days=1), currency="eur")
+
+        figures = await stats(client, admin)
+
+        assert (figures["total_revenue_cents"], figures["currency"]) == (10000, "usd")
 
     async def test_the_month_is_the_practice_zones(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
         admin = await add_admin(database, settings)
-        ada, bob, cy, dee = await add_clients(database, settings, 4)
+        ada = await add_client(database, settings)
+        made = await bookings(database, settings, ada, 4)
         # In New York these are 28 February 22:00, 31 March 22:00, 1 March 00:00 and
         # 1 April 00:00; by the UTC calendar they would be in the other month each.
-        bookings = [
-            await book(database, settings, ada, datetime(2025, 3, 1, 3, 0, tzinfo=UTC)),
-            await book(database, settings, bob, datetime(2025, 4, 1, 2, 0, tzinfo=UTC)),
-            await book(database, settings, cy, datetime(2025, 3, 1, 5, 0, tzinfo=UTC)),
-            await book(database, settings, dee, datetime(2025, 4, 1, 4, 0, tzinfo=UTC)),
+        moments = [
+            datetime(2025, 3, 1, 3, 0, tzinfo=UTC),
+            datetime(2025, 4, 1, 2, 0, tzinfo=UTC),
+            datetime(2025, 3, 1, 5, 0, tzinfo=UTC),
+            datetime(2025, 4, 1, 4, 0, tzinfo=UTC),
         ]
-        for booking_id in bookings:
-            await set_booking(database, booking_id, payment_status=PaymentStatus.succeeded)
+        for booking_id, paid_at in zip(made, moments, strict=True):
+            await pay(database, booking_id, 10000, paid_at)
 
         figures = await stats(client, admin)
 
         assert figures["total_revenue"] == 400.0
         assert figures["monthly_revenue"] == 200.0
         assert figures["month"] == "2025-03"
+
+    async def test_a_refund_counts_in_the_month_it_was_made(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings)
+        [booking] = await bookings(database, settings, ada, 1)
+        paid = await pay(database, booking, 10000, datetime(2025, 2, 20, 15, tzinfo=UTC))
+        await refund(database, paid, 4000, datetime(2025, 3, 2, 15, tzinfo=UTC))
+
+        figures = await stats(client, admin)
+
+        assert (figures["total_revenue_cents"], figures["monthly_revenue_cents"]) == (6000, -4000)
 
     async def test_the_month_turns_at_midnight_in_the_practice_zone(
         self,
@@ -162,9 +187,9 @@ class TestRevenue:
         clock: FrozenClock,
     ) -> None:
         admin = await add_admin(database, settings)
-        [ada] = await add_clients(database, settings, 1)
-        march = await book(database, settings, ada, datetime(2025, 3, 20, 15, 0, tzinfo=UTC))
-        await set_booking(database, march, payment_status=PaymentStatus.succeeded)
+        ada = await add_client(database, settings)
+        [march] = await bookings(database, settings, ada, 1)
+        await pay(database, march, 10000, datetime(2025, 3, 20, 15, 0, tzinfo=UTC))
         # 1 April 03:30 UTC is still 31 March, 23:30, in New York.
         clock.at = datetime(2025, 4, 1, 3, 30, tzinfo=UTC)
 
@@ -175,3 +200,25 @@ class TestRevenue:
         assert (still_march["month"], still_march["monthly_revenue"]) == ("2025-03", 100.0)
         assert (april["month"], april["monthly_revenue"]) == ("2025-04", 0.0)
         assert april["total_revenue"] == 100.0
+
+    async def test_equals_the_financial_reports_net(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings)
+        made = await bookings(database, settings, ada, 4)
+        january = await pay(database, made[0], 10000, datetime(2025, 1, 10, 15, tzinfo=UTC))
+        february = await pay(database, made[1], 7500, datetime(2025, 3, 1, 4, 30, tzinfo=UTC))
+        await pay(database, made[2], 10000, datetime(2025, 3, 9, 6, 0, tzinfo=UTC))
+        await pay(database, made[3], 5000, datetime(2025, 3, 14, 14, 0, tzinfo=UTC))
+        await refund(database, january, 10000, datetime(2025, 3, 1, 6, 0, tzinfo=UTC))
+        await refund(database, february, 1500, datetime(2025, 2, 28, 15, 0, tzinfo=UTC))
+
+        figures = await stats(client, admin)
+        month = await report(client, admin, "2025-03-01", "2025-03-31")
+        every_day = await report(client, admin, "2024-12-01", "2025-03-31")
+
+        assert figures["monthly_revenue_cents"] == month["net_cents"] == 5000
+        assert figures["monthly_revenue"] == month["net"]
+        assert figures["total_revenue_cents"] == every_day["net_cents"] == 21000
+        assert figures["total_revenue"] == every_day["net"]

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from attune.accounts.dependencies import AdminUser, require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
+from attune.admin.reports import (
+    CSV_EXAMPLE,
+    FinancialReport,
+    ReportQuery,
+    csv_filename,
+    report_csv,
+    report_service,
+)
 from attune.admin.schemas import (
     CANCEL_EXAMPLES,
     MAX_ID,
@@ -40,8 +48,18 @@ from attune.bookings.errors import (
     SameSlot,
     SessionNotStarted,
 )
-from attune.bookings.schemas import BookingReschedule
+from attune.bookings.schemas import (
+    REFUND_EXAMPLES,
+    BookingRefundCreate,
+    BookingRefundCreated,
+    BookingReschedule,
+    refund_read,
+    with_refunds,
+)
+from attune.bookings.service import booking_service
 from attune.models import BookingStatus
+from attune.payments import refunds
+from attune.payments.refunds import BookingNotPaid, NothingToRefund, RefundTooLarge
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
 from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
@@ -59,12 +77,42 @@ BookingId = Annotated[int, Path(ge=1, le=MAX_ID)]
     summary="Practice dashboard",
     description="Seed 000's `stats`, with extras. `total_users` counts every account, admins "
     "included (`total_clients` leaves them out). `pending_bookings` are scheduled and not "
-    "paid. Revenue sums the bookings paid in the practice's currency; `monthly_revenue` "
-    "those whose session falls in the current calendar month of the practice's zone.",
+    "paid. Revenue is the financial report's net in the practice's currency (payments that "
+    "succeeded less refunds that did): `total_revenue` of all time, `monthly_revenue` of the "
+    "current calendar month of the practice's zone.",
     responses=documented_errors(*CALLER_ERRORS, body=False),
 )
 async def dashboard(session: Session, settings: AppSettings, clock: AppClock) -> Dashboard:
     return Dashboard(stats=await admin_service.dashboard(session, settings, clock.now()))
+
+
+@router.get(
+    "/reports/financial",
+    summary="Financial report for a range of days",
+    description="Days are YYYY-MM-DD in the practice's zone, both ends included, at most "
+    "366 of them. `gross` sums the payments that succeeded on those days and `refunds` the "
+    "refunds that succeeded on them (whenever the payment was made); `net` is the "
+    "difference. Only payments in the practice's `currency` count; "
+    "`other_currency_payments` says how many others were left out. `days` has every day of "
+    "the range, zeros included. `format=csv` returns the same as a download: a header, one "
+    "row a day and a `total` row, amounts with two decimals.",
+    response_model=FinancialReport,
+    responses={
+        **documented_errors(*CALLER_ERRORS),
+        200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}},
+    },
+)
+async def financial_report(
+    query: Annotated[ReportQuery, Query()], session: Session, settings: AppSettings
+) -> FinancialReport | Response:
+    report = await report_service.financial(session, settings, query)
+    if query.format == "csv":
+        return Response(
+            report_csv(report),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{csv_filename(report)}"'},
+        )
+    return report
 
 
 @router.get(
@@ -133,8 +181,12 @@ async def list_bookings(
     query: Annotated[BookingQuery, Query()], session: Session, settings: AppSettings
 ) -> AdminBookingList:
     rows, total = await admin_service.list_bookings(session, settings, query)
+    shown = await booking_service.refunds_of(session, [booking for booking, _ in rows])
     return AdminBookingList(
-        bookings=[admin_booking(settings, booking, client) for booking, client in rows],
+        bookings=[
+            with_refunds(admin_booking(settings, booking, client), shown.get(booking.id))
+            for booking, client in rows
+        ],
         total=total,
         limit=query.limit,
         offset=query.offset,
@@ -150,7 +202,10 @@ async def read_booking(
     booking_id: BookingId, admin: AdminUser, session: Session, settings: AppSettings
 ) -> AdminBookingRead:
     booking, client = await admin_service.booking(session, admin, booking_id)
-    return AdminBookingRead(booking=admin_booking(settings, booking, client))
+    shown = await booking_service.refunds_of(session, [booking])
+    return AdminBookingRead(
+        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id))
+    )
 
 
 @router.put(
@@ -178,9 +233,10 @@ async def cancel_booking(
         reason=body.reason if body else None,
         now=clock.now(),
     )
+    shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking cancelled successfully",
-        booking=admin_booking(settings, booking, client),
+        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
     )
 
 
@@ -219,9 +275,10 @@ async def reschedule_booking(
         new_schedule_id=body.new_schedule_id,
         now=clock.now(),
     )
+    shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking rescheduled successfully",
-        booking=admin_booking(settings, booking, client),
+        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
     )
 
 
@@ -246,7 +303,41 @@ async def record_outcome(
     booking, client = await admin_service.record_outcome(
         session, admin, booking_id, outcome=BookingStatus(body.status), now=clock.now()
     )
+    shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking status updated successfully",
-        booking=admin_booking(settings, booking, client),
+        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
     )
+
+
+@router.post(
+    "/bookings/{booking_id}/refund",
+    status_code=201,
+    summary="Refund a paid booking, in part or in full",
+    description="Refunds `amount_cents` (integer cents) of the booking's payment, or all that "
+    "is left when it is left out, whatever the booking's state. The refund is sent to the "
+    "payment provider by a job with its own idempotency key, so it is made once; it shows on "
+    "the booking as `pending` until then, and the client is mailed once it is made. Once "
+    "all of the payment is back the booking's `payment_status` is `refunded`.",
+    responses=documented_errors(
+        *CALLER_ERRORS, BookingNotFound, BookingNotPaid, NothingToRefund, RefundTooLarge
+    ),
+)
+async def refund_booking(
+    booking_id: BookingId,
+    *,
+    admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    body: Annotated[BookingRefundCreate | None, Body(openapi_examples=REFUND_EXAMPLES)] = None,
+) -> BookingRefundCreated:
+    refund = await refunds.refund_for_practice(
+        session,
+        settings,
+        booking_id,
+        admin,
+        amount_cents=body.amount_cents if body else None,
+        now=clock.now(),
+    )
+    return BookingRefundCreated(message="Refund requested successfully", refund=refund_read(refund))

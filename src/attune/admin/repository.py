@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, BookingStatus, PaymentStatus, User
+from attune.models import Booking, BookingStatus, Payment, PaymentStatus, Refund, RefundStatus, User
 
 UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
 LIKE_ESCAPE = "\\"
@@ -40,10 +40,6 @@ def _number_of(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _cents_of(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    return func.coalesce(func.sum(case((condition, Booking.amount_cents), else_=0)), 0)
-
-
 def _in_period(column: Any, period: Period) -> list[ColumnElement[bool]]:
     conditions = []
     if period.starts is not None:
@@ -60,6 +56,40 @@ def containing(term: str) -> str:
     return f"%{term}%"
 
 
+def paid_within(period: Period) -> list[ColumnElement[bool]]:
+    """Payments that succeeded within `period`, in any currency."""
+    return [Payment.succeeded_at.is_not(None), *_in_period(Payment.succeeded_at, period)]
+
+
+def paid_in(currency: str, period: Period) -> list[ColumnElement[bool]]:
+    """Payments in `currency` that succeeded within `period`: the gross of the report and
+    the dashboard."""
+    return [Payment.currency == currency, *paid_within(period)]
+
+
+def refunded_in(currency: str, period: Period) -> list[ColumnElement[bool]]:
+    """Refunds of payments in `currency` that succeeded within `period`, whenever the payment
+    was made; the query joins each refund to its payment."""
+    return [
+        Refund.status == RefundStatus.succeeded,
+        Refund.succeeded_at.is_not(None),
+        Payment.currency == currency,
+        *_in_period(Refund.succeeded_at, period),
+    ]
+
+
+def _net_cents(currency: str, period: Period) -> ColumnElement[Any]:
+    paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+        *paid_in(currency, period)
+    )
+    refunded = (
+        select(func.coalesce(func.sum(Refund.amount_cents), 0))
+        .join(Payment, Refund.payment_id == Payment.id)
+        .where(*refunded_in(currency, period))
+    )
+    return paid.scalar_subquery() - refunded.scalar_subquery()
+
+
 async def count_users(session: AsyncSession) -> tuple[int, int]:
     """Every account, and those that are not admins."""
     row = (await session.execute(select(func.count(), _number_of(User.is_admin.is_(False))))).one()
@@ -69,8 +99,8 @@ async def count_users(session: AsyncSession) -> tuple[int, int]:
 async def booking_stats(
     session: AsyncSession, *, now: datetime, month: Period, currency: str
 ) -> BookingStats:
-    """Counts by state and paid revenue, in one pass over the bookings."""
-    paid = (Booking.payment_status == PaymentStatus.succeeded) & (Booking.currency == currency)
+    """Counts by state in one pass over the bookings, and revenue: what the payments in
+    `currency` brought in less what was refunded, of all time and within `month`."""
     scheduled = Booking.status == BookingStatus.scheduled
     row = (
         await session.execute(
@@ -81,9 +111,9 @@ async def booking_stats(
                 _number_of(Booking.status == BookingStatus.completed),
                 _number_of(Booking.status == BookingStatus.no_show),
                 _number_of(Booking.status == BookingStatus.cancelled),
-                _cents_of(paid),
-                _cents_of(and_(paid, *_in_period(Booking.scheduled_at, month))),
-            )
+                _net_cents(currency, Period()),
+                _net_cents(currency, month),
+            ).select_from(Booking)
         )
     ).one()
     # PostgreSQL sums integers into NUMERIC, which arrives as a Decimal.
