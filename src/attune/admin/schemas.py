@@ -138,10 +138,13 @@ class DashboardStats(BaseModel):
     completed_bookings: int = Field(examples=[67])
     no_show_bookings: int = Field(examples=[2])
     cancelled_bookings: int = Field(examples=[10])
-    total_revenue: float = Field(description="Paid bookings, in `currency`.", examples=[8900.0])
+    total_revenue: float = Field(
+        description="Net revenue of all time in `currency`: succeeded payments less succeeded "
+        "refunds, as the financial report counts them.",
+        examples=[8900.0],
+    )
     monthly_revenue: float = Field(
-        description="Paid bookings whose session falls in the current calendar month of the "
-        "practice's zone.",
+        description="Net revenue of the current calendar month in the practice's zone.",
         examples=[2100.0],
     )
     total_revenue_cents: int = Field(examples=[890000])

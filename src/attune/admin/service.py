@@ -57,8 +57,8 @@ class AdminService:
     async def dashboard(
         self, session: AsyncSession, settings: Settings, now: datetime
     ) -> DashboardStats:
-        """Revenue counts paid bookings in the practice's currency; the payments integration
-        will answer it from its own records."""
+        """Revenue is the financial report's net (payments less refunds) in the practice's
+        currency, of all time and of the current month in its zone."""
         users, clients = await repository.count_users(session)
         month_name, month = month_of(now, settings.zone)
         stats = await repository.booking_stats(
