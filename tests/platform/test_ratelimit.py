@@ -137,6 +137,19 @@ async def test_admin_endpoints_are_limited_per_admin(
     assert remaining(anonymous) == 99
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/meetings/admin/availability", "/api/meetings/admin/availability/"]
+)
+async def test_contract_003_admin_paths_have_the_admin_limit(
+    client: httpx.AsyncClient, settings: Settings, clock: Clock, path: str
+) -> None:
+    token = issue_access_token(settings, user_id=1, session_id="s-1", now=clock.now())
+
+    response = await client.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert response.headers["x-ratelimit-limit"] == "200"
+
+
 async def test_an_admin_gets_200_a_minute_and_then_429(
     client: httpx.AsyncClient, settings: Settings, clock: Clock
 ) -> None:

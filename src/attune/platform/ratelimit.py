@@ -38,9 +38,11 @@ STRICT_PATHS = frozenset(
         "/api/auth/forgot-password",
         "/api/auth/verify-password-reset-otp",
         "/api/auth/reset-password",
+        "/api/meetings/appointments/create",
     }
 )
-ADMIN_PREFIX = "/api/admin/"
+# Seed 000's admin paths and seed 003's.
+ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 # Load balancers and scrapers poll these; limiting them would take a healthy node out.
 EXEMPT_PATHS = frozenset({"/health", "/health/detailed", "/metrics"})
 
@@ -122,7 +124,7 @@ class RateLimiter:
     ) -> tuple[RateLimitItem, str]:
         if path in STRICT_PATHS:
             return STRICT, client
-        if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/"):
+        if path.startswith(ADMIN_PREFIXES) or f"{path}/" in ADMIN_PREFIXES:
             admin_id = self._token_user_id(authorization, now)
             if admin_id is not None:
                 return ADMIN, f"user:{admin_id}"
