@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from attune import __version__
 from attune.accounts.endpoints import router as accounts_router
 from attune.admin.endpoints import router as admin_router
+from attune.api_root import router as api_root_router
+from attune.availability.endpoints import admin_router as admin_availability_router
+from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
 from attune.payments.endpoints import router as payments_router
 from attune.payments.webhooks import router as payment_webhooks_router
@@ -25,6 +28,7 @@ from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
+from attune.requests.endpoints import router as appointment_requests_router
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
 from attune.video.endpoints import router as video_router
@@ -89,6 +93,10 @@ def create_app(
     app.include_router(payments_router)
     app.include_router(payment_webhooks_router)
     app.include_router(video_router)
+    app.include_router(api_root_router)
+    app.include_router(availability_router)
+    app.include_router(admin_availability_router)
     app.include_router(admin_schedules_router)
     app.include_router(admin_router)
+    app.include_router(appointment_requests_router)
     return app

@@ -1,5 +1,10 @@
 """Every ORM model, one module a table; importing this package registers them all."""
 
+from attune.models.appointment_request import (
+    AppointmentRequest,
+    AppointmentStatus,
+    TimeOfDay,
+)
 from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessToken
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
@@ -14,9 +19,13 @@ from attune.models.payment import (
 )
 from attune.models.schedule import Schedule
 from attune.models.user import User
+from attune.models.weekly_availability import DEFAULT_AVAILABLE_DAYS, WeeklyAvailability
 
 __all__ = [
+    "DEFAULT_AVAILABLE_DAYS",
     "SEAT_HOLDING",
+    "AppointmentRequest",
+    "AppointmentStatus",
     "AuthSession",
     "Booking",
     "BookingStatus",
@@ -33,6 +42,8 @@ __all__ = [
     "RefundStatus",
     "RevokedAccessToken",
     "Schedule",
+    "TimeOfDay",
     "User",
     "WebhookEvent",
+    "WeeklyAvailability",
 ]

@@ -1,0 +1,62 @@
+"""The rules of weekly availability and of the dates open to appointment requests.
+
+Dates are the practice's (`settings.zone`): "today" is the practice's calendar day, and the
+dates open to requests are today and the 29 days after it (DESIGN.md §3: 30 days ahead), on
+the weekdays the practice has set. Today is included: the therapist can still review a request
+and schedule it later the same day.
+
+The appointment-requests package validates preferred dates with `practice_today`,
+`date_range`, `available_days` and `is_available_day`; nothing here depends on HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.availability import repository
+from attune.models import DEFAULT_AVAILABLE_DAYS
+from attune.platform.settings import Settings
+
+REACH_DAYS = 30
+
+
+def practice_today(settings: Settings, now: datetime) -> date:
+    """The calendar day in the practice's zone at the instant `now`."""
+    return now.astimezone(settings.zone).date()
+
+
+def date_range(today: date) -> tuple[date, date]:
+    """The first and the last date open to appointment requests, both included."""
+    return today, today + timedelta(days=REACH_DAYS - 1)
+
+
+def is_available_day(day: date, available_days: Collection[int]) -> bool:
+    """Whether `day` falls on one of the weekdays (0 = Monday) the practice takes requests."""
+    return day.weekday() in available_days
+
+
+async def available_days(session: AsyncSession) -> list[int]:
+    """The weekdays the practice takes requests on: Monday to Friday until it says otherwise."""
+    stored = await repository.stored_days(session)
+    return list(DEFAULT_AVAILABLE_DAYS) if stored is None else sorted(stored)
+
+
+async def set_available_days(session: AsyncSession, days: list[int], now: datetime) -> list[int]:
+    """Replace the weekdays; an empty list closes the practice to new requests."""
+    days = sorted(set(days))
+    await repository.store_days(session, days, now)
+    return days
+
+
+async def available_dates(session: AsyncSession, today: date) -> list[date]:
+    """The dates from `today` (a practice-zone date) through the next 29 days, in order, that
+    fall on an available weekday. Existing appointments do not remove a date: a date is a
+    preference the therapist schedules around, not a slot.
+    """
+    days = await available_days(session)
+    first, _last = date_range(today)
+    candidates = (first + timedelta(days=offset) for offset in range(REACH_DAYS))
+    return [day for day in candidates if is_available_day(day, days)]

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from attune.models.mixins import Timestamped
+from attune.platform.database import Base
+
+
+class AppointmentStatus(StrEnum):
+    pending_review = "pending_review"
+    scheduled = "scheduled"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class TimeOfDay(StrEnum):
+    """Seed 003's time slots; their hours (DESIGN.md §3) are in the practice's zone."""
+
+    morning = "morning"
+    afternoon = "afternoon"
+    evening = "evening"
+
+
+class AppointmentRequest(Timestamped, Base):
+    """A request for an appointment on preferred dates and times of day (seed 003).
+
+    The personal fields are stored only as Fernet ciphertext (`*_encrypted`); the e-mail is
+    found through `email_hash`, a keyed hash of the normalised address, so no lookup ever needs
+    to decrypt rows. Scheduling sets `scheduled_at`, `scheduled_duration`, `scheduled_end_at` and a
+    `room_id`.
+    """
+
+    __tablename__ = "appointment_requests"
+    __table_args__ = (
+        CheckConstraint(
+            "scheduled_duration IS NULL OR scheduled_duration BETWEEN 15 AND 240",
+            name="scheduled_duration_in_range",
+        ),
+        CheckConstraint(
+            "scheduled_end_at IS NULL OR scheduled_end_at > scheduled_at",
+            name="scheduled_ends_after_start",
+        ),
+        Index("ix_appointment_requests_status_scheduled_at", "status", "scheduled_at"),
+        # Second line of defence on PostgreSQL: no two scheduled appointments overlap, even
+        # when a writer skipped the service's lock (the service checks first and answers 409).
+        ExcludeConstraint(
+            (text("tstzrange(scheduled_at, scheduled_end_at)"), "&&"),
+            name="ex_appointment_requests_no_overlap",
+            using="gist",
+            where=text("status = 'scheduled'"),
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    first_name_encrypted: Mapped[str] = mapped_column(Text)
+    last_name_encrypted: Mapped[str] = mapped_column(Text)
+    email_encrypted: Mapped[str] = mapped_column(Text)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_encrypted: Mapped[str | None] = mapped_column(Text)
+    reason_encrypted: Mapped[str | None] = mapped_column(Text)
+    rejection_reason_encrypted: Mapped[str | None] = mapped_column(Text)
+    # ISO dates (YYYY-MM-DD) in the practice's zone, and TimeOfDay values.
+    preferred_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    preferred_time_slots: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        String(16), default=AppointmentStatus.pending_review
+    )
+    scheduled_at: Mapped[datetime | None]
+    scheduled_duration: Mapped[int | None]
+    # Stored rather than computed, so that overlap checks and the exclusion constraint can use
+    # it (timestamptz + interval is not immutable in PostgreSQL, so no index can compute it).
+    scheduled_end_at: Mapped[datetime | None]
+    room_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_sequence: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,343 @@
+"""`/api/meetings/appointments*` and `/api/meetings/user/appointments`: appointment requests
+(seed 003); the rules are in service.py.
+
+Anyone may ask for an appointment; a signed-in caller's request is linked to them. Reading needs
+a signed-in user: an admin sees every request, a client only their own (another's is not
+found), and nobody looks requests up by e-mail without signing in. Scheduling, rescheduling,
+declining and the statistics are for admins; withdrawing is for the person who asked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials
+
+from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, bearer
+from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.models import AppointmentStatus, User
+from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.openapi import documented_errors
+from attune.requests.errors import (
+    AppointmentCannotBeWithdrawn,
+    AppointmentInPast,
+    AppointmentNotFound,
+    AppointmentNotPending,
+    AppointmentNotScheduled,
+    AppointmentOverlap,
+    InvalidAppointmentRequest,
+    WithdrawalByOwnerOnly,
+)
+from attune.requests.schemas import (
+    CREATE_EXAMPLES,
+    REJECT_EXAMPLES,
+    SCHEDULE_EXAMPLES,
+    AppointmentCreate,
+    AppointmentRead,
+    AppointmentReject,
+    AppointmentSchedule,
+    AppointmentStats,
+    JitsiMeetingRead,
+    appointment_read,
+)
+from attune.requests.service import NewAppointment, appointment_service, email_hash
+
+router = APIRouter(prefix="/api/meetings", tags=["appointment requests"])
+
+# The `uuid` converter keeps sibling paths such as `appointments/available-dates` and
+# `appointments/stats` from being read as an id.
+ITEM = "/appointments/{request_id:uuid}"
+RequestId = Annotated[
+    uuid.UUID,
+    Path(description="The request's id.", examples=["7c9e6679-7425-40de-944b-e07fc1f90ae7"]),
+]
+
+
+async def optional_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> User | None:
+    """The caller when a token is sent (a bad one is still a 401), else nobody."""
+    if credentials is None:
+        return None
+    return (await authenticate(credentials, session, settings, clock)).user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+@router.post(
+    "/appointments/create",
+    status_code=201,
+    summary="Ask for an appointment",
+    description="Public. Each preferred date must be within the next 30 days (the practice's "
+    "calendar, today included) and on a weekday the practice takes appointments; each time "
+    "of day is `morning` (09–12), `afternoon` (13–17) or `evening` (18–21). The request is "
+    "linked to the signed-in caller, or else to the verified account with that e-mail. The "
+    "requester gets an acknowledgement by mail and the admins a notice with the name only. "
+    "The personal fields are stored encrypted. Rate limited as the credential endpoints are.",
+    responses=documented_errors(InvalidToken, InvalidAppointmentRequest),
+)
+async def create_appointment(
+    body: Annotated[AppointmentCreate, Body(openapi_examples=CREATE_EXAMPLES)],
+    caller: OptionalUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    now = clock.now()
+    wanted = NewAppointment(
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=body.email,
+        phone=body.phone,
+        reason=body.reason,
+        preferred_dates=body.preferred_dates,
+        preferred_time_slots=[slot.value for slot in body.preferred_time_slots],
+    )
+    request = await appointment_service.create(session, settings, wanted, caller, now=now)
+    return appointment_read(appointment_service.view(settings, request, now))
+
+
+@router.get(
+    "/appointments",
+    summary="List appointment requests",
+    description="An admin sees every request, newest first, and may filter by `status` and "
+    "by `email` (matched through a keyed hash, never by decrypting rows). A client sees only "
+    "their own and `email` is ignored. Without a token this is 401, whatever the query.",
+    responses=documented_errors(InvalidToken, body=False),
+)
+async def list_appointments(
+    *,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    status: Annotated[
+        AppointmentStatus | None, Query(description="Only requests in this state.")
+    ] = None,
+    email: Annotated[
+        str | None,
+        Query(max_length=254, description="Admins only: the requester's e-mail address."),
+    ] = None,
+) -> list[AppointmentRead]:
+    now = clock.now()
+    if user.is_admin and email:
+        requests = await appointment_service.by_email(session, email_hash(settings, email), status)
+    else:
+        requests = await appointment_service.listed(session, settings, user, status)
+    return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
+
+
+@router.get(
+    "/appointments/stats",
+    summary="Appointment request statistics",
+    description="Admins only. `completion_rate` is the scheduled requests as a percentage of "
+    "all requests (0 when there are none).",
+    responses=documented_errors(InvalidToken, AdminRequired, body=False),
+)
+async def appointment_stats(_admin: AdminUser, session: Session) -> AppointmentStats:
+    stats = await appointment_service.stats(session)
+    return AppointmentStats(
+        total_requests=stats.total,
+        pending_review=stats.count(AppointmentStatus.pending_review),
+        scheduled=stats.count(AppointmentStatus.scheduled),
+        rejected=stats.count(AppointmentStatus.rejected),
+        withdrawn=stats.count(AppointmentStatus.withdrawn),
+        completion_rate=stats.completion_rate,
+    )
+
+
+@router.get(
+    "/user/appointments",
+    summary="List your appointment requests",
+    description="The signed-in user's own requests, newest first, with their meetings: those "
+    "linked to the account and those sent from its verified e-mail address.",
+    responses=documented_errors(InvalidToken, body=False),
+)
+async def own_appointments(
+    user: CurrentUser, session: Session, settings: AppSettings, clock: AppClock
+) -> list[AppointmentRead]:
+    now = clock.now()
+    requests = await appointment_service.own(session, settings, user)
+    return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
+
+
+@router.get(
+    ITEM,
+    summary="Read an appointment request",
+    description="Your own request, or any for an admin; another client's is not found.",
+    responses=documented_errors(InvalidToken, AppointmentNotFound, body=False),
+)
+async def read_appointment(
+    request_id: RequestId,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    request = await appointment_service.visible(session, settings, str(request_id), user)
+    return appointment_read(appointment_service.view(settings, request, clock.now()))
+
+
+@router.post(
+    ITEM + "/schedule",
+    summary="Schedule an appointment request",
+    description="Admins only, for a request pending review. `scheduled_datetime` is ISO 8601 "
+    "with an offset and in the future; `scheduled_duration` is 15 to 240 minutes (60 by "
+    "default). Refused with 409 when the time overlaps another scheduled appointment or a "
+    "booked slot. Creates the video room and mails the requester with a calendar invitation.",
+    responses=documented_errors(
+        InvalidToken,
+        AdminRequired,
+        AppointmentNotFound,
+        AppointmentNotPending,
+        AppointmentOverlap,
+        AppointmentInPast,
+    ),
+)
+async def schedule_appointment(
+    request_id: RequestId,
+    body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
+    _admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    now = clock.now()
+    request = await appointment_service.schedule(
+        session,
+        settings,
+        str(request_id),
+        body.scheduled_datetime,
+        body.scheduled_duration,
+        now=now,
+    )
+    return appointment_read(appointment_service.view(settings, request, now))
+
+
+@router.post(
+    ITEM + "/reschedule",
+    summary="Move a scheduled appointment",
+    description="Admins only, for a scheduled request; the same rules as scheduling. The room "
+    "stays the same; the requester gets a calendar update (a higher SEQUENCE).",
+    responses=documented_errors(
+        InvalidToken,
+        AdminRequired,
+        AppointmentNotFound,
+        AppointmentNotScheduled,
+        AppointmentOverlap,
+        AppointmentInPast,
+    ),
+)
+async def reschedule_appointment(
+    request_id: RequestId,
+    body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
+    _admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    now = clock.now()
+    request = await appointment_service.reschedule(
+        session,
+        settings,
+        str(request_id),
+        body.scheduled_datetime,
+        body.scheduled_duration,
+        now=now,
+    )
+    return appointment_read(appointment_service.view(settings, request, now))
+
+
+@router.post(
+    ITEM + "/reject",
+    summary="Decline an appointment request",
+    description="Admins only, for a request pending review; the optional reason is stored "
+    "encrypted and mailed to the requester.",
+    responses=documented_errors(
+        InvalidToken, AdminRequired, AppointmentNotFound, AppointmentNotPending
+    ),
+)
+async def reject_appointment(
+    request_id: RequestId,
+    _admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    body: Annotated[AppointmentReject | None, Body(openapi_examples=REJECT_EXAMPLES)] = None,
+) -> AppointmentRead:
+    now = clock.now()
+    reason = body.rejection_reason if body is not None else None
+    request = await appointment_service.reject(session, settings, str(request_id), reason, now=now)
+    return appointment_read(appointment_service.view(settings, request, now))
+
+
+@router.post(
+    ITEM + "/withdraw",
+    summary="Withdraw your appointment request",
+    description="For the person who asked, while the request is pending review or scheduled. "
+    "The requester gets a confirmation (with a calendar cancellation when it was scheduled) "
+    "and the admins a notice. An admin declines a request instead.",
+    responses=documented_errors(
+        InvalidToken,
+        AppointmentNotFound,
+        WithdrawalByOwnerOnly,
+        AppointmentCannotBeWithdrawn,
+        body=False,
+    ),
+)
+async def withdraw_appointment(
+    request_id: RequestId,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    now = clock.now()
+    request = await appointment_service.withdraw(session, settings, str(request_id), user, now=now)
+    return appointment_read(appointment_service.view(settings, request, now))
+
+
+@router.get(
+    ITEM + "/jitsi-meeting",
+    summary="Get an appointment's video meeting",
+    description="For a scheduled request, to its owner or an admin (another client's is not "
+    "found). `can_join` is true from 10 minutes before the start to 15 minutes after the end. "
+    "With Jitsi tokens configured, `meeting_url` carries a token valid only in that window; "
+    "the admin joins as moderator.",
+    responses=documented_errors(
+        InvalidToken, AppointmentNotFound, AppointmentNotScheduled, body=False
+    ),
+)
+async def appointment_meeting(
+    request_id: RequestId,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> JitsiMeetingRead:
+    meeting = await appointment_service.meeting(
+        session, settings, str(request_id), user, now=clock.now()
+    )
+    start = meeting.scheduled_at.astimezone(settings.zone)
+    minutes = int((meeting.ends_at - meeting.scheduled_at).total_seconds() // 60)
+    return JitsiMeetingRead(
+        appointment_id=meeting.request.id,
+        meeting_url=meeting.url,
+        room_id=meeting.room_id,
+        scheduled_time=f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} "
+        f"({settings.practice_timezone})",
+        duration=f"{minutes} minutes",
+        can_join=meeting.can_join,
+        meeting_status=meeting.status,
+        join_instructions=meeting.instructions,
+        scheduled_at=meeting.scheduled_at,
+        ends_at=meeting.ends_at,
+        join_opens_at=meeting.opens_at,
+        join_closes_at=meeting.closes_at,
+    )

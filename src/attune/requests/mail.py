@@ -1,0 +1,271 @@
+"""The mail about an appointment request, and its calendar invitation.
+
+Each mail is queued in the transaction that changed the request, with an idempotency key. The
+admins' notices carry the requester's name only: the rest of the personal data stays behind the
+admin's sign-in. One request is one calendar event with a UID that never changes, so a calendar
+client moves the same entry (a higher SEQUENCE) and removes it on withdrawal (METHOD:CANCEL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from icalendar import Calendar, Event, vCalAddress, vText
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.models import AppointmentRequest, User
+from attune.notifications.calendar import PRODUCT_ID, CalendarMethod
+from attune.notifications.mail import MailAttachment, queue_mail
+from attune.platform.settings import Settings
+from attune.video.rooms import JOIN_OPENS_BEFORE, room_url, what_is_needed
+
+TIME_OF_DAY_HOURS = {"morning": "09:00–12:00", "afternoon": "13:00–17:00", "evening": "18:00–21:00"}
+
+
+@dataclass(frozen=True)
+class Requester:
+    first_name: str
+    last_name: str
+    email: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def _sender_domain(settings: Settings) -> str:
+    return parseaddr(settings.email_from)[1].rpartition("@")[2] or "localhost"
+
+
+def appointment_uid(settings: Settings, request: AppointmentRequest) -> str:
+    return f"appointment-{request.id}@{_sender_domain(settings)}"
+
+
+def _long_date(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def _preferences(settings: Settings, request: AppointmentRequest) -> dict[str, Any]:
+    return {
+        "reference": request.id,
+        "preferred_dates": [
+            _long_date(datetime.fromisoformat(day)) for day in request.preferred_dates
+        ],
+        "preferred_time_slots": [
+            f"{slot} ({TIME_OF_DAY_HOURS[slot]})" for slot in request.preferred_time_slots
+        ],
+        "zone": settings.practice_timezone,
+    }
+
+
+def _meeting_url(settings: Settings, request: AppointmentRequest) -> str | None:
+    """The room's link; with Jitsi tokens a bare link would not open the room, so none."""
+    if settings.jitsi_tokens or request.room_id is None:
+        return None
+    return room_url(settings, request.room_id)
+
+
+def _times(request: AppointmentRequest) -> tuple[datetime, datetime]:
+    if request.scheduled_at is None or request.scheduled_end_at is None:
+        raise ValueError(f"appointment request {request.id} has no time")
+    return request.scheduled_at, request.scheduled_end_at
+
+
+def _appointment(settings: Settings, request: AppointmentRequest) -> dict[str, Any]:
+    starts_at, ends_at = _times(request)
+    start = starts_at.astimezone(settings.zone)
+    end = ends_at.astimezone(settings.zone)
+    minutes = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
+    return {
+        "reference": request.id,
+        "date": _long_date(start),
+        "start_time": f"{start:%H:%M}",
+        "end_time": f"{end:%H:%M}",
+        "zone": settings.practice_timezone,
+        "duration": request.scheduled_duration,
+        "meeting_url": _meeting_url(settings, request),
+        "join_instructions": f"The video room opens {minutes} minutes before your appointment "
+        f"starts. {what_is_needed(settings)}",
+    }
+
+
+def invitation(
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    method: CalendarMethod,
+) -> MailAttachment:
+    starts_at, ends_at = _times(request)
+    cancelled = method is CalendarMethod.cancel
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method.value)
+    event = Event()
+    event.add("uid", appointment_uid(settings, request))
+    # RFC 5545 §3.8.7.4: a change of STATUS raises the sequence too; a withdrawn request never
+    # changes again, so the cancellation is the one version after the last invitation.
+    event.add("sequence", request.calendar_sequence + 1 if cancelled else request.calendar_sequence)
+    event.add("dtstamp", request.updated_at)
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
+    event.add("summary", f"Appointment with {settings.practice_name}")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    location = _meeting_url(settings, request)
+    if location and not cancelled:
+        event.add("location", location)
+        event.add(
+            "description", f"Your video appointment with {settings.practice_name}: {location}"
+        )
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.email_from)[1] or 'no-reply@localhost'}")
+    organizer.params["cn"] = vText(settings.practice_name)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{person.email}")
+    attendee.params["cn"] = vText(person.full_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    return MailAttachment(
+        filename="cancel.ics" if cancelled else "invite.ics",
+        content_type=f"text/calendar; method={method.value}; charset=utf-8",
+        data=calendar.to_ical(),
+    )
+
+
+async def queue_received(
+    session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
+) -> None:
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_received",
+        context={"first_name": person.first_name, **_preferences(settings, request)},
+        key=f"appointment:{request.id}:received",
+    )
+
+
+async def queue_admin_notice(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    admin: User,
+    person: Requester,
+) -> None:
+    await queue_mail(
+        session,
+        settings,
+        to=admin.email,
+        template="appointment_requested",
+        context={
+            "admin_name": admin.first_name,
+            "requester": person.full_name,
+            **_preferences(settings, request),
+        },
+        key=f"appointment:{request.id}:requested:{admin.id}",
+    )
+
+
+async def queue_scheduled(
+    session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
+) -> None:
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_scheduled",
+        context={"first_name": person.first_name, **_appointment(settings, request)},
+        key=f"appointment:{request.id}:scheduled",
+        attachments=[invitation(settings, request, person, CalendarMethod.request)],
+    )
+
+
+async def queue_rescheduled(
+    session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
+) -> None:
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_rescheduled",
+        context={"first_name": person.first_name, **_appointment(settings, request)},
+        key=f"appointment:{request.id}:rescheduled:{request.calendar_sequence}",
+        attachments=[invitation(settings, request, person, CalendarMethod.request)],
+    )
+
+
+async def queue_rejected(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    reason: str | None,
+) -> None:
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_rejected",
+        context={
+            "first_name": person.first_name,
+            "reason": reason,
+            **_preferences(settings, request),
+        },
+        key=f"appointment:{request.id}:rejected",
+    )
+
+
+async def queue_withdrawn(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    *,
+    was_scheduled: bool,
+) -> None:
+    context: dict[str, Any] = {"first_name": person.first_name, "was_scheduled": was_scheduled}
+    context.update(
+        _appointment(settings, request) if was_scheduled else _preferences(settings, request)
+    )
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_withdrawn",
+        context=context,
+        key=f"appointment:{request.id}:withdrawn",
+        attachments=[invitation(settings, request, person, CalendarMethod.cancel)]
+        if was_scheduled
+        else [],
+    )
+
+
+async def queue_withdrawn_notice(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    admin: User,
+    person: Requester,
+) -> None:
+    scheduled = request.scheduled_at is not None
+    context: dict[str, Any] = {
+        "admin_name": admin.first_name,
+        "requester": person.full_name,
+        "was_scheduled": scheduled,
+    }
+    context.update(
+        _appointment(settings, request) if scheduled else _preferences(settings, request)
+    )
+    await queue_mail(
+        session,
+        settings,
+        to=admin.email,
+        template="appointment_withdrawn_notice",
+        context=context,
+        key=f"appointment:{request.id}:withdrawn:{admin.id}",
+    )

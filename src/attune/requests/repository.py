@@ -1,0 +1,141 @@
+"""Reading and writing appointment requests; the rules are in service.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Schedule,
+    User,
+)
+from attune.requests.errors import AppointmentOverlap
+from attune.scheduling.repository import lock_slot_times
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+async def add(session: AsyncSession, request: AppointmentRequest) -> None:
+    session.add(request)
+    await session.flush()
+
+
+async def by_id(session: AsyncSession, request_id: str) -> AppointmentRequest | None:
+    return await session.get(AppointmentRequest, request_id, populate_existing=True)
+
+
+async def listed(
+    session: AsyncSession,
+    *,
+    status: AppointmentStatus | None = None,
+    owner: User | None = None,
+    owner_email_hash: str | None = None,
+    email_hash: str | None = None,
+) -> Sequence[AppointmentRequest]:
+    """Newest first; with `owner`, only theirs (linked, or unlinked with their e-mail's hash)."""
+    query = select(AppointmentRequest).order_by(
+        AppointmentRequest.created_at.desc(), AppointmentRequest.id
+    )
+    if status is not None:
+        query = query.where(AppointmentRequest.status == status)
+    if email_hash is not None:
+        query = query.where(AppointmentRequest.email_hash == email_hash)
+    if owner is not None:
+        mine = AppointmentRequest.user_id == owner.id
+        if owner_email_hash is not None:
+            mine = or_(
+                mine,
+                (AppointmentRequest.user_id.is_(None))
+                & (AppointmentRequest.email_hash == owner_email_hash),
+            )
+        query = query.where(mine)
+    return (await session.scalars(query)).all()
+
+
+async def status_counts(session: AsyncSession) -> dict[AppointmentStatus, int]:
+    rows = await session.execute(
+        select(AppointmentRequest.status, func.count()).group_by(AppointmentRequest.status)
+    )
+    return {AppointmentStatus(status): count for status, count in rows}
+
+
+async def verified_user_by_email(session: AsyncSession, email: str) -> User | None:
+    user: User | None = await session.scalar(
+        select(User).where(
+            User.email == email, User.email_verified_at.is_not(None), User.is_active.is_(True)
+        )
+    )
+    return user
+
+
+async def admins(session: AsyncSession) -> Sequence[User]:
+    query = select(User).where(User.is_admin.is_(True), User.is_active.is_(True)).order_by(User.id)
+    return (await session.scalars(query)).all()
+
+
+async def lock_therapist_time(session: AsyncSession) -> None:
+    """Serialise every write that places the therapist's time, until this transaction ends.
+
+    Appointments share the slots' lock: both take the one therapist's time, so an overlap
+    check made under it sees every appointment and slot committed before it.
+    """
+    await lock_slot_times(session)
+
+
+async def overlapping_appointment(
+    session: AsyncSession, starts_at: datetime, ends_at: datetime, *, excluding: str
+) -> str | None:
+    found: str | None = await session.scalar(
+        select(AppointmentRequest.id)
+        .where(
+            AppointmentRequest.status == AppointmentStatus.scheduled,
+            AppointmentRequest.id != excluding,
+            AppointmentRequest.scheduled_at < ends_at,
+            AppointmentRequest.scheduled_end_at > starts_at,
+        )
+        .limit(1)
+    )
+    return found
+
+
+async def overlapping_offered_slot(
+    session: AsyncSession, starts_at: datetime, ends_at: datetime
+) -> int | None:
+    """A slot in [starts_at, ends_at) that someone booked or still can book.
+
+    An open slot counts too: a client could book it the moment after the appointment is
+    scheduled, and bookings do not take the therapist-time lock. A closed slot nobody booked
+    does not (it can only reopen under that lock, which checks appointments).
+    """
+    found: int | None = await session.scalar(
+        select(Schedule.id)
+        .where(
+            or_(Schedule.booked_count > 0, Schedule.is_available.is_(True)),
+            Schedule.start_at < ends_at,
+            Schedule.end_at > starts_at,
+        )
+        .limit(1)
+    )
+    return found
+
+
+@asynccontextmanager
+async def refusing_overlap(session: AsyncSession) -> AsyncIterator[None]:
+    """Turn PostgreSQL's exclusion violation into a 409; the SAVEPOINT keeps the session usable."""
+    try:
+        async with session.begin_nested():
+            yield
+            await session.flush()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        raise AppointmentOverlap(
+            details="Another appointment was scheduled at this time meanwhile."
+        ) from error

@@ -1,0 +1,242 @@
+"""Request and response bodies of the appointment request endpoints, in seed 003's shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
+from pydantic_core import PydanticCustomError
+
+from attune.accounts.schemas import Email, Name, Phone
+from attune.bookings.schemas import Notes, Reason
+from attune.models import AppointmentStatus, TimeOfDay
+from attune.requests.service import AppointmentView, MeetingStatus
+
+MAX_PREFERRED_DATES = 10
+MIN_DURATION = 15
+MAX_DURATION = 240
+DEFAULT_DURATION = 60
+EXAMPLE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+EXAMPLE_ROOM = "attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"
+T = TypeVar("T")
+
+
+def _no_duplicates(values: list[T]) -> list[T]:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("duplicates", "must not name the same value twice")
+    return values
+
+
+def _date_text(value: object) -> object:
+    """Only a `YYYY-MM-DD` string is a date, never a number of seconds since 1970."""
+    if not isinstance(value, str | date):
+        raise PydanticCustomError("date_text", "must be a date written as YYYY-MM-DD")
+    return value
+
+
+PreferredDate = Annotated[date, BeforeValidator(_date_text)]
+
+
+class AppointmentCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    first_name: Name = Field(examples=["John"])
+    last_name: Name = Field(examples=["Doe"])
+    email: Email
+    phone: Phone | None = Field(default=None, examples=["+1234567890"])
+    # Up to 2000 characters, as a booking's notes.
+    reason: Notes | None = Field(default=None, examples=["Initial consultation for anxiety"])
+    preferred_dates: Annotated[
+        list[PreferredDate],
+        Field(min_length=1, max_length=MAX_PREFERRED_DATES),
+        AfterValidator(_no_duplicates),
+    ] = Field(
+        description="Dates (`YYYY-MM-DD`, the practice's calendar) within the next 30 days, "
+        "each on a weekday the practice takes appointments.",
+        examples=[["2024-01-15", "2024-01-16"]],
+    )
+    preferred_time_slots: Annotated[
+        list[TimeOfDay],
+        Field(min_length=1, max_length=len(TimeOfDay)),
+        AfterValidator(_no_duplicates),
+    ] = Field(
+        description="`morning` 09–12, `afternoon` 13–17, `evening` 18–21 (the practice's zone).",
+        examples=[["morning", "afternoon"]],
+    )
+
+
+class AppointmentSchedule(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    scheduled_datetime: AwareDatetime = Field(
+        description="ISO 8601 with a UTC offset (`Z` or `+01:00`), in the future.",
+        examples=["2024-01-15T10:00:00Z"],
+    )
+    scheduled_duration: int = Field(
+        default=DEFAULT_DURATION,
+        ge=MIN_DURATION,
+        le=MAX_DURATION,
+        description="Minutes.",
+        examples=[60],
+    )
+
+
+class AppointmentReject(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    rejection_reason: Reason | None = Field(
+        default=None, examples=["No availability for preferred dates"]
+    )
+
+
+CREATE_EXAMPLES: dict[str, Any] = {
+    "seed_003": {
+        "summary": "Contract 003",
+        "value": {
+            "first_name": "John",
+            "last_name": "Doe",
+            "email": "john@example.com",
+            "phone": "+1234567890",
+            "reason": "Initial consultation for anxiety",
+            "preferred_dates": ["2024-01-15", "2024-01-16"],
+            "preferred_time_slots": ["morning", "afternoon"],
+        },
+    },
+    "minimal": {
+        "summary": "Only the required fields",
+        "value": {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+            "preferred_dates": ["2024-01-15"],
+            "preferred_time_slots": ["evening"],
+        },
+    },
+}
+SCHEDULE_EXAMPLES: dict[str, Any] = {
+    "seed_003": {
+        "summary": "Contract 003",
+        "value": {"scheduled_datetime": "2024-01-15T10:00:00Z", "scheduled_duration": 60},
+    },
+    "with_offset": {
+        "summary": "A local time with its offset; 60 minutes by default",
+        "value": {"scheduled_datetime": "2024-01-15T11:00:00+01:00"},
+    },
+}
+REJECT_EXAMPLES: dict[str, Any] = {
+    "seed_003": {
+        "summary": "Contract 003",
+        "value": {"rejection_reason": "No availability for preferred dates"},
+    },
+    "no_reason": {"summary": "Without a reason", "value": {}},
+}
+
+
+class AppointmentRead(BaseModel):
+    """An appointment request with its meeting, as seed 003 names the fields."""
+
+    id: str = Field(examples=[EXAMPLE_ID])
+    user_id: int | None = Field(description="The account it is linked to, if any.", examples=[12])
+    first_name: str = Field(examples=["John"])
+    last_name: str = Field(examples=["Doe"])
+    email: str = Field(examples=["john@example.com"])
+    phone: str | None = Field(examples=["+1234567890"])
+    reason: str | None = Field(examples=["Initial consultation for anxiety"])
+    preferred_dates: list[str] = Field(examples=[["2024-01-15", "2024-01-16"]])
+    preferred_time_slots: list[str] = Field(examples=[["morning", "afternoon"]])
+    status: AppointmentStatus = Field(examples=["scheduled"])
+    scheduled_datetime: datetime | None = Field(examples=["2024-01-15T10:00:00Z"])
+    scheduled_duration: int | None = Field(description="Minutes.", examples=[60])
+    scheduled_end: datetime | None = Field(examples=["2024-01-15T11:00:00Z"])
+    rejection_reason: str | None = Field(examples=[None])
+    jitsi_meet_url: str | None = Field(
+        description="Only while scheduled.", examples=[f"https://meet.jit.si/{EXAMPLE_ROOM}"]
+    )
+    jitsi_room_id: str | None = Field(examples=[EXAMPLE_ROOM])
+    has_jitsi_meeting: bool = Field(examples=[True])
+    can_join_meeting: bool = Field(
+        description="Inside the join window: 10 minutes before the start to 15 after the end.",
+        examples=[False],
+    )
+    meeting_status: MeetingStatus = Field(
+        description="`pending`: not scheduled; `scheduled`: before the join window; `active`: "
+        "inside it; `completed`: after it; `cancelled`: rejected or withdrawn.",
+        examples=["scheduled"],
+    )
+    created_at: datetime = Field(examples=["2024-01-10T08:30:00Z"])
+    updated_at: datetime = Field(examples=["2024-01-11T09:00:00Z"])
+
+
+class AppointmentStats(BaseModel):
+    total_requests: int = Field(examples=[10])
+    pending_review: int = Field(examples=[3])
+    scheduled: int = Field(examples=[5])
+    rejected: int = Field(examples=[1])
+    withdrawn: int = Field(description="Beyond seed 003.", examples=[1])
+    completion_rate: float = Field(
+        description="Scheduled requests as a percentage of all requests; 0 when there are none.",
+        examples=[50.0],
+    )
+
+
+class JitsiMeetingRead(BaseModel):
+    """Seed 003's `jitsi-meeting` answer, with exact times added."""
+
+    appointment_id: str = Field(examples=[EXAMPLE_ID])
+    meeting_url: str = Field(
+        description="The link to join with; carries a `jwt` when Jitsi tokens are configured, "
+        "valid only inside the join window.",
+        examples=[f"https://meet.jit.si/{EXAMPLE_ROOM}"],
+    )
+    room_id: str = Field(examples=[EXAMPLE_ROOM])
+    scheduled_time: str = Field(
+        description="The start in the practice's zone, for people.",
+        examples=["Monday 15 January 2024, 10:00 (UTC)"],
+    )
+    duration: str = Field(examples=["60 minutes"])
+    can_join: bool = Field(examples=[True])
+    meeting_status: MeetingStatus = Field(examples=["active"])
+    join_instructions: str = Field(
+        examples=["The room is open until 11:15 (UTC): join with the meeting URL."]
+    )
+    scheduled_at: datetime = Field(examples=["2024-01-15T10:00:00Z"])
+    ends_at: datetime = Field(examples=["2024-01-15T11:00:00Z"])
+    join_opens_at: datetime = Field(examples=["2024-01-15T09:50:00Z"])
+    join_closes_at: datetime = Field(examples=["2024-01-15T11:15:00Z"])
+
+
+def appointment_read(view: AppointmentView) -> AppointmentRead:
+    request = view.request
+    # A withdrawn request keeps its room name in the table, for the record; it has no meeting.
+    room_id = request.room_id if request.status == AppointmentStatus.scheduled else None
+    return AppointmentRead(
+        id=request.id,
+        user_id=request.user_id,
+        first_name=view.first_name,
+        last_name=view.last_name,
+        email=view.email,
+        phone=view.phone,
+        reason=view.reason,
+        preferred_dates=list(request.preferred_dates),
+        preferred_time_slots=list(request.preferred_time_slots),
+        status=request.status,
+        scheduled_datetime=request.scheduled_at,
+        scheduled_duration=request.scheduled_duration,
+        scheduled_end=request.scheduled_end_at,
+        rejection_reason=view.rejection_reason,
+        jitsi_meet_url=view.meeting_url,
+        jitsi_room_id=room_id,
+        has_jitsi_meeting=room_id is not None,
+        can_join_meeting=view.can_join,
+        meeting_status=view.meeting_status,
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+    )

@@ -1,0 +1,469 @@
+"""The rules of appointment requests (seed 003): asking, scheduling, declining, withdrawing.
+
+Personal fields are sealed with the practice's Fernet keys before they reach the database and
+opened only to build an answer for the requester or an admin. The requester's e-mail is found
+through a keyed hash of the normalised address (`email_hash`), never by decrypting rows.
+
+Placing an appointment in the therapist's time takes the lock that slots take, then checks for
+an overlap with every scheduled appointment and every slot that is booked or open for booking;
+on PostgreSQL an exclusion constraint stands behind that check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.availability.service import (
+    available_days,
+    date_range,
+    is_available_day,
+    practice_today,
+)
+from attune.integrations.jitsi import Participant
+from attune.models import AppointmentRequest, AppointmentStatus, User
+from attune.platform.crypto import Encryptor, keyed_hash
+from attune.platform.settings import Settings
+from attune.requests import mail, repository
+from attune.requests.errors import (
+    AppointmentCannotBeWithdrawn,
+    AppointmentInPast,
+    AppointmentNotFound,
+    AppointmentNotPending,
+    AppointmentNotScheduled,
+    AppointmentOverlap,
+    InvalidAppointmentRequest,
+    WithdrawalByOwnerOnly,
+)
+from attune.video.rooms import join_url, join_window, new_room_id, room_url, what_is_needed
+
+EMAIL_INDEX_PURPOSE = "email-index"
+
+
+class MeetingStatus(StrEnum):
+    pending = "pending"
+    scheduled = "scheduled"
+    active = "active"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    """What a requester asks for, already checked for shape by the schema."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    reason: str | None
+    preferred_dates: Sequence[date]
+    preferred_time_slots: Sequence[str]
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    """A request with its personal fields opened and its meeting worked out for one moment."""
+
+    request: AppointmentRequest
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    reason: str | None
+    rejection_reason: str | None
+    meeting_url: str | None
+    meeting_status: MeetingStatus
+    can_join: bool
+
+
+@dataclass(frozen=True)
+class Meeting:
+    request: AppointmentRequest
+    scheduled_at: datetime
+    ends_at: datetime
+    url: str
+    room_id: str
+    status: MeetingStatus
+    can_join: bool
+    opens_at: datetime
+    closes_at: datetime
+    instructions: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    counts: dict[AppointmentStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, status: AppointmentStatus) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def completion_rate(self) -> float:
+        if self.total == 0:
+            return 0.0
+        return round(self.count(AppointmentStatus.scheduled) / self.total * 100, 2)
+
+
+def email_hash(settings: Settings, email: str) -> str:
+    return keyed_hash(settings.derived_key(EMAIL_INDEX_PURPOSE), email.strip().lower())
+
+
+def meeting_state(request: AppointmentRequest, now: datetime) -> tuple[MeetingStatus, bool]:
+    """The meeting's status and whether its room admits people at `now` (DESIGN.md §3)."""
+    if request.status in (AppointmentStatus.rejected, AppointmentStatus.withdrawn):
+        return MeetingStatus.cancelled, False
+    if (
+        request.status != AppointmentStatus.scheduled
+        or request.scheduled_at is None
+        or request.scheduled_end_at is None
+    ):
+        return MeetingStatus.pending, False
+    opens_at, closes_at = join_window(request.scheduled_at, request.scheduled_end_at)
+    if now < opens_at:
+        return MeetingStatus.scheduled, False
+    if now > closes_at:
+        return MeetingStatus.completed, False
+    return MeetingStatus.active, True
+
+
+def _is_owner(settings: Settings, request: AppointmentRequest, user: User) -> bool:
+    """Linked to the user, or unlinked and sent from the address they have verified."""
+    if request.user_id is not None:
+        return request.user_id == user.id
+    return user.is_verified and request.email_hash == email_hash(settings, user.email)
+
+
+class AppointmentService:
+    def view(
+        self, settings: Settings, request: AppointmentRequest, now: datetime
+    ) -> AppointmentView:
+        encryptor = Encryptor.from_settings(settings)
+        status, can_join = meeting_state(request, now)
+        shown = request.status == AppointmentStatus.scheduled and request.room_id is not None
+        return AppointmentView(
+            request=request,
+            first_name=encryptor.decrypt(request.first_name_encrypted),
+            last_name=encryptor.decrypt(request.last_name_encrypted),
+            email=encryptor.decrypt(request.email_encrypted),
+            phone=encryptor.decrypt_optional(request.phone_encrypted),
+            reason=encryptor.decrypt_optional(request.reason_encrypted),
+            rejection_reason=encryptor.decrypt_optional(request.rejection_reason_encrypted),
+            meeting_url=room_url(settings, request.room_id) if shown and request.room_id else None,
+            meeting_status=status,
+            can_join=can_join,
+        )
+
+    async def create(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        wanted: NewAppointment,
+        caller: User | None,
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        await self._check_dates(session, settings, wanted, now)
+        owner = caller or await repository.verified_user_by_email(session, wanted.email)
+        encryptor = Encryptor.from_settings(settings)
+        request = AppointmentRequest(
+            id=str(uuid.uuid4()),
+            user_id=owner.id if owner is not None else None,
+            first_name_encrypted=encryptor.encrypt(wanted.first_name),
+            last_name_encrypted=encryptor.encrypt(wanted.last_name),
+            email_encrypted=encryptor.encrypt(wanted.email),
+            email_hash=email_hash(settings, wanted.email),
+            phone_encrypted=encryptor.encrypt_optional(wanted.phone),
+            reason_encrypted=encryptor.encrypt_optional(wanted.reason),
+            preferred_dates=[day.isoformat() for day in sorted(wanted.preferred_dates)],
+            preferred_time_slots=list(wanted.preferred_time_slots),
+            status=AppointmentStatus.pending_review,
+            created_at=now,
+            updated_at=now,
+        )
+        await repository.add(session, request)
+        person = mail.Requester(wanted.first_name, wanted.last_name, wanted.email)
+        await mail.queue_received(session, settings, request, person)
+        for admin in await repository.admins(session):
+            await mail.queue_admin_notice(session, settings, request, admin, person)
+        return request
+
+    async def _check_dates(
+        self, session: AsyncSession, settings: Settings, wanted: NewAppointment, now: datetime
+    ) -> None:
+        first, last = date_range(practice_today(settings, now))
+        days = await available_days(session)
+        problems = []
+        for day in sorted(wanted.preferred_dates):
+            if day < first:
+                problems.append(f"{day.isoformat()} is in the past")
+            elif day > last:
+                problems.append(
+                    f"{day.isoformat()} is too far ahead (the last date is {last.isoformat()})"
+                )
+            elif not is_available_day(day, days):
+                problems.append(
+                    f"{day.isoformat()} is a {day:%A}, when the practice takes no appointments"
+                )
+        if problems:
+            raise InvalidAppointmentRequest(
+                "Invalid preferred dates", details="preferred_dates: " + "; ".join(problems)
+            )
+
+    async def visible(
+        self, session: AsyncSession, settings: Settings, request_id: str, viewer: User
+    ) -> AppointmentRequest:
+        """The request for its owner or an admin; anyone else is told it does not exist."""
+        request = await repository.by_id(session, request_id)
+        if request is None or not (viewer.is_admin or _is_owner(settings, request, viewer)):
+            raise AppointmentNotFound()
+        return request
+
+    async def listed(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        viewer: User,
+        status: AppointmentStatus | None,
+    ) -> Sequence[AppointmentRequest]:
+        if viewer.is_admin:
+            return await repository.listed(session, status=status)
+        return await self.own(session, settings, viewer, status)
+
+    async def by_email(
+        self, session: AsyncSession, hashed_email: str, status: AppointmentStatus | None
+    ) -> Sequence[AppointmentRequest]:
+        return await repository.listed(session, status=status, email_hash=hashed_email)
+
+    async def own(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        viewer: User,
+        status: AppointmentStatus | None = None,
+    ) -> Sequence[AppointmentRequest]:
+        return await repository.listed(
+            session,
+            status=status,
+            owner=viewer,
+            owner_email_hash=email_hash(settings, viewer.email) if viewer.is_verified else None,
+        )
+
+    async def schedule(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        starts_at: datetime,
+        minutes: int,
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        # The lock comes before the read, so that of two admins the second sees the first's work.
+        await repository.lock_therapist_time(session)
+        request = await self._existing(session, request_id)
+        if request.status != AppointmentStatus.pending_review:
+            raise AppointmentNotPending(details=f"Its status is {request.status}.")
+        starts_at = starts_at.astimezone(UTC)
+        ends_at = await self._free_time(session, request, starts_at, minutes, now)
+        async with repository.refusing_overlap(session):
+            request.status = AppointmentStatus.scheduled
+            request.scheduled_at = starts_at
+            request.scheduled_duration = minutes
+            request.scheduled_end_at = ends_at
+            request.room_id = new_room_id()
+            request.rejection_reason_encrypted = None
+            request.updated_at = now
+        await mail.queue_scheduled(session, settings, request, self._person(settings, request))
+        return request
+
+    async def reschedule(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        starts_at: datetime,
+        minutes: int,
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        await repository.lock_therapist_time(session)
+        request = await self._existing(session, request_id)
+        if request.status != AppointmentStatus.scheduled:
+            raise AppointmentNotScheduled(details=f"Its status is {request.status}.")
+        starts_at = starts_at.astimezone(UTC)
+        ends_at = await self._free_time(session, request, starts_at, minutes, now)
+        async with repository.refusing_overlap(session):
+            request.scheduled_at = starts_at
+            request.scheduled_duration = minutes
+            request.scheduled_end_at = ends_at
+            request.calendar_sequence += 1
+            request.updated_at = now
+        await mail.queue_rescheduled(session, settings, request, self._person(settings, request))
+        return request
+
+    async def reject(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        reason: str | None,
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        await repository.lock_therapist_time(session)
+        request = await self._existing(session, request_id)
+        if request.status != AppointmentStatus.pending_review:
+            raise AppointmentNotPending(details=f"Its status is {request.status}.")
+        request.status = AppointmentStatus.rejected
+        request.rejection_reason_encrypted = Encryptor.from_settings(settings).encrypt_optional(
+            reason
+        )
+        request.scheduled_at = request.scheduled_end_at = request.scheduled_duration = None
+        request.room_id = None
+        request.updated_at = now
+        await session.flush()
+        await mail.queue_rejected(
+            session, settings, request, self._person(settings, request), reason
+        )
+        return request
+
+    async def withdraw(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        viewer: User,
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        await repository.lock_therapist_time(session)
+        request = await self._existing(session, request_id)
+        if not _is_owner(settings, request, viewer):
+            if viewer.is_admin:
+                raise WithdrawalByOwnerOnly(details="Reject a pending request instead.")
+            raise AppointmentNotFound()
+        if request.status not in (AppointmentStatus.pending_review, AppointmentStatus.scheduled):
+            raise AppointmentCannotBeWithdrawn(details=f"Its status is {request.status}.")
+        was_scheduled = request.status == AppointmentStatus.scheduled
+        request.status = AppointmentStatus.withdrawn
+        request.updated_at = now
+        await session.flush()
+        person = self._person(settings, request)
+        await mail.queue_withdrawn(session, settings, request, person, was_scheduled=was_scheduled)
+        for admin in await repository.admins(session):
+            await mail.queue_withdrawn_notice(session, settings, request, admin, person)
+        return request
+
+    async def stats(self, session: AsyncSession) -> Stats:
+        return Stats(await repository.status_counts(session))
+
+    async def meeting(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        viewer: User,
+        *,
+        now: datetime,
+    ) -> Meeting:
+        request = await self.visible(session, settings, request_id, viewer)
+        if (
+            request.status != AppointmentStatus.scheduled
+            or request.scheduled_at is None
+            or request.scheduled_end_at is None
+            or request.room_id is None
+        ):
+            raise AppointmentNotScheduled(
+                details=f"Its status is {request.status}; only a scheduled request has a meeting."
+            )
+        status, can_join = meeting_state(request, now)
+        window = join_window(request.scheduled_at, request.scheduled_end_at)
+        person = self._person(settings, request)
+        participant = (
+            Participant(
+                name=f"{viewer.first_name} {viewer.last_name}", email=viewer.email, moderator=True
+            )
+            if viewer.is_admin
+            else Participant(name=person.full_name, email=person.email, moderator=False)
+        )
+        return Meeting(
+            request=request,
+            scheduled_at=request.scheduled_at,
+            ends_at=request.scheduled_end_at,
+            url=join_url(settings, request.room_id, participant, window),
+            room_id=request.room_id,
+            status=status,
+            can_join=can_join,
+            opens_at=window[0],
+            closes_at=window[1],
+            instructions=_instructions(settings, status, *window),
+        )
+
+    async def _existing(self, session: AsyncSession, request_id: str) -> AppointmentRequest:
+        request = await repository.by_id(session, request_id)
+        if request is None:
+            raise AppointmentNotFound()
+        return request
+
+    async def _free_time(
+        self,
+        session: AsyncSession,
+        request: AppointmentRequest,
+        starts_at: datetime,
+        minutes: int,
+        now: datetime,
+    ) -> datetime:
+        """The end of [starts_at, +minutes) once it is known to be in the future and free."""
+        if starts_at <= now:
+            raise AppointmentInPast(details=f"It is now {now.isoformat()}.")
+        ends_at = starts_at + timedelta(minutes=minutes)
+        if await repository.overlapping_appointment(
+            session, starts_at, ends_at, excluding=request.id
+        ):
+            raise AppointmentOverlap(details="Another appointment is scheduled at this time.")
+        if await repository.overlapping_offered_slot(session, starts_at, ends_at):
+            raise AppointmentOverlap(
+                details="A slot that is booked or open for booking takes this time; "
+                "close or move it first."
+            )
+        return ends_at
+
+    def _person(self, settings: Settings, request: AppointmentRequest) -> mail.Requester:
+        encryptor = Encryptor.from_settings(settings)
+        return mail.Requester(
+            first_name=encryptor.decrypt(request.first_name_encrypted),
+            last_name=encryptor.decrypt(request.last_name_encrypted),
+            email=encryptor.decrypt(request.email_encrypted),
+        )
+
+
+def _instructions(
+    settings: Settings, status: MeetingStatus, opens_at: datetime, closes_at: datetime
+) -> str:
+    opens = opens_at.astimezone(settings.zone)
+    closes = closes_at.astimezone(settings.zone)
+    zone = settings.practice_timezone
+    if status is MeetingStatus.completed:
+        return "This appointment is over and its room is closed."
+    if status is MeetingStatus.active:
+        lead = f"The room is open until {closes:%H:%M} ({zone}): join with the meeting URL."
+    else:
+        lead = (
+            f"The room opens at {opens:%H:%M} on {opens:%A %d %B %Y} ({zone}), 10 minutes "
+            f"before the appointment starts, and closes at {closes:%H:%M}, 15 minutes after it "
+            "ends."
+        )
+    return f"{lead} {what_is_needed(settings)}"
+
+
+appointment_service = AppointmentService()
