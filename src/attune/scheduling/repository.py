@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Schedule
+from attune.models import AppointmentRequest, AppointmentStatus, Schedule
 from attune.platform.database import execute_bulk
 from attune.scheduling.errors import ScheduleOverlap
 
@@ -66,13 +66,46 @@ async def schedules_starting_between(
 async def intervals_overlapping(
     session: AsyncSession, start_at: datetime, end_at: datetime
 ) -> Sequence[tuple[datetime, datetime]]:
-    """The times of every slot that overlaps [start_at, end_at), by start."""
-    rows = await session.execute(
-        select(Schedule.start_at, Schedule.end_at)
-        .where(Schedule.start_at < end_at, Schedule.end_at > start_at)
-        .order_by(Schedule.start_at)
+    """The times of every slot and scheduled appointment that overlap [start_at, end_at),
+    by start: the therapist's time that is already taken or offered."""
+    slots = await session.execute(
+        select(Schedule.start_at, Schedule.end_at).where(
+            Schedule.start_at < end_at, Schedule.end_at > start_at
+        )
     )
-    return [(row.start_at, row.end_at) for row in rows]
+    appointments = await session.execute(
+        select(AppointmentRequest.scheduled_at, AppointmentRequest.scheduled_end_at).where(
+            *_scheduled_appointment_overlapping(start_at, end_at)
+        )
+    )
+    intervals = [(row[0], row[1]) for row in [*slots, *appointments]]
+    return sorted(intervals)
+
+
+async def overlapping_appointment(
+    session: AsyncSession, start_at: datetime, end_at: datetime
+) -> str | None:
+    """The id of a scheduled appointment request that overlaps [start_at, end_at), if any.
+
+    Slots and appointments share the therapist's time; the caller holds `lock_slot_times`,
+    which scheduling an appointment takes too.
+    """
+    found: str | None = await session.scalar(
+        select(AppointmentRequest.id)
+        .where(*_scheduled_appointment_overlapping(start_at, end_at))
+        .limit(1)
+    )
+    return found
+
+
+def _scheduled_appointment_overlapping(
+    start_at: datetime, end_at: datetime
+) -> tuple[ColumnElement[bool], ...]:
+    return (
+        AppointmentRequest.status == AppointmentStatus.scheduled,
+        AppointmentRequest.scheduled_at < end_at,
+        AppointmentRequest.scheduled_end_at > start_at,
+    )
 
 
 @asynccontextmanager

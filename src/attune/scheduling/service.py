@@ -87,6 +87,14 @@ async def _refuse_overlap(
     other = await repository.overlapping_schedule(session, start_at, end_at, excluding=excluding)
     if other is not None:
         raise ScheduleOverlap(details=f"It overlaps slot {other}.")
+    await _refuse_appointment_overlap(session, start_at, end_at)
+
+
+async def _refuse_appointment_overlap(
+    session: AsyncSession, start_at: datetime, end_at: datetime
+) -> None:
+    if await repository.overlapping_appointment(session, start_at, end_at) is not None:
+        raise ScheduleOverlap(details="It overlaps a scheduled appointment request.")
 
 
 @dataclass(frozen=True)
@@ -210,6 +218,10 @@ class ScheduleService:
             conditions.append(Schedule.booked_count <= body.max_bookings)
         if body.is_available is not None:
             values["is_available"] = body.is_available
+            if body.is_available and not slot.is_available and not moving:
+                # Reopening offers the time again: it must not be an appointment's by now.
+                await repository.lock_slot_times(session)
+                await _refuse_appointment_overlap(session, start_at, end_at)
         updated = await repository.update_schedule(session, slot.id, values, conditions)
         if updated is not None:
             return updated
