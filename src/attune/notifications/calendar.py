@@ -7,6 +7,8 @@ entry when the booking moves (a higher SEQUENCE) and removes it when it is cance
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parseaddr
 from enum import StrEnum
 
@@ -25,7 +27,18 @@ class CalendarMethod(StrEnum):
 
 
 def booking_uid(settings: Settings, booking: Booking) -> str:
-    return f"booking-{booking.id}@{_sender_domain(settings)}"
+    return calendar_uid(settings, f"booking-{booking.id}")
+
+
+def calendar_uid(settings: Settings, name: str) -> str:
+    """A UID that stays the same for the life of what it names, unique to this practice."""
+    return f"{name}@{_sender_domain(settings)}"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str
+    name: str
 
 
 def booking_invitation(
@@ -36,36 +49,64 @@ def booking_invitation(
     *,
     location: str | None = None,
 ) -> MailAttachment:
+    return invitation(
+        settings,
+        method,
+        uid=booking_uid(settings, booking),
+        sequence=booking.calendar_sequence,
+        # Every change of a booking stamps updated_at: the instant this version was made.
+        stamp=booking.updated_at,
+        starts_at=booking.scheduled_at,
+        ends_at=booking.ends_at,
+        what="session",
+        attendee=Attendee(client.email, f"{client.first_name} {client.last_name}"),
+        location=location,
+    )
+
+
+def invitation(
+    settings: Settings,
+    method: CalendarMethod,
+    *,
+    uid: str,
+    sequence: int,
+    stamp: datetime,
+    starts_at: datetime,
+    ends_at: datetime,
+    what: str,
+    attendee: Attendee,
+    location: str | None = None,
+) -> MailAttachment:
+    """One event of the practice's with one attendee: `what` is "session", "appointment"…"""
     cancelled = method is CalendarMethod.cancel
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("method", method.value)
     event = Event()
-    event.add("uid", booking_uid(settings, booking))
-    # RFC 5545 §3.8.7.4: a change of STATUS raises the sequence too. A cancelled booking never
+    event.add("uid", uid)
+    # RFC 5545 §3.8.7.4: a change of STATUS raises the sequence too. A cancelled event never
     # changes again, so the cancellation is the one version after the last invitation.
-    event.add("sequence", booking.calendar_sequence + 1 if cancelled else booking.calendar_sequence)
-    # Every change of a booking stamps updated_at: the instant this version was made.
-    event.add("dtstamp", booking.updated_at)
-    event.add("dtstart", booking.scheduled_at)
-    event.add("dtend", booking.ends_at)
-    event.add("summary", f"Session with {settings.practice_name}")
+    event.add("sequence", sequence + 1 if cancelled else sequence)
+    event.add("dtstamp", stamp)
+    event.add("dtstart", starts_at)
+    event.add("dtend", ends_at)
+    event.add("summary", f"{what.capitalize()} with {settings.practice_name}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if location:
+    if location and not cancelled:
         event.add("location", location)
-        event.add("description", f"Your video session with {settings.practice_name}: {location}")
+        event.add("description", f"Your video {what} with {settings.practice_name}: {location}")
     organizer = vCalAddress(f"mailto:{parseaddr(settings.email_from)[1] or 'no-reply@localhost'}")
     organizer.params["cn"] = vText(settings.practice_name)
     event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{client.email}")
-    attendee.params["cn"] = vText(f"{client.first_name} {client.last_name}")
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    # The client chose this time, so it is already accepted; asking for a reply would only
-    # send an answer to the practice's no-reply address.
-    attendee.params["partstat"] = vText("ACCEPTED")
-    attendee.params["rsvp"] = vText("FALSE")
-    event.add("attendee", attendee)
+    person = vCalAddress(f"mailto:{attendee.email}")
+    person.params["cn"] = vText(attendee.name)
+    person.params["role"] = vText("REQ-PARTICIPANT")
+    # The time is already agreed, so it is accepted; asking for a reply would only send an
+    # answer to the practice's no-reply address.
+    person.params["partstat"] = vText("ACCEPTED")
+    person.params["rsvp"] = vText("FALSE")
+    event.add("attendee", person)
     calendar.add_component(event)
     return MailAttachment(
         filename="cancel.ics" if cancelled else "invite.ics",

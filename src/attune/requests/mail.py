@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Any
 
-from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import AppointmentRequest, User
-from attune.notifications.calendar import PRODUCT_ID, CalendarMethod
+from attune.notifications import calendar
+from attune.notifications.calendar import CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.settings import Settings
 from attune.video.rooms import JOIN_OPENS_BEFORE, room_url, what_is_needed
@@ -36,12 +35,8 @@ class Requester:
         return f"{self.first_name} {self.last_name}"
 
 
-def _sender_domain(settings: Settings) -> str:
-    return parseaddr(settings.email_from)[1].rpartition("@")[2] or "localhost"
-
-
 def appointment_uid(settings: Settings, request: AppointmentRequest) -> str:
-    return f"appointment-{request.id}@{_sender_domain(settings)}"
+    return calendar.calendar_uid(settings, f"appointment-{request.id}")
 
 
 def _long_date(moment: datetime) -> str:
@@ -99,41 +94,17 @@ def invitation(
     method: CalendarMethod,
 ) -> MailAttachment:
     starts_at, ends_at = _times(request)
-    cancelled = method is CalendarMethod.cancel
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method.value)
-    event = Event()
-    event.add("uid", appointment_uid(settings, request))
-    # RFC 5545 §3.8.7.4: a change of STATUS raises the sequence too; a withdrawn request never
-    # changes again, so the cancellation is the one version after the last invitation.
-    event.add("sequence", request.calendar_sequence + 1 if cancelled else request.calendar_sequence)
-    event.add("dtstamp", request.updated_at)
-    event.add("dtstart", starts_at)
-    event.add("dtend", ends_at)
-    event.add("summary", f"Appointment with {settings.practice_name}")
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    location = _meeting_url(settings, request)
-    if location and not cancelled:
-        event.add("location", location)
-        event.add(
-            "description", f"Your video appointment with {settings.practice_name}: {location}"
-        )
-    organizer = vCalAddress(f"mailto:{parseaddr(settings.email_from)[1] or 'no-reply@localhost'}")
-    organizer.params["cn"] = vText(settings.practice_name)
-    event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{person.email}")
-    attendee.params["cn"] = vText(person.full_name)
-    attendee.params["role"] = vText("REQ-PARTICIPANT")
-    attendee.params["partstat"] = vText("ACCEPTED")
-    attendee.params["rsvp"] = vText("FALSE")
-    event.add("attendee", attendee)
-    calendar.add_component(event)
-    return MailAttachment(
-        filename="cancel.ics" if cancelled else "invite.ics",
-        content_type=f"text/calendar; method={method.value}; charset=utf-8",
-        data=calendar.to_ical(),
+    return calendar.invitation(
+        settings,
+        method,
+        uid=appointment_uid(settings, request),
+        sequence=request.calendar_sequence,
+        stamp=request.updated_at,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        what="appointment",
+        attendee=calendar.Attendee(person.email, person.full_name),
+        location=_meeting_url(settings, request),
     )
 
 
