@@ -9,10 +9,9 @@ import pytest
 from fastapi import FastAPI
 
 from attune.bookings.service import REFUND_JOB
-from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, cancel, jobs_of_kind, stored_booking
+from tests.bookings.builders import cancel, jobs_of_kind, stored_booking
 from tests.conftest import run_jobs
 from tests.payments.builders import (
     RECEIPT,
@@ -25,11 +24,6 @@ from tests.payments.builders import (
 from tests.support.localstripe import DECLINED_CARD, pay_at_stripe, stripe_settings
 from tests.support.mailbox import Mailbox, SmtpServer
 from tests.support.people import add_client
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 @pytest.fixture

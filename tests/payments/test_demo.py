@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW
 from tests.conftest import run_jobs
 from tests.payments.builders import (
     RECEIPT,
@@ -20,11 +17,6 @@ from tests.payments.builders import (
 )
 from tests.support.mailbox import Mailbox
 from tests.support.people import add_client
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 class TestDemoPayments:

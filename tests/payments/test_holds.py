@@ -24,11 +24,6 @@ from tests.support.slots import add_slot, assert_seats_match_bookings
 HOLD = timedelta(minutes=30)
 
 
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
 async def sweep_at(app: FastAPI, clock: FrozenClock, moment: timedelta) -> None:
     clock.at = NOW + moment
     await run_jobs(app)

@@ -14,7 +14,7 @@ from attune.app import create_app
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, cancel
+from tests.bookings.builders import cancel
 from tests.conftest import http_client
 from tests.payments.builders import (
     booked,
@@ -27,11 +27,6 @@ from tests.support.live_server import live_client, live_server
 from tests.support.localstripe import pay_at_stripe, stripe_client, stripe_settings
 from tests.support.mailbox import SmtpServer, free_port
 from tests.support.people import add_client, add_person
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 @pytest.fixture

@@ -10,11 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from attune.payments.refunds import REFUND_JOB
-from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.jobs import enqueue
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, cancel
+from tests.bookings.builders import cancel
 from tests.conftest import run_jobs
 from tests.payments.builders import booked, booking_as_shown, confirm, open_intent
 from tests.support.localstripe import pay_at_stripe, stripe_client, stripe_settings
@@ -22,11 +21,6 @@ from tests.support.mailbox import Mailbox, SmtpServer, text_body
 from tests.support.people import Person, add_admin, add_client
 
 REFUND_SUBJECT = "Refund:"
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 @pytest.fixture

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, cancel
+from tests.bookings.builders import cancel
 from tests.conftest import run_jobs
 from tests.payments.builders import booked, booking_as_shown, confirm, open_intent
 from tests.support.people import Person, add_admin, add_client
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(NOW)
 
 
 async def paid_booking(client: httpx.AsyncClient, database: Database, person: Person) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 
 from attune.bookings.service import REFUND_JOB
 from attune.models import Job, Payment, PaymentProvider, WebhookEvent
+from attune.platform.clock import Clock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -42,6 +43,12 @@ from tests.support.slots import add_slot
 SECRET = "whsec_test_attune_webhooks"
 PRICE = 10000
 RECEIPT = "Receipt: your session"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Stripe's SDK checks a signature's age against the real time, so these tests use it."""
+    return Clock()
 
 
 @pytest.fixture
