@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response
 
 from attune.accounts.dependencies import AdminUser, require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.admin import audit as audit_log
+from attune.admin.audit import Audit, AuditAction, AuditFilter, AuditTarget
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
 from attune.admin.reports import (
     CSV_EXAMPLE,
@@ -31,6 +33,8 @@ from attune.admin.schemas import (
     AdminBookingChanged,
     AdminBookingList,
     AdminBookingRead,
+    AuditLog,
+    AuditQuery,
     BookingOutcome,
     BookingQuery,
     Dashboard,
@@ -38,6 +42,7 @@ from attune.admin.schemas import (
     account,
     account_detail,
     admin_booking,
+    audit_entry_read,
 )
 from attune.admin.service import admin_service
 from attune.bookings.errors import (
@@ -156,13 +161,21 @@ async def read_user(user_id: UserId, session: Session) -> AccountRead:
 )
 async def update_user(
     user_id: UserId,
+    *,
     body: Annotated[AccountUpdate, Body(openapi_examples=USER_UPDATE_EXAMPLES)],
     admin: AdminUser,
     session: Session,
     clock: AppClock,
+    audit: Audit,
 ) -> AccountUpdated:
     user, counts = await admin_service.update_account(
         session, admin, user_id, body, now=clock.now()
+    )
+    audit.record(
+        AuditAction.user_changed,
+        AuditTarget.user,
+        user.id,
+        **body.model_dump(mode="json", exclude_none=True),
     )
     return AccountUpdated(message="User updated successfully", user=account_detail(user, counts))
 
@@ -178,9 +191,15 @@ async def update_user(
     responses=documented_errors(*CALLER_ERRORS),
 )
 async def list_bookings(
-    query: Annotated[BookingQuery, Query()], session: Session, settings: AppSettings
+    query: Annotated[BookingQuery, Query()], session: Session, settings: AppSettings, audit: Audit
 ) -> AdminBookingList:
     rows, total = await admin_service.list_bookings(session, settings, query)
+    await audit.record_views(
+        AuditAction.booking_viewed,
+        AuditTarget.booking,
+        (booking.id for booking, _ in rows),
+        via="list",
+    )
     shown = await booking_service.refunds_of(session, [booking for booking, _ in rows])
     return AdminBookingList(
         bookings=[
@@ -199,9 +218,12 @@ async def list_bookings(
     responses=documented_errors(*CALLER_ERRORS, BookingNotFound),
 )
 async def read_booking(
-    booking_id: BookingId, admin: AdminUser, session: Session, settings: AppSettings
+    booking_id: BookingId, admin: AdminUser, session: Session, settings: AppSettings, audit: Audit
 ) -> AdminBookingRead:
     booking, client = await admin_service.booking(session, admin, booking_id)
+    await audit.record_views(
+        AuditAction.booking_viewed, AuditTarget.booking, [booking.id], via="detail"
+    )
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingRead(
         booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id))
@@ -223,15 +245,18 @@ async def cancel_booking(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
     body: Annotated[AdminBookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
 ) -> AdminBookingChanged:
+    reason = body.reason if body else None
     booking, client = await admin_service.cancel_booking(
-        session,
-        settings,
-        admin,
-        booking_id,
-        reason=body.reason if body else None,
-        now=clock.now(),
+        session, settings, admin, booking_id, reason=reason, now=clock.now()
+    )
+    audit.record(
+        AuditAction.booking_cancelled,
+        AuditTarget.booking,
+        booking.id,
+        reason_given=reason is not None,
     )
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
@@ -266,6 +291,7 @@ async def reschedule_booking(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> AdminBookingChanged:
     booking, client = await admin_service.reschedule_booking(
         session,
@@ -274,6 +300,12 @@ async def reschedule_booking(
         booking_id,
         new_schedule_id=body.new_schedule_id,
         now=clock.now(),
+    )
+    audit.record(
+        AuditAction.booking_rescheduled,
+        AuditTarget.booking,
+        booking.id,
+        new_schedule_id=body.new_schedule_id,
     )
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
@@ -299,9 +331,13 @@ async def record_outcome(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> AdminBookingChanged:
     booking, client = await admin_service.record_outcome(
         session, admin, booking_id, outcome=BookingStatus(body.status), now=clock.now()
+    )
+    audit.record(
+        AuditAction.booking_outcome_recorded, AuditTarget.booking, booking.id, status=body.status
     )
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
@@ -330,6 +366,7 @@ async def refund_booking(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
     body: Annotated[BookingRefundCreate | None, Body(openapi_examples=REFUND_EXAMPLES)] = None,
 ) -> BookingRefundCreated:
     refund = await refunds.refund_for_practice(
@@ -340,4 +377,42 @@ async def refund_booking(
         amount_cents=body.amount_cents if body else None,
         now=clock.now(),
     )
+    audit.record(
+        AuditAction.booking_refunded,
+        AuditTarget.booking,
+        booking_id,
+        refund_id=refund.id,
+        amount_cents=refund.amount_cents,
+    )
     return BookingRefundCreated(message="Refund requested successfully", refund=refund_read(refund))
+
+
+@router.get(
+    "/audit",
+    summary="The audit log",
+    description="What admins did (scheduling, declining and moving appointment requests; "
+    "weekly availability; slots; user changes; cancellations, moves, outcomes and refunds of "
+    "bookings) and every time an admin opened a client's appointment request or booking: "
+    "who (`actor_id`, `actor_email`), what (`action`), to which record (`target_type`, "
+    "`target_id`), from which address and when. Newest first, `limit` (1 to 200, default 50) "
+    "at a time from `offset`; `total` counts every match. Filters combine: `actor_id`, "
+    "`action`, `target_type` and `target_id`, and the instants `since` (inclusive) and "
+    "`until` (exclusive). Entries hold no personal field, only what changed.",
+    responses=documented_errors(*CALLER_ERRORS),
+)
+async def read_audit_log(query: Annotated[AuditQuery, Query()], session: Session) -> AuditLog:
+    wanted = AuditFilter(
+        actor_id=query.actor_id,
+        action=query.action,
+        target_type=query.target_type,
+        target_id=query.target_id,
+        since=query.since,
+        until=query.until,
+    )
+    rows, total = await audit_log.search(session, wanted, limit=query.limit, offset=query.offset)
+    return AuditLog(
+        entries=[audit_entry_read(entry, email) for entry, email in rows],
+        total=total,
+        limit=query.limit,
+        offset=query.offset,
+    )

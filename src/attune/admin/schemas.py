@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,8 +18,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from attune.accounts.schemas import INVISIBLE_CATEGORIES
+from attune.admin.audit import AuditAction, AuditTarget
 from attune.bookings.schemas import BookingRead, booking_read
-from attune.models import Booking, BookingStatus, User
+from attune.models import AuditEntry, Booking, BookingStatus, User
 from attune.platform.settings import Settings
 from attune.video.rooms import room_url
 
@@ -289,3 +291,67 @@ OUTCOME_EXAMPLES: dict[str, Any] = {
     "completed": {"summary": "The session took place", "value": {"status": "completed"}},
     "no_show": {"summary": "The client did not come", "value": {"status": "no_show"}},
 }
+
+
+class AuditQuery(BaseModel):
+    limit: Limit = DEFAULT_PAGE_SIZE
+    offset: Offset = 0
+    actor_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The acting admin.")
+    action: AuditAction | None = None
+    target_type: AuditTarget | None = None
+    target_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A booking's, slot's or user's number, or a "
+        "request's UUID; with `target_type`, every entry about that record.",
+    )
+    since: AwareDatetime | None = Field(
+        default=None, description="Entries at or after this instant (ISO 8601 with an offset)."
+    )
+    until: AwareDatetime | None = Field(
+        default=None, description="Entries before this instant (ISO 8601 with an offset)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AuditQuery:
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise PydanticCustomError("range_order", "`until` must be after `since`")
+        return self
+
+
+class AuditEntryRead(BaseModel):
+    id: int = Field(examples=[42])
+    at: datetime = Field(examples=["2026-03-02T14:05:09Z"])
+    actor_id: int | None = Field(
+        examples=[1], description="Null when the acting account was deleted since."
+    )
+    actor_email: str | None = Field(examples=["therapist@example.com"])
+    action: str = Field(examples=[AuditAction.appointment_scheduled.value])
+    target_type: str = Field(examples=[AuditTarget.appointment_request.value])
+    target_id: str | None = Field(examples=["7c9e6679-7425-40de-944b-e07fc1f90ae7"])
+    address: str = Field(examples=["203.0.113.7"], description="The client address of the call.")
+    details: dict[str, Any] = Field(
+        examples=[{"scheduled_at": "2026-03-09T10:00:00+00:00", "duration_minutes": 60}],
+        description="What changed; never a personal field.",
+    )
+
+
+class AuditLog(BaseModel):
+    entries: list[AuditEntryRead]
+    total: int = Field(description="Matching entries, across every page.", examples=[120])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
+
+
+def audit_entry_read(entry: AuditEntry, actor_email: str | None) -> AuditEntryRead:
+    return AuditEntryRead(
+        id=entry.id,
+        at=entry.at,
+        actor_id=entry.actor_id,
+        actor_email=actor_email,
+        action=entry.action,
+        target_type=entry.target_type,
+        target_id=entry.target_id,
+        address=entry.address,
+        details=entry.details,
+    )

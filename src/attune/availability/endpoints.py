@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends
 
 from attune.accounts.dependencies import require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.availability import service
 from attune.availability.schemas import (
     AVAILABLE_DATES_EXAMPLE,
@@ -57,8 +58,10 @@ async def put_availability(
     body: Annotated[AvailabilityUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
     session: Session,
     clock: AppClock,
+    audit: Audit,
 ) -> Availability:
     days = await service.set_available_days(session, body.available_days, clock.now())
+    audit.record(AuditAction.availability_changed, AuditTarget.availability, available_days=days)
     return availability_read(days)
 
 
@@ -72,10 +75,12 @@ async def patch_availability(
     body: Annotated[AvailabilityPatch, Body(openapi_examples=UPDATE_EXAMPLES)],
     session: Session,
     clock: AppClock,
+    audit: Audit,
 ) -> Availability:
     if body.available_days is None:
         return availability_read(await service.available_days(session))
     days = await service.set_available_days(session, body.available_days, clock.now())
+    audit.record(AuditAction.availability_changed, AuditTarget.availability, available_days=days)
     return availability_read(days)
 
 

@@ -5,6 +5,7 @@ from attune.models.appointment_request import (
     AppointmentStatus,
     TimeOfDay,
 )
+from attune.models.audit_entry import AuditEntry
 from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessToken
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
@@ -26,6 +27,7 @@ __all__ = [
     "SEAT_HOLDING",
     "AppointmentRequest",
     "AppointmentStatus",
+    "AuditEntry",
     "AuthSession",
     "Booking",
     "BookingStatus",

@@ -80,3 +80,6 @@ class AppointmentRequest(Timestamped, Base):
     scheduled_end_at: Mapped[datetime | None]
     room_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     calendar_sequence: Mapped[int] = mapped_column(default=0)
+    # Stamped by the reminder sweep in the transaction that queues the mail: one reminder each.
+    reminder_24h_at: Mapped[datetime | None]
+    reminder_1h_at: Mapped[datetime | None]

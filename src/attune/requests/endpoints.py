@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, bearer
 from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.models import AppointmentStatus, User
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
@@ -117,6 +118,7 @@ async def list_appointments(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
     status: Annotated[
         AppointmentStatus | None, Query(description="Only requests in this state.")
     ] = None,
@@ -128,8 +130,16 @@ async def list_appointments(
     now = clock.now()
     if user.is_admin and email:
         requests = await appointment_service.by_email(session, email_hash(settings, email), status)
+        via = "email search"
     else:
         requests = await appointment_service.listed(session, settings, user, status)
+        via = "list"
+    await audit.record_views(
+        AuditAction.appointment_viewed,
+        AuditTarget.appointment_request,
+        (item.id for item in requests),
+        via=via,
+    )
     return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
 
 
@@ -175,12 +185,17 @@ async def own_appointments(
 )
 async def read_appointment(
     request_id: RequestId,
+    *,
     user: CurrentUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> AppointmentRead:
     request = await appointment_service.visible(session, settings, str(request_id), user)
+    await audit.record_views(
+        AuditAction.appointment_viewed, AuditTarget.appointment_request, [request.id], via="detail"
+    )
     return appointment_read(appointment_service.view(settings, request, clock.now()))
 
 
@@ -202,11 +217,13 @@ async def read_appointment(
 )
 async def schedule_appointment(
     request_id: RequestId,
+    *,
     body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
     _admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> AppointmentRead:
     now = clock.now()
     request = await appointment_service.schedule(
@@ -216,6 +233,13 @@ async def schedule_appointment(
         body.scheduled_datetime,
         body.scheduled_duration,
         now=now,
+    )
+    audit.record(
+        AuditAction.appointment_scheduled,
+        AuditTarget.appointment_request,
+        request.id,
+        scheduled_at=body.scheduled_datetime.isoformat(),
+        duration_minutes=body.scheduled_duration,
     )
     return appointment_read(appointment_service.view(settings, request, now))
 
@@ -236,11 +260,13 @@ async def schedule_appointment(
 )
 async def reschedule_appointment(
     request_id: RequestId,
+    *,
     body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
     _admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> AppointmentRead:
     now = clock.now()
     request = await appointment_service.reschedule(
@@ -250,6 +276,13 @@ async def reschedule_appointment(
         body.scheduled_datetime,
         body.scheduled_duration,
         now=now,
+    )
+    audit.record(
+        AuditAction.appointment_rescheduled,
+        AuditTarget.appointment_request,
+        request.id,
+        scheduled_at=body.scheduled_datetime.isoformat(),
+        duration_minutes=body.scheduled_duration,
     )
     return appointment_read(appointment_service.view(settings, request, now))
 
@@ -265,15 +298,24 @@ async def reschedule_appointment(
 )
 async def reject_appointment(
     request_id: RequestId,
+    *,
     _admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
     body: Annotated[AppointmentReject | None, Body(openapi_examples=REJECT_EXAMPLES)] = None,
 ) -> AppointmentRead:
     now = clock.now()
     reason = body.rejection_reason if body is not None else None
     request = await appointment_service.reject(session, settings, str(request_id), reason, now=now)
+    # Whether a reason was given, never the reason: it is personal and stored sealed.
+    audit.record(
+        AuditAction.appointment_rejected,
+        AuditTarget.appointment_request,
+        request.id,
+        reason_given=reason is not None,
+    )
     return appointment_read(appointment_service.view(settings, request, now))
 
 

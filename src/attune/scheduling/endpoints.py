@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 
 from attune.accounts.dependencies import require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
 from attune.scheduling.errors import (
@@ -100,8 +101,12 @@ async def create_schedule(
     body: Annotated[ScheduleCreate, Body(openapi_examples=CREATE_EXAMPLES)],
     session: Session,
     clock: AppClock,
+    audit: Audit,
 ) -> ScheduleSaved:
     slot = await schedule_service.create(session, body, clock.now())
+    audit.record(
+        AuditAction.slot_created, AuditTarget.slot, slot.id, **body.model_dump(mode="json")
+    )
     return ScheduleSaved(message="Schedule created successfully", schedule=schedule_read(slot))
 
 
@@ -123,8 +128,15 @@ async def generate_schedules(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> SchedulesGenerated:
     generated = await schedule_service.generate(session, settings, body, clock.now())
+    audit.record(
+        AuditAction.slots_generated,
+        AuditTarget.slot,
+        created=[slot.id for slot in generated.created],
+        skipped=len(generated.skipped),
+    )
     return SchedulesGenerated(
         message="Schedules generated successfully",
         created=[schedule_read(slot) for slot in generated.created],
@@ -162,8 +174,15 @@ async def update_schedule(
     body: Annotated[ScheduleUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
     session: Session,
     clock: AppClock,
+    audit: Audit,
 ) -> ScheduleSaved:
     slot = await schedule_service.update(session, schedule_id, body, clock.now())
+    audit.record(
+        AuditAction.slot_changed,
+        AuditTarget.slot,
+        slot.id,
+        **body.model_dump(mode="json", exclude_unset=True),
+    )
     return ScheduleSaved(message="Schedule updated successfully", schedule=schedule_read(slot))
 
 
@@ -174,6 +193,9 @@ async def update_schedule(
     "their data, without a slot.",
     responses=documented_errors(*ADMIN_ERRORS, ScheduleNotFound, ScheduleHasBookings, body=False),
 )
-async def delete_schedule(schedule_id: ScheduleId, session: Session) -> ScheduleDeleted:
+async def delete_schedule(
+    schedule_id: ScheduleId, session: Session, audit: Audit
+) -> ScheduleDeleted:
     await schedule_service.delete(session, schedule_id)
+    audit.record(AuditAction.slot_deleted, AuditTarget.slot, schedule_id)
     return ScheduleDeleted(message="Schedule deleted successfully")
