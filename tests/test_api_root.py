@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 
 from attune.app import create_app
 from attune.platform.database import Database
@@ -43,6 +47,27 @@ def endpoints(node: Any) -> Iterator[dict[str, Any]]:
 
 def urls(node: Any) -> list[str]:
     return [endpoint["url"] for endpoint in endpoints(node)]
+
+
+# A path parameter as the app declares it (`{request_id:uuid}`) and as seed 003 writes it.
+PATH_PARAMETER = re.compile(r"\{[^}]*\}|<[^>]*>")
+CATALOGUED_PREFIXES = ("/api/meetings/", "/api/auth/")
+
+
+def route_key(method: str, path: str) -> tuple[str, str]:
+    """`(method, path)` with any parameter as `{}` and no trailing slash."""
+    return method, PATH_PARAMETER.sub("{}", path).rstrip("/")
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every method and path the app serves under the catalogued prefixes."""
+    return {
+        route_key(method, route.path)
+        for route in iter_route_contexts(app.routes)
+        if route.path and route.path.startswith(CATALOGUED_PREFIXES)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
 
 
 async def catalogue(client: httpx.AsyncClient, **headers: str) -> dict[str, Any]:
@@ -98,7 +123,7 @@ class TestUrls:
             "http://testserver/api/auth/register/"
         )
         advertised = list(urls(body["endpoints"]))
-        assert len(advertised) == 18
+        assert len(advertised) == 22
         assert all(url.startswith("http://testserver/api/") for url in advertised)
         assert "127.0.0.1:8000" not in json.dumps(body)
 
@@ -138,6 +163,35 @@ class TestUrls:
                 json_body: dict[str, Any] | None = None if method == "GET" else {}
                 response = await client.request(method, url, json=json_body)
                 assert response.status_code in (200, 400, 401), f"{method} {url}"
+
+
+class TestCompleteness:
+    async def test_every_route_under_meetings_and_auth_is_catalogued(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        body = await catalogue(client)
+        catalogued = {
+            route_key(method, urlsplit(endpoint["url"]).path)
+            for endpoint in endpoints(body["endpoints"])
+            for method in endpoint["methods"]
+        }
+
+        served = app_routes(app)
+
+        assert served - catalogued == set(), "served but missing from GET /api/"
+        assert catalogued - served == set(), "catalogued but not served"
+
+    async def test_lists_the_beyond_the_seed_appointment_actions(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = await catalogue(client)
+
+        assert meetings(body, "reschedule_appointment") == (
+            "http://testserver/api/meetings/appointments/<uuid:pk>/reschedule/"
+        )
+        assert meetings(body, "withdraw_appointment") == (
+            "http://testserver/api/meetings/appointments/<uuid:pk>/withdraw/"
+        )
 
 
 class TestBehindATrustedProxy:

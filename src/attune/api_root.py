@@ -144,6 +144,31 @@ def _authentication(url: str) -> dict[str, Any]:
                 "required_fields": ["refresh"],
                 "example_request": {"refresh": "your_refresh_token_here"},
             },
+            # Beyond seed 003: the profile and logout of seed 000, on the same accounts.
+            "profile": {
+                "description": "Read or update the authenticated user's profile",
+                "url": f"{url}/api/auth/profile/",
+                "methods": ["GET", "PUT"],
+                "authentication": "Required",
+                "optional_fields": [
+                    "first_name",
+                    "last_name",
+                    "phone_number",
+                    "location",
+                    "date_of_birth",
+                ],
+                "example_request": {"first_name": "John", "phone_number": "+1234567890"},
+                "validation": "The e-mail address cannot be changed here",
+            },
+            "logout": {
+                "description": "End the login: the access token and its refresh tokens stop "
+                "working",
+                "url": f"{url}/api/auth/logout/",
+                "methods": ["POST"],
+                "authentication": "Required",
+                "optional_fields": ["refresh"],
+                "example_request": {"refresh": "your_refresh_token_here"},
+            },
         },
     }
 
@@ -272,6 +297,38 @@ def _appointments(url: str) -> dict[str, Any]:
                     "Clears scheduled datetime if any",
                 ],
             },
+            # Beyond seed 003, which could neither move nor cancel a scheduled appointment.
+            "reschedule_appointment": {
+                "description": "Move a scheduled appointment to another time (Admin only)",
+                "url": f"{meetings}/appointments/<uuid:pk>/reschedule/",
+                "methods": ["POST"],
+                "authentication": "Required (Staff users only)",
+                "required_fields": ["scheduled_datetime"],
+                "optional_fields": ["scheduled_duration"],
+                "prerequisites": "Appointment must be in 'scheduled' status",
+                "example_request": {
+                    "scheduled_datetime": "2024-01-16T14:00:00Z",
+                    "scheduled_duration": 60,
+                },
+                "side_effects": [
+                    "Keeps the same Jitsi meeting room",
+                    "Sends the user an email with the new time and a calendar update",
+                    "Reminders follow the new time",
+                ],
+            },
+            "withdraw_appointment": {
+                "description": "Withdraw your own appointment request, pending or scheduled",
+                "url": f"{meetings}/appointments/<uuid:pk>/withdraw/",
+                "methods": ["POST"],
+                "authentication": "Required (the user who asked)",
+                "prerequisites": "Appointment must be in 'pending_review' or 'scheduled' status",
+                "side_effects": [
+                    "Updates status to 'withdrawn'",
+                    "Cancels the Jitsi meeting and its reminders",
+                    "Sends a confirmation to the user (a calendar cancellation if it was "
+                    "scheduled) and a notice to the admins",
+                ],
+            },
             "jitsi_meeting_info": {
                 "description": "Get Jitsi meeting information for a scheduled appointment",
                 "url": f"{meetings}/appointments/<uuid:pk>/jitsi-meeting/",
@@ -349,6 +406,8 @@ APPOINTMENT_WORKFLOWS = {
     "status_lifecycle": [
         "pending_review → scheduled (with datetime)",
         "pending_review → rejected (with optional reason)",
+        "scheduled → scheduled (moved to a new datetime by an admin)",
+        "pending_review or scheduled → withdrawn (by the user who asked)",
     ],
 }
 AUTHENTICATION_FLOWS = {
@@ -384,6 +443,7 @@ DATA_SPECIFICATIONS = {
             "pending_review - Initial state, awaiting admin action",
             "scheduled - Approved with specific date/time",
             "rejected - Not accepted, with optional reason",
+            "withdrawn - Withdrawn by the user who asked",
         ],
         "time_slot_choices": [
             "morning - 9AM to 12PM",

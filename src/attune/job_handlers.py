@@ -6,4 +6,5 @@ A module that defines handlers belongs in this list; the worker imports it befor
 import attune.accounts.jobs
 import attune.bookings.jobs
 import attune.notifications.jobs
-import attune.payments.jobs  # noqa: F401
+import attune.payments.jobs
+import attune.requests.jobs  # noqa: F401

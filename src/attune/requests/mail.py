@@ -16,10 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import AppointmentRequest, User
 from attune.notifications import calendar
+from attune.notifications.booking_mail import REMINDER_LEAD_NAMES
 from attune.notifications.calendar import CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
+from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
-from attune.video.rooms import JOIN_OPENS_BEFORE, room_url, what_is_needed
+from attune.video.rooms import (
+    JOIN_CLOSES_AFTER,
+    JOIN_OPENS_BEFORE,
+    join_window,
+    room_url,
+    what_is_needed,
+)
 
 TIME_OF_DAY_HOURS = {"morning": "09:00–12:00", "afternoon": "13:00–17:00", "evening": "18:00–21:00"}
 
@@ -33,6 +41,16 @@ class Requester:
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @classmethod
+    def of(cls, settings: Settings, request: AppointmentRequest) -> Requester:
+        """The person who asked, from the request's sealed fields."""
+        encryptor = Encryptor.from_settings(settings)
+        return cls(
+            first_name=encryptor.decrypt(request.first_name_encrypted),
+            last_name=encryptor.decrypt(request.last_name_encrypted),
+            email=encryptor.decrypt(request.email_encrypted),
+        )
 
 
 def appointment_uid(settings: Settings, request: AppointmentRequest) -> str:
@@ -85,6 +103,20 @@ def _appointment(settings: Settings, request: AppointmentRequest) -> dict[str, A
         "join_instructions": f"The video room opens {minutes} minutes before your appointment "
         f"starts. {what_is_needed(settings)}",
     }
+
+
+def _join_window(settings: Settings, request: AppointmentRequest) -> str:
+    """When the room admits people, in the practice's time (DESIGN.md §3)."""
+    opens_at, closes_at = join_window(*_times(request))
+    opens = opens_at.astimezone(settings.zone)
+    closes = closes_at.astimezone(settings.zone)
+    before = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
+    after = int(JOIN_CLOSES_AFTER.total_seconds() // 60)
+    return (
+        f"The video room opens at {opens:%H:%M}, {before} minutes before your appointment "
+        f"starts, and closes at {closes:%H:%M}, {after} minutes after it ends "
+        f"({settings.practice_timezone} time). {what_is_needed(settings)}"
+    )
 
 
 def invitation(
@@ -167,6 +199,36 @@ async def queue_rescheduled(
         context={"first_name": person.first_name, **_appointment(settings, request)},
         key=f"appointment:{request.id}:rescheduled:{request.calendar_sequence}",
         attachments=[invitation(settings, request, person, CalendarMethod.request)],
+    )
+
+
+async def queue_reminder(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    lead: str,
+) -> None:
+    """`lead` is "24h" or "1h". The key carries the calendar sequence, which every move raises,
+    so a moved appointment is reminded anew.
+
+    The text names the day and time rather than "tomorrow": a reminder sent late (the worker
+    was down) must still be right.
+    """
+    if lead not in REMINDER_LEAD_NAMES:
+        raise ValueError(f"unknown reminder lead {lead!r}")
+    await queue_mail(
+        session,
+        settings,
+        to=person.email,
+        template="appointment_reminder",
+        context={
+            "first_name": person.first_name,
+            **_appointment(settings, request),
+            "lead": lead,
+            "join_instructions": _join_window(settings, request),
+        },
+        key=f"appointment:{request.id}:reminder:{lead}:{request.calendar_sequence}",
     )
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from attune.availability.service import (
     available_days,
@@ -25,6 +26,7 @@ from attune.availability.service import (
     is_available_day,
     practice_today,
 )
+from attune.bookings.service import reminders_already_covered
 from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus, User
 from attune.platform.crypto import Encryptor, keyed_hash
@@ -283,6 +285,10 @@ class AppointmentService:
             request.room_id = new_room_id()
             request.rejection_reason_encrypted = None
             request.updated_at = now
+            # Scheduled less than a day ahead, the scheduling mail stands for the day-before
+            # reminder, as it does for a moved appointment.
+            for mark, value in reminders_already_covered(starts_at, now).items():
+                setattr(request, mark, value)
         await mail.queue_scheduled(session, settings, request, self._person(settings, request))
         return request
 
@@ -308,6 +314,13 @@ class AppointmentService:
             request.scheduled_end_at = ends_at
             request.calendar_sequence += 1
             request.updated_at = now
+            # The new time is reminded in its own windows, as a moved booking is: the move's
+            # mail stands for a reminder whose window is already open. Both marks are written
+            # even when they read the same: a sweep may have stamped the old time since this
+            # request read the row.
+            for mark, value in reminders_already_covered(starts_at, now).items():
+                setattr(request, mark, value)
+                flag_modified(request, mark)
         await mail.queue_rescheduled(session, settings, request, self._person(settings, request))
         return request
 
