@@ -57,6 +57,17 @@ class TestListing:
 
         assert ids(response) == [mine["id"]]
 
+    async def test_a_client_does_not_see_another_clients(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+        bob = await add_client(database, settings, 2)
+        await ask(client, bob, email=bob.email)
+
+        response = await client.get(LIST, headers=ada.headers)
+
+        assert ids(response) == []
+
     async def test_a_client_cannot_look_up_another_email(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
@@ -137,6 +148,18 @@ class TestOwnList:
         response = await client.get("/api/meetings/user/appointments", headers=ada.headers)
 
         assert sorted(ids(response)) == sorted([earlier["id"], later["id"]])
+
+    async def test_an_admin_gets_only_their_own_here(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings, 1)
+        await ask(client, ada)
+        await ask(client)
+
+        response = await client.get("/api/meetings/user/appointments", headers=admin.headers)
+
+        assert ids(response) == []
 
     async def test_an_unverified_account_does_not_own_requests_by_address(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
@@ -227,6 +250,24 @@ class TestAdminOnly:
         )
 
         assert response.status_code == 403
+
+    @pytest.mark.parametrize("action", ADMIN_ACTIONS)
+    async def test_another_client_is_403_and_learns_nothing(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, action: str
+    ) -> None:
+        owner, other, _admin = await people(database, settings)
+        request = await ask(client, owner)
+        method, suffix, body = ADMIN_ACTIONS[action]
+
+        response = await client.request(
+            method, f"{LIST}/{request['id']}{suffix}", json=body, headers=other.headers
+        )
+        unknown = await client.request(
+            method, f"{LIST}/{UNKNOWN}{suffix}", json=body, headers=other.headers
+        )
+
+        assert response.status_code == unknown.status_code == 403
+        assert response.json() == unknown.json()
 
     @pytest.mark.parametrize("action", ADMIN_ACTIONS)
     async def test_anonymous_is_401(self, client: httpx.AsyncClient, action: str) -> None:

@@ -90,6 +90,22 @@ class TestAsking:
         assert body["user_id"] == ada.id
         assert body["email"] == "client1@example.com"
 
+    async def test_an_admin_entering_it_for_a_client_links_it_to_the_client(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        admin = await add_admin(database, settings)
+
+        for_ada = await ask(client, admin, email=ada.email)
+        for_nobody = await ask(client, admin, email="walk.in@example.com")
+        own = await ask(client, admin, email=admin.email)
+
+        assert for_ada["user_id"] == ada.id
+        assert for_nobody["user_id"] is None
+        assert own["user_id"] == admin.id
+        mine = await client.get("/api/meetings/user/appointments", headers=ada.headers)
+        assert [item["id"] for item in mine.json()] == [for_ada["id"]]
+
     async def test_is_not_linked_to_an_unverified_account(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:

@@ -165,6 +165,19 @@ class AppointmentService:
             can_join=can_join,
         )
 
+    async def _owner(
+        self, session: AsyncSession, wanted: NewAppointment, caller: User | None
+    ) -> User | None:
+        """Whose request it is: the signed-in caller's, unless an admin enters it for someone
+        else (after a phone call, say); then the verified account with its e-mail, if any."""
+        # Both addresses are normalised (trimmed, lower case) before they get here.
+        entered_for_another = (
+            caller is not None and caller.is_admin and wanted.email != caller.email
+        )
+        if caller is not None and not entered_for_another:
+            return caller
+        return await repository.verified_user_by_email(session, wanted.email)
+
     async def create(
         self,
         session: AsyncSession,
@@ -175,7 +188,7 @@ class AppointmentService:
         now: datetime,
     ) -> AppointmentRequest:
         await self._check_dates(session, settings, wanted, now)
-        owner = caller or await repository.verified_user_by_email(session, wanted.email)
+        owner = await self._owner(session, wanted, caller)
         encryptor = Encryptor.from_settings(settings)
         request = AppointmentRequest(
             id=str(uuid.uuid4()),
