@@ -1,21 +1,31 @@
-"""The `attune` command: serve, worker, migrate, create-admin."""
+"""The `attune` command: serve, worker, migrate, backup, create-admin, rotate-keys."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from attune.accounts.service import account_service
 from attune.platform import migrations
+from attune.platform.backup import BackupError, back_up, default_backup_path
 from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.errors import AttuneError
+from attune.platform.key_rotation import (
+    DEFAULT_BATCH_SIZE,
+    TableRotation,
+    UnreadableValue,
+    rotate_keys,
+)
 from attune.platform.logging import configure_logging
 from attune.platform.settings import (
     ConfigurationError,
@@ -105,6 +115,32 @@ def migrate(
     typer.echo(f"database at {revision}")
 
 
+@app.command()
+def backup(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="File to write [default: ATTUNE_VAR_DIR/backups/attune-<UTC time>.db or .dump].",
+        ),
+    ] = None,
+) -> None:
+    """Write a consistent copy of the database while the service runs.
+
+    SQLite: an online copy, checked with PRAGMA integrity_check. PostgreSQL: pg_dump's custom
+    format (needs pg_dump on PATH); restore it with pg_restore.
+    """
+    settings = settings_from_environment()
+    target = output or default_backup_path(settings, Clock().now())
+    try:
+        written = back_up(settings.resolved_database_url, target)
+    except BackupError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"backup written to {written.path} ({written.size_bytes} bytes)")
+
+
 @app.command("create-admin")
 def create_admin(
     email: Annotated[str, typer.Option(prompt=True, help="The admin's e-mail address.")],
@@ -141,6 +177,68 @@ async def _create_admin(
                 now=Clock().now(),
             )
             return user.id
+    finally:
+        await database.dispose()
+
+
+@app.command("rotate-keys")
+def rotate_keys_command(
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Rows re-encrypted per transaction.")
+    ] = DEFAULT_BATCH_SIZE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be re-encrypted; change nothing.")
+    ] = False,
+) -> None:
+    """Re-encrypt every personal field under the first key of ATTUNE_ENCRYPTION_KEYS.
+
+    Safe while the service runs, and to stop at any moment: run it again to finish.
+    """
+    settings = settings_from_environment()
+    if len(settings.fernet_keys) == 1:
+        typer.echo("Only one encryption key is configured: there is no older key to rotate from.")
+    try:
+        results = asyncio.run(_rotate_keys(settings, batch_size, dry_run))
+    except UnreadableValue as error:
+        raise fail(str(error)) from None
+    except KeyboardInterrupt:
+        typer.echo(
+            "interrupted: the batches done are kept; run `attune rotate-keys` again to finish",
+            err=True,
+        )
+        raise typer.Exit(code=130) from None
+    verb = "to re-encrypt" if dry_run else "re-encrypted"
+    for result in results:
+        typer.echo(f"{result.table}: {result.rotated} of {result.rows} rows {verb}")
+    typer.echo(f"total: {sum(result.rotated for result in results)} rows {verb}")
+
+
+class _ProgressBars:
+    """A bar per table on standard error, so standard output keeps only the summary."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def table_started(self, table: str, rows: int) -> None:
+        self._tasks[table] = self._progress.add_task(table, total=rows)
+
+    def batch_done(self, table: str, rows: int) -> None:
+        self._progress.advance(self._tasks[table], rows)
+
+
+async def _rotate_keys(settings: Settings, batch_size: int, dry_run: bool) -> list[TableRotation]:
+    database = Database(settings.resolved_database_url)
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            return await rotate_keys(
+                database,
+                settings.fernet_keys,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                progress=_ProgressBars(progress),
+            )
     finally:
         await database.dispose()
 
