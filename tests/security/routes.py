@@ -1,0 +1,74 @@
+"""The app's routes as the security tests walk them: every method of every API route, with its
+dependency tree, and which of them are the therapist's or open to anyone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from attune.accounts.dependencies import require_admin
+
+ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
+ADMIN_REQUEST_ACTIONS = re.compile(
+    r"^/api/meetings/appointments/(stats|\{request_id[^}]*\}/(schedule|reschedule|reject))$"
+)
+# Open to anyone by design (docs/security.md says why); every other route needs a token.
+PUBLIC_ROUTES = {
+    ("GET", "/health"),
+    ("GET", "/health/detailed"),
+    ("GET", "/metrics"),
+    ("GET", "/api"),
+    ("GET", "/api/schedules"),
+    ("GET", "/api/meetings/appointments/available-dates"),
+    ("POST", "/api/meetings/appointments/create"),
+    ("POST", "/api/payments/webhook"),
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/verify-otp"),
+    ("POST", "/api/auth/resend-otp"),
+    ("POST", "/api/auth/forgot-password"),
+    ("POST", "/api/auth/verify-password-reset-otp"),
+    ("POST", "/api/auth/reset-password"),
+    ("POST", "/api/auth/token/refresh"),
+}
+PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    dependant: Dependant
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    def depends_on_admin(self) -> bool:
+        pending = list(self.dependant.dependencies)
+        while pending:
+            dependency = pending.pop()
+            if dependency.call is require_admin:
+                return True
+            pending.extend(dependency.dependencies)
+        return False
+
+    def is_admin_by_path(self) -> bool:
+        return self.path.startswith(ADMIN_PREFIXES) or bool(ADMIN_REQUEST_ACTIONS.match(self.path))
+
+    def is_admin_only(self) -> bool:
+        return self.depends_on_admin() or self.is_admin_by_path()
+
+
+def endpoints(app: FastAPI) -> list[Endpoint]:
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue  # /docs, /redoc and /openapi.json: FastAPI's own pages
+        for method in sorted(context.methods or ()):
+            found.append(Endpoint(method, str(context.path), context.dependant))
+    return found
