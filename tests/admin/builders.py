@@ -28,12 +28,15 @@ async def book(
     """A new slot at `starts_at` and the client's booking of it, made a week before by default
     (so that sessions already past can be booked too)."""
     slot_id = await add_slot(database, starts_at, minutes=minutes)
+    # These bookings stand for a practice's history, made and paid over weeks: the cap on
+    # unpaid bookings held at once does not apply to them.
+    history = settings.model_copy(update={"max_unpaid_bookings": 10_000})
     async with database.transaction() as session:
         user = await session.get(User, client.id)
         assert user is not None
         booking = await booking_service.create(
             session,
-            settings,
+            history,
             user,
             BookingCreate(schedule_id=slot_id),
             now=booked_at or starts_at - timedelta(days=7),

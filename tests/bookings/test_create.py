@@ -17,6 +17,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, SLOT_TAKEN, book, later, seats_taken
 from tests.conftest import http_client, make_settings
+from tests.support.payments import record_paid
 from tests.support.people import add_client, add_person
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
@@ -329,6 +330,48 @@ class TestRefused:
         booking = await book(client, ada, second)
 
         assert booking["schedule_id"] == second
+
+    async def test_more_unpaid_bookings_than_the_cap(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slots = [await add_slot(database, later(days=3, hours=hour)) for hour in range(4)]
+        held = [await book(client, ada, slot) for slot in slots[:3]]
+
+        response = await client.post(
+            "/api/bookings", json={"schedule_id": slots[3]}, headers=ada.headers
+        )
+
+        assert response.status_code == 409
+        assert response.json() == {
+            "error": "Pay for or cancel your unpaid bookings before booking another",
+            "details": "You hold 3 unpaid bookings; at most 3 may wait for payment at a time.",
+        }
+        assert await seats_taken(database, slots[3]) == 0
+        await client.put(f"/api/bookings/{held[0]['id']}/cancel", headers=ada.headers)
+        assert (await book(client, ada, slots[3]))["schedule_id"] == slots[3]
+
+    async def test_the_cap_counts_only_unpaid_bookings(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        slots = [await add_slot(database, later(days=3, hours=hour)) for hour in range(4)]
+        for slot in slots[:3]:
+            await record_paid(database, (await book(client, ada, slot))["id"])
+
+        assert (await book(client, ada, slots[3]))["schedule_id"] == slots[3]
+
+    async def test_no_cap_when_payments_are_off(
+        self, database: Database, tmp_path: Path, clock: Clock
+    ) -> None:
+        unpaid = make_settings(tmp_path, database.url, payments_enabled=False)
+        ada = await add_client(database, unpaid)
+        slots = [await add_slot(database, later(days=3, hours=hour)) for hour in range(4)]
+        app = create_app(unpaid, database=database, clock=clock)
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            booked = [await book(client, ada, slot) for slot in slots]
+
+        assert len(booked) == 4
 
     async def test_duration_other_than_the_slot(
         self, client: httpx.AsyncClient, database: Database, settings: Settings

@@ -24,6 +24,7 @@ from attune.bookings.errors import (
     LengthMismatch,
     RescheduleTooLate,
     SameSlot,
+    TooManyUnpaidBookings,
 )
 from attune.bookings.schemas import (
     CANCEL_EXAMPLES,
@@ -65,6 +66,7 @@ BookingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The booking's id."
         SlotFull,
         SlotStarted,
         BookingOverlap,
+        TooManyUnpaidBookings,
         DurationMismatch,
     ),
 )

@@ -10,6 +10,10 @@ class BookingNotFound(NotFound):
     error = "Booking not found"
 
 
+class TooManyUnpaidBookings(Conflict):
+    error = "Pay for or cancel your unpaid bookings before booking another"
+
+
 class DurationMismatch(BadRequest):
     error = "The duration must be the slot's length"
 

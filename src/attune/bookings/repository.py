@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, BookingStatus, User
+from attune.models import Booking, BookingStatus, PaymentStatus, User
 
 
 async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | None:
@@ -23,6 +23,18 @@ async def lock_client(session: AsyncSession, user_id: int) -> None:
     locks and needs none, because its write transactions already run one at a time.
     """
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def count_unpaid(session: AsyncSession, user_id: int) -> int:
+    """The client's scheduled bookings that hold a seat without a payment yet."""
+    count = await session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.user_id == user_id,
+            Booking.status == BookingStatus.scheduled,
+            Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
+        )
+    )
+    return count or 0
 
 
 async def overlapping_booking(

@@ -26,6 +26,7 @@ from attune.bookings.errors import (
     RescheduleTooLate,
     SameSlot,
     SessionNotStarted,
+    TooManyUnpaidBookings,
 )
 from attune.bookings.schemas import BookingCreate, BookingRefunds
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
@@ -78,6 +79,14 @@ class BookingService:
                 "send that duration or leave it out."
             )
         await self._refuse_overlap(session, client.id, schedule.start_at, schedule.end_at)
+        if settings.payments_required:
+            # Counted under the client's lock, so two bookings at once cannot both pass.
+            unpaid = await repository.count_unpaid(session, client.id)
+            if unpaid >= settings.max_unpaid_bookings:
+                raise TooManyUnpaidBookings(
+                    details=f"You hold {unpaid} unpaid bookings; at most "
+                    f"{settings.max_unpaid_bookings} may wait for payment at a time."
+                )
         seat = await take_seat(session, schedule, now)
         minutes = schedule.duration_minutes
         booking = Booking(

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     payments_enabled: bool = True
     # An unpaid booking holds its seat this long; then the hold sweep cancels it.
     payment_hold_minutes: int = Field(default=30, ge=1)
+    # How many unpaid bookings a client may hold at once: without a cap, one account could
+    # hold every free seat for the length of a hold, again and again.
+    max_unpaid_bookings: int = Field(default=3, ge=1)
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
