@@ -116,7 +116,10 @@ async def test_chunked_body_streaming_past_the_limit_is_refused_with_413(
     )
 
     assert response.status_code == 413
-    assert response.json() == {"error": "Request body too large"}
+    assert response.json() == {
+        "error": "Request body too large",
+        "details": "The body may be at most 1048576 bytes",
+    }
 
 
 async def test_chunked_body_within_the_limit_is_accepted(client: httpx.AsyncClient) -> None:

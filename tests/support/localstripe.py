@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ def _answers(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def localstripe_url() -> Iterator[str]:
-    """The base URL of a running localstripe; the process is terminated after the session."""
+@contextmanager
+def running_localstripe() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A localstripe on a free port: its base URL and process, terminated when the block ends."""
     port = free_port()
     script = Path(sys.executable).with_name("localstripe")
     process = subprocess.Popen(
@@ -57,7 +58,7 @@ def localstripe_url() -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("localstripe did not answer in time")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process
     finally:
         process.terminate()
         try:
@@ -65,6 +66,13 @@ def localstripe_url() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def localstripe_url() -> Iterator[str]:
+    """The base URL of a running localstripe; the process is terminated after the session."""
+    with running_localstripe() as (url, _process):
+        yield url
 
 
 def stripe_settings(

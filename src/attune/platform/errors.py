@@ -6,7 +6,9 @@ nothing to add. Services raise `AttuneError` subclasses, never `HTTPException`.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +30,15 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 # SQLite's: SQLITE_BUSY and SQLITE_LOCKED (primary result codes) once the busy timeout is spent.
 RETRYABLE_SQLITE_CODES = frozenset({5, 6})
 BUSY_RETRY_AFTER_SECONDS = "1"
+# PostgreSQL's answers when it cannot serve at all: connection exceptions (class 08), and the
+# server shutting down, crashed or still starting (57P01, 57P02, 57P03).
+UNREACHABLE_SQLSTATE_CLASS = "08"
+UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# Network failures that the socket layer reports as a plain OSError rather than a subclass.
+UNREACHABLE_ERRNOS = frozenset(
+    {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
+)
+UNAVAILABLE_RETRY_AFTER_SECONDS = "5"
 
 
 def _is_contention(error: DBAPIError) -> bool:
@@ -35,6 +46,22 @@ def _is_contention(error: DBAPIError) -> bool:
         return True
     sqlite_code = getattr(error.orig, "sqlite_errorcode", None)
     return isinstance(sqlite_code, int) and sqlite_code & 0xFF in RETRYABLE_SQLITE_CODES
+
+
+def _is_network_failure(error: OSError) -> bool:
+    return isinstance(error, ConnectionError | TimeoutError | socket.gaierror) or (
+        error.errno in UNREACHABLE_ERRNOS
+    )
+
+
+def _is_unreachable(error: DBAPIError) -> bool:
+    """The database went away: a connection lost mid-request, or a server that refuses work."""
+    if error.connection_invalidated or isinstance(error.orig, OSError):
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if not isinstance(sqlstate, str):
+        return False
+    return sqlstate.startswith(UNREACHABLE_SQLSTATE_CLASS) or sqlstate in UNREACHABLE_SQLSTATES
 
 
 class AttuneError(Exception):
@@ -183,6 +210,18 @@ def register_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": BUSY_RETRY_AFTER_SECONDS},
         )
 
+    def unavailable() -> JSONResponse:
+        logger.warning("database unreachable: answered 503")
+        return JSONResponse(
+            error_body(
+                ServiceUnavailable.error,
+                "The database cannot be reached. Try again in a moment.",
+                **_server_error_reference(503),
+            ),
+            status_code=503,
+            headers={"Retry-After": UNAVAILABLE_RETRY_AFTER_SECONDS},
+        )
+
     @app.exception_handler(PoolTimeout)
     async def _pool_exhausted(_request: Request, _error: PoolTimeout) -> JSONResponse:
         # Every database connection stayed busy for the pool's timeout: a load peak.
@@ -192,15 +231,28 @@ def register_error_handlers(app: FastAPI) -> None:
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
         if _is_contention(error):
             return busy()
+        if _is_unreachable(error):
+            return unavailable()
         raise error  # anything else is a bug: the request-context middleware answers 500
+
+    @app.exception_handler(OSError)
+    async def _network(_request: Request, error: OSError) -> JSONResponse:
+        # A new database connection that is refused or times out surfaces as the driver's
+        # OSError, not as a DBAPIError. Integrations (Stripe, Redis) catch their own, so a
+        # network failure that gets here is the database's.
+        if _is_network_failure(error):
+            return unavailable()
+        raise error
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         # Starlette raises these for unrouted paths and wrong methods (405 carries `Allow`).
-        messages = {404: NotFound.error, 405: "Method not allowed"}
+        # So does the body-size middleware for a streamed body, its detail saying the limit.
+        messages = {404: NotFound.error, 405: "Method not allowed", 413: PayloadTooLarge.error}
         message = messages.get(error.status_code) or str(error.detail)
+        details = str(error.detail) if error.status_code == 413 else None
         return JSONResponse(
-            error_body(message, **_server_error_reference(error.status_code)),
+            error_body(message, details, **_server_error_reference(error.status_code)),
             status_code=error.status_code,
             headers=error.headers,
         )

@@ -248,10 +248,15 @@ class RateLimitMiddleware:
 
 class _BodyTooLarge(StarletteHTTPException):
     """Raised from `receive` when a streamed body passes the limit; FastAPI's error handler
-    renders HTTPExceptions that come out of reading the body."""
+    renders HTTPExceptions that come out of reading the body (any other exception there
+    would become a 400)."""
 
-    def __init__(self) -> None:
-        super().__init__(status_code=413, detail=PayloadTooLarge.error)
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413, detail=_too_large_details(max_bytes))
+
+
+def _too_large_details(max_bytes: int) -> str:
+    return f"The body may be at most {max_bytes} bytes"
 
 
 class BodySizeLimitMiddleware:
@@ -260,9 +265,7 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     def too_large(self) -> JSONResponse:
-        return _error_response(
-            413, PayloadTooLarge.error, f"The body may be at most {self.max_bytes} bytes"
-        )
+        return _error_response(413, PayloadTooLarge.error, _too_large_details(self.max_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -281,7 +284,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge()
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
