@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from attune.app import create_app
+from attune.integrations.stripe import NETWORK_RETRIES, StripeError, StripeGateway
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -301,3 +302,37 @@ class TestStripeUnreachable:
         assert response.status_code == 502
         assert response.json()["error"] == "The payment provider could not be reached"
         assert await payments_of(database, booking_id) == []
+
+
+class TestStripeSilent:
+    async def test_a_server_that_never_answers_is_given_up_on(self) -> None:
+        """Accepts the connection and says nothing: the gateway's timeout ends each try."""
+        accepted: list[asyncio.StreamWriter] = []
+
+        async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.append(writer)
+
+        server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        gateway = StripeGateway(
+            "sk_test_silent", api_base=f"http://127.0.0.1:{port}", timeout_seconds=0.2
+        )
+        try:
+            with pytest.raises(StripeError, match="APIConnectionError"):
+                # The bound only turns a hang into a failure; the SDK's own default is 80 s.
+                await asyncio.wait_for(
+                    gateway.create_intent(
+                        amount_cents=10000,
+                        currency="usd",
+                        metadata={},
+                        idempotency_key="silent-1",
+                    ),
+                    timeout=30,
+                )
+        finally:
+            for writer in accepted:
+                writer.close()
+            server.close()
+            await server.wait_closed()
+
+        assert len(accepted) == 1 + NETWORK_RETRIES

@@ -16,6 +16,11 @@ import stripe
 
 # Stripe's own tolerance for a webhook's timestamp: older deliveries are refused as replays.
 WEBHOOK_TOLERANCE_SECONDS = 300
+# The SDK waits 80 s by default: a Stripe that accepts connections and never answers would hold
+# a client's request (and a worker) for minutes across the retries. Every call that changes
+# something carries an idempotency key, so a retry after a timeout is safe.
+TIMEOUT_SECONDS = 10.0
+NETWORK_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,19 @@ def intent_from(data: Any) -> Intent:
 
 
 class StripeGateway:
-    def __init__(self, secret_key: str, *, api_base: str | None = None) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        api_base: str | None = None,
+        timeout_seconds: float = TIMEOUT_SECONDS,
+    ) -> None:
         addresses: Any = {"api": api_base.rstrip("/")} if api_base else None
         self._client = stripe.StripeClient(
-            secret_key, base_addresses=addresses, max_network_retries=2
+            secret_key,
+            base_addresses=addresses,
+            max_network_retries=NETWORK_RETRIES,
+            http_client=stripe.new_default_http_client(timeout=timeout_seconds),
         )
 
     async def create_intent(
