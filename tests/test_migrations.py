@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 
 from attune.platform.database import Base, Database
 from attune.platform.migrations import alembic_config, upgrade
 from tests.conftest import PostgresSchema, make_settings
+from tests.support.scratch_database import scratch_database
 
 
 async def _drop_everything(url: str) -> None:
@@ -46,3 +51,25 @@ def test_upgrade_check_downgrade_upgrade(database_url: str, tmp_path: Path) -> N
 
     upgrade(settings)
     command.check(config)
+
+
+@pytest.mark.postgres
+@pytest.mark.processes
+def test_processes_migrating_a_new_database_at_once_all_succeed(postgres_url: str) -> None:
+    """Several `attune serve` processes starting together each run the migrations first."""
+    with scratch_database(postgres_url, "migrate_race") as url:
+        environment = {**os.environ, "ATTUNE_DATABASE_URL": url, "ATTUNE_LOG_LEVEL": "WARNING"}
+        migrating = [
+            subprocess.Popen(
+                [sys.executable, "-m", "attune", "migrate"],
+                env=environment,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        outputs = [process.communicate(timeout=120)[0] for process in migrating]
+
+        assert [process.returncode for process in migrating] == [0] * 6, outputs
+        assert set(Base.metadata.tables) <= asyncio.run(_table_names(url))

@@ -6,6 +6,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import attune.models  # noqa: F401  (registers every table)
@@ -16,6 +17,8 @@ config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 target_metadata = Base.metadata
+# An arbitrary constant that names the migration lock among PostgreSQL's advisory locks.
+MIGRATION_LOCK = 0x61747475
 
 
 def database_url() -> str:
@@ -31,6 +34,10 @@ def run_migrations(connection: Connection) -> None:
         user_module_prefix="attune.platform.database.",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several processes may start at once on a new database: the first migrates, the
+            # others wait here and then find the schema up to date. Released at commit.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
