@@ -16,8 +16,8 @@ test: check pytest
 check: lint typecheck migrations-check
 
 lint: .venv/.synced
-	$(BIN)/ruff format --check src tests
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
 
 typecheck: .venv/.synced
 	$(BIN)/mypy
@@ -40,6 +40,11 @@ pytest-postgres: .venv/.synced
 	else \
 		echo "== ATTUNE_TEST_DATABASE_URL is not set: PostgreSQL run skipped (.ci/run sets it)"; \
 	fi
+
+# Benchmarks (bench/README.md): not part of `make test`. `make bench BENCH_ARGS=--quick` for a
+# short run; results in bench/results/.
+bench: .venv/.synced
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked

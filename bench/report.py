@@ -1,0 +1,195 @@
+"""The results of a run as JSON, a Markdown table and a PNG chart, side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+
+from bench.figures import Load
+from bench.results import Measurement, Results
+
+COLOURS = {"sqlite": "#4C72B0", "postgresql": "#DD8452"}
+
+
+def write(results: Results, directory: Path) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": directory / "bench.json",
+        "markdown": directory / "bench.md",
+        "chart": directory / "bench.png",
+    }
+    paths["json"].write_text(json.dumps(as_json(results), indent=2) + "\n")
+    paths["markdown"].write_text(markdown(results))
+    chart(results, paths["chart"])
+    return paths
+
+
+def _load_json(load: Load) -> dict[str, Any]:
+    return {**dataclasses.asdict(load), "per_second": round(load.per_second, 2)}
+
+
+def _measurement_json(item: Measurement) -> dict[str, Any]:
+    return {
+        "database": item.database,
+        "name": item.name,
+        "label": item.label,
+        "requests_per_unit": item.requests_per_unit,
+        "load": _load_json(item.load),
+        "ratio_to_ceiling": round(item.ratio, 4),
+        "peak_rss_mb": item.memory_mb,
+        "app_processes_replaced": item.replaced,
+    }
+
+
+def as_json(results: Results) -> dict[str, Any]:
+    return {
+        "settings": results.settings,
+        "machine": results.machine,
+        "measurements": [_measurement_json(item) for item in results.measurements],
+        "contention": {
+            database: {**dataclasses.asdict(race), "created": race.created}
+            for database, race in results.races.items()
+        },
+        "growth": [
+            {
+                "database": point.database,
+                "bookings": point.bookings,
+                "load": _load_json(point.load),
+                "ratio_to_ceiling": round(point.ratio, 4),
+                "app_processes_replaced": point.replaced,
+            }
+            for point in results.growth
+        ],
+        "targets": [dataclasses.asdict(target) for target in results.targets],
+    }
+
+
+def _memory_cell(memory: dict[str, float]) -> str:
+    return ", ".join(f"{role} {mb:.0f}" for role, mb in memory.items())
+
+
+def markdown(results: Results) -> str:
+    settings, machine = results.settings, results.machine
+    lines = [
+        "# Attune benchmark",
+        "",
+        f"Run at {settings['started_at']}{' (quick mode)' if settings['quick'] else ''}: "
+        f"{settings['connections']} connections, {settings['seconds']:g} s per measurement "
+        f"after a {settings['warmup_seconds']:g} s warm-up, `attune serve --workers "
+        f"{settings['app_processes']}` with rate limits off. {machine['cpus']} CPUs, "
+        f"load average {machine['load_average_before'][0]:.1f} before and "
+        f"{machine.get('load_average_after', [0.0])[0]:.1f} after; {machine['wrk']}.",
+        "",
+        "## Requests at 50 connections",
+        "",
+        "| database | request | per second | x ceiling | p50 ms | p99 ms | non-2xx | errors "
+        "| replaced | peak RSS MB per process |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for item in results.measurements:
+        load = item.load
+        lines.append(
+            f"| {item.database} | {item.label} | {load.per_second:,.1f} | {item.ratio:.1%} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.non_2xx} | {load.errors} "
+            f"| {item.replaced} | {_memory_cell(item.memory_mb)} |"
+        )
+    if results.races:
+        lines += [
+            "",
+            "## Contention: clients racing for slots of one seat",
+            "",
+            "| database | clients | seats | answers | created | stored | 5xx | failed "
+            "| all answered in | p50 ms | p99 ms |",
+            "|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for database, race in results.races.items():
+            answers = ", ".join(f"{status}: {count}" for status, count in race.statuses.items())
+            lines.append(
+                f"| {database} | {race.clients} | {race.seats} | {answers} | {race.created} "
+                f"| {race.bookings_stored} | {race.server_errors} | {race.errors} "
+                f"| {race.seconds:.2f} s | {race.p50_ms:.0f} | {race.p99_ms:.0f} |"
+            )
+    if results.growth:
+        lines += [
+            "",
+            "## Growth: the availability read as bookings accumulate",
+            "",
+            "| database | bookings | per second | x ceiling | p50 ms | p99 ms | non-2xx "
+            "| replaced |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for point in results.growth:
+            load = point.load
+            lines.append(
+                f"| {point.database} | {point.bookings:,} | {load.per_second:,.1f} "
+                f"| {point.ratio:.1%} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.non_2xx} "
+                f"| {point.replaced} |"
+            )
+    lines += ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
+    for target in results.targets:
+        lines.append(
+            f"| {target.what} | {target.goal} | {target.figure} "
+            f"| {'yes' if target.met else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: Results, path: Path) -> None:
+    """Requests per second by request and database (the ceiling first), and the availability
+    read's latency as the bookings grow."""
+    figure, (throughput, growth) = plt.subplots(1, 2, figsize=(14, 5.5))
+    names = list(dict.fromkeys(item.name for item in results.measurements))
+    databases = list(dict.fromkeys(item.database for item in results.measurements))
+    width = 0.8 / max(1, len(databases))
+    for offset, database in enumerate(databases):
+        rates = {
+            item.name: item.load.per_second * item.requests_per_unit
+            for item in results.measurements
+            if item.database == database
+        }
+        positions = [index + offset * width for index in range(len(names))]
+        throughput.bar(
+            positions,
+            [rates.get(name, 0.0) for name in names],
+            width,
+            label=database,
+            color=COLOURS.get(database),
+        )
+    throughput.set_xticks(
+        [index + width * (len(databases) - 1) / 2 for index in range(len(names))], names
+    )
+    throughput.set_yscale("log")
+    throughput.set_ylabel("HTTP requests per second (log)")
+    throughput.set_title(f"{results.settings['connections']} connections")
+    throughput.legend()
+    for database in dict.fromkeys(point.database for point in results.growth):
+        points = sorted(
+            (point for point in results.growth if point.database == database),
+            key=lambda point: point.bookings,
+        )
+        sizes = [point.bookings for point in points]
+        colour = COLOURS.get(database)
+        growth.plot(
+            sizes, [p.load.p50_ms for p in points], "o-", color=colour, label=f"{database} p50"
+        )
+        growth.plot(
+            sizes, [p.load.p99_ms for p in points], "s--", color=colour, label=f"{database} p99"
+        )
+    growth.set_xscale("log")
+    growth.set_xlabel("bookings in the database (log)")
+    growth.set_ylabel("latency of GET /api/schedules?date= (ms)")
+    growth.set_title("availability read as bookings grow")
+    growth.set_ylim(bottom=0)
+    if results.growth:
+        growth.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

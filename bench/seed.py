@@ -1,0 +1,348 @@
+"""The practice the benchmark runs against, written by bulk INSERTs (SQLAlchemy Core,
+executemany), never through the API: a million bookings load in seconds, not hours.
+
+What it holds:
+- clients with verified e-mail addresses and a live login each, all sharing one Argon2 hash
+  computed once at the production cost (so logging in costs what it costs in production);
+- `day`: eight slots of three seats each, some booked, read by the availability benchmark;
+- for each benchmark client, slots of one seat weeks ahead (beyond the cancellation notice)
+  that it books and cancels in turn;
+- ten slots of one seat that five hundred other clients race for;
+- a history of past group sessions, ten bookings each, grown to 1 k, 100 k and 1 M bookings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from attune.accounts.passwords import hash_password
+from attune.accounts.tokens import issue_access_token
+from attune.bookings.service import price_cents
+from attune.models import AuthSession, Booking, BookingStatus, PaymentStatus, Schedule, User
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+
+PASSWORD = "bench: a correct horse battery staple"
+BENCH_CLIENTS = 50
+CYCLE_SLOTS_PER_CLIENT = 4
+CONTENDERS = 500
+CONTENTION_SLOTS = 10
+OWN_HISTORY = 1_000
+CROWD = 5_000
+DAY_SLOTS = 8
+DAY_SLOT_SEATS = 3
+SEATS_PER_PAST_SLOT = 10
+SLOTS_PER_CHUNK = 2_000
+SESSION = timedelta(minutes=50)
+
+USERS: Table = User.__table__  # type: ignore[assignment]
+SESSIONS: Table = AuthSession.__table__  # type: ignore[assignment]
+SCHEDULES: Table = Schedule.__table__  # type: ignore[assignment]
+BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    email: str
+    token: str
+
+
+@dataclass
+class Practice:
+    day: date
+    clients: list[Client]
+    cycle_slots: dict[int, list[int]]  # client id -> the slots it books and cancels
+    contenders: list[Client]
+    contention_slots: list[int]
+    history_clients: list[int]
+    past_slots: int  # how many past group sessions the history holds so far
+
+
+async def seed_practice(database: Database, settings: Settings, now: datetime) -> Practice:
+    """Clients, the slots the benchmarks use and the day to read; no history yet."""
+    password_hash = await hash_password(settings, PASSWORD)
+    today = now.astimezone(settings.zone).date()
+    day = today + timedelta(days=7)
+    async with database.engine.begin() as connection:
+        clients = await _add_clients(
+            connection,
+            settings,
+            prefix="client",
+            count=BENCH_CLIENTS,
+            password_hash=password_hash,
+            now=now,
+        )
+        contenders = await _add_clients(
+            connection,
+            settings,
+            prefix="contender",
+            count=CONTENDERS,
+            password_hash=password_hash,
+            now=now,
+        )
+        day_slots = await _add_slots(
+            connection,
+            [_local(settings, day, time(9 + hour)) for hour in range(DAY_SLOTS)],
+            seats=DAY_SLOT_SEATS,
+            booked=[hour % DAY_SLOT_SEATS for hour in range(DAY_SLOTS)],
+            now=now,
+        )
+        await _book_day(connection, settings, day_slots, clients, now)
+        first_cycle = _local(settings, today + timedelta(days=14), time(0))
+        cycle_starts = [
+            first_cycle + timedelta(hours=index)
+            for index in range(BENCH_CLIENTS * CYCLE_SLOTS_PER_CLIENT)
+        ]
+        cycle_ids = [
+            slot_id
+            for slot_id, _start in await _add_slots(connection, cycle_starts, seats=1, now=now)
+        ]
+        contention_ids = await _add_slots(
+            connection,
+            [
+                _local(settings, today + timedelta(days=30), time(8)) + timedelta(hours=index)
+                for index in range(CONTENTION_SLOTS)
+            ],
+            seats=1,
+            now=now,
+        )
+    cycle_slots = {
+        client.id: cycle_ids[position::BENCH_CLIENTS] for position, client in enumerate(clients)
+    }
+    return Practice(
+        day=day,
+        clients=clients,
+        cycle_slots=cycle_slots,
+        contenders=contenders,
+        contention_slots=[slot_id for slot_id, _start in contention_ids],
+        history_clients=[client.id for client in clients],
+        past_slots=0,
+    )
+
+
+async def grow_history(
+    database: Database, settings: Settings, practice: Practice, bookings: int, now: datetime
+) -> int:
+    """Add past group sessions until the database holds `bookings` bookings; how many it holds.
+
+    Up to OWN_HISTORY, the history belongs to the benchmark's own clients; beyond, to a crowd
+    of other clients, so the list each benchmark client reads keeps its size as the history
+    grows.
+    """
+    missing = bookings - await count_bookings(database)
+    if bookings > OWN_HISTORY and practice.history_clients == [c.id for c in practice.clients]:
+        password_hash = await hash_password(settings, PASSWORD)
+        async with database.engine.begin() as connection:
+            crowd = await _add_users(connection, "crowd", CROWD, password_hash, now)
+        practice.history_clients = [user_id for user_id, _email in crowd]
+    anchor = datetime.combine(now.date() - timedelta(days=1), time(0), tzinfo=UTC)
+    price = price_cents(settings, int(SESSION.total_seconds() // 60))
+    while missing > 0:
+        slots = min(SLOTS_PER_CHUNK, -(-missing // SEATS_PER_PAST_SLOT))
+        starts = [anchor - timedelta(hours=practice.past_slots + n + 1) for n in range(slots)]
+        taken = [min(SEATS_PER_PAST_SLOT, missing - n * SEATS_PER_PAST_SLOT) for n in range(slots)]
+        async with database.engine.begin() as connection:
+            added = await _add_slots(
+                connection, starts, seats=SEATS_PER_PAST_SLOT, booked=taken, now=now
+            )
+            await connection.execute(
+                insert(BOOKINGS), list(_past_bookings(settings, practice, added, taken, price))
+            )
+        practice.past_slots += slots
+        missing -= sum(taken)
+    return await count_bookings(database)
+
+
+async def count_bookings(database: Database) -> int:
+    async with database.engine.connect() as connection:
+        held: int = (
+            await connection.execute(select(func.count()).select_from(BOOKINGS))
+        ).scalar_one()
+        return held
+
+
+def _local(settings: Settings, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=settings.zone).astimezone(UTC)
+
+
+async def _add_users(
+    connection: AsyncConnection, prefix: str, count: int, password_hash: str, now: datetime
+) -> list[tuple[int, str]]:
+    rows = [
+        {
+            "email": f"{prefix}{number}@bench.example.com",
+            "password_hash": password_hash,
+            "first_name": f"{prefix.title()}{number}",
+            "last_name": "Bench",
+            "is_admin": False,
+            "is_active": True,
+            "email_verified_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number in range(1, count + 1)
+    ]
+    statement = insert(USERS).returning(USERS.c.id, USERS.c.email, sort_by_parameter_order=True)
+    return [(row.id, row.email) for row in await connection.execute(statement, rows)]
+
+
+async def _add_clients(
+    connection: AsyncConnection,
+    settings: Settings,
+    *,
+    prefix: str,
+    count: int,
+    password_hash: str,
+    now: datetime,
+) -> list[Client]:
+    """Verified clients, each with a live login and an access token for it."""
+    users = await _add_users(connection, prefix, count, password_hash, now)
+    logins = [(user_id, email, str(uuid.uuid4())) for user_id, email in users]
+    await connection.execute(
+        insert(SESSIONS),
+        [{"id": login, "user_id": user_id, "created_at": now} for user_id, _email, login in logins],
+    )
+    return [
+        Client(
+            user_id,
+            email,
+            issue_access_token(settings, user_id=user_id, session_id=login, now=now),
+        )
+        for user_id, email, login in logins
+    ]
+
+
+async def _add_slots(
+    connection: AsyncConnection,
+    starts: Sequence[datetime],
+    *,
+    seats: int,
+    now: datetime,
+    booked: Sequence[int] | None = None,
+) -> list[tuple[int, datetime]]:
+    rows = [
+        {
+            "start_at": start,
+            "end_at": start + SESSION,
+            "max_bookings": seats,
+            "booked_count": booked[index] if booked is not None else 0,
+            "is_available": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for index, start in enumerate(starts)
+    ]
+    statement = insert(SCHEDULES).returning(
+        SCHEDULES.c.id, SCHEDULES.c.start_at, sort_by_parameter_order=True
+    )
+    return [(row.id, row.start_at) for row in await connection.execute(statement, rows)]
+
+
+def _booking(
+    settings: Settings,
+    *,
+    user_id: int,
+    slot_id: int,
+    start: datetime,
+    seat: int,
+    status: BookingStatus,
+    price: int,
+) -> dict[str, Any]:
+    end = start + SESSION
+    past = status is BookingStatus.completed
+    return {
+        "user_id": user_id,
+        "schedule_id": slot_id,
+        "scheduled_at": start,
+        "ends_at": end,
+        "status": status.value,
+        "amount_cents": price,
+        "currency": settings.currency,
+        "payment_status": PaymentStatus.succeeded.value,
+        "payment_id": None,
+        "notes_encrypted": None,
+        "room_id": f"bench-{slot_id}-{seat}",
+        "calendar_sequence": 0,
+        "cancelled_at": None,
+        "cancelled_by_practice": False,
+        "cancellation_reason_encrypted": None,
+        "completed_at": end if past else None,
+        "reminder_24h_at": start - timedelta(hours=24) if past else None,
+        "reminder_1h_at": start - timedelta(hours=1) if past else None,
+        "created_at": start - timedelta(days=7),
+        "updated_at": end if past else start - timedelta(days=7),
+    }
+
+
+async def _book_day(
+    connection: AsyncConnection,
+    settings: Settings,
+    slots: Sequence[tuple[int, datetime]],
+    clients: Sequence[Client],
+    now: datetime,
+) -> None:
+    price = price_cents(settings, int(SESSION.total_seconds() // 60))
+    rows = [
+        _booking(
+            settings,
+            user_id=clients[(index * DAY_SLOT_SEATS + seat) % len(clients)].id,
+            slot_id=slot_id,
+            start=start,
+            seat=seat,
+            status=BookingStatus.scheduled,
+            price=price,
+        )
+        for index, (slot_id, start) in enumerate(slots)
+        for seat in range(index % DAY_SLOT_SEATS)
+    ]
+    for row in rows:
+        row["created_at"] = row["updated_at"] = now
+    if rows:
+        await connection.execute(insert(BOOKINGS), rows)
+
+
+def _past_bookings(
+    settings: Settings,
+    practice: Practice,
+    slots: Sequence[tuple[int, datetime]],
+    seats: Sequence[int],
+    price: int,
+) -> Iterator[dict[str, Any]]:
+    clients = practice.history_clients
+    for index, ((slot_id, start), taken) in enumerate(zip(slots, seats, strict=True)):
+        first = (practice.past_slots + index) * SEATS_PER_PAST_SLOT
+        for seat in range(taken):
+            yield _booking(
+                settings,
+                user_id=clients[(first + seat) % len(clients)],
+                slot_id=slot_id,
+                start=start,
+                seat=seat,
+                status=BookingStatus.completed,
+                price=price,
+            )
+
+
+async def settle(database: Database) -> None:
+    """After a bulk load, what a database left alone would soon do by itself: PostgreSQL's
+    autovacuum gathers planner statistics, and SQLite folds the WAL back into the file."""
+    if database.is_sqlite:
+        path = make_url(database.url).database
+        # Outside any transaction, which the engine's connections always open first.
+        with contextlib.closing(sqlite3.connect(str(path))) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql("VACUUM ANALYZE")
