@@ -1,20 +1,82 @@
-"""How errors appear in the OpenAPI document: one error schema, and 400 where FastAPI says 422.
+"""How errors appear in the OpenAPI document: one error schema, 400 where FastAPI says 422, and
+the answers that the edge of the service can give to any operation.
 
 Validation errors are answered 400 `{"error": "Invalid request format", ...}` (DESIGN.md §2),
-so FastAPI's generated 422 responses would describe an answer the service never gives.
+so FastAPI's generated 422 responses would describe an answer the service never gives. The
+middleware, the auth dependencies and the database can answer an operation before (or instead
+of) its handler: 401, 413, 415, 429, 500 and 503 are added here to every operation they can reach,
+with the headers that come with them, so that no route has to repeat them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, Field
 
-from attune.platform.errors import INVALID_REQUEST, AttuneError
+from attune.platform.dependencies import get_database, get_session
+from attune.platform.errors import (
+    INVALID_REQUEST,
+    AttuneError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from attune.platform.ratelimit import EXEMPT_PATHS
 
 INVALID_REQUEST_EXAMPLE = {"error": INVALID_REQUEST, "details": "Email is required"}
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
+EXAMPLE_REQUEST_ID = "5f0c6a1e9b8d4c2a8e7f3b1d0a9c8e7f"
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "RequestId": {
+        "description": "The request's id, in every log line about it: quote it to support. "
+        "A short `X-Request-ID` sent by the caller is kept.",
+        "required": True,
+        "schema": {"type": "string", "example": EXAMPLE_REQUEST_ID},
+    },
+    "RateLimitLimit": {
+        "description": "Requests a minute allowed under this request's limit "
+        "(absent when rate limits are off).",
+        "schema": {"type": "integer", "minimum": 1, "example": 100},
+    },
+    "RateLimitRemaining": {
+        "description": "Requests left in the current minute.",
+        "schema": {"type": "integer", "minimum": 0, "example": 99},
+    },
+    "RateLimitReset": {
+        "description": "When the oldest counted request leaves the window, in epoch seconds.",
+        "schema": {"type": "integer", "minimum": 0, "example": 1764590460},
+    },
+    "RetryAfter": {
+        "description": "Seconds to wait before trying again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "example": 30},
+    },
+    "RetryAfterWhenUnavailable": {
+        "description": "Seconds to wait before trying again, when the database was busy or "
+        "could not be reached.",
+        "schema": {"type": "integer", "minimum": 1, "example": 1},
+    },
+    "WWWAuthenticate": {
+        "description": "How to authenticate: a bearer token.",
+        "required": True,
+        "schema": {"type": "string", "example": "Bearer"},
+    },
+}
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "RateLimitLimit",
+    "X-RateLimit-Remaining": "RateLimitRemaining",
+    "X-RateLimit-Reset": "RateLimitReset",
+}
 
 
 class FieldError(BaseModel):
@@ -52,24 +114,26 @@ def documented_errors(
     return responses
 
 
-def _error_response(description: str) -> dict[str, Any]:
+def _error_response(description: str, example: dict[str, Any]) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": "#/components/schemas/ErrorBody"},
-                "example": INVALID_REQUEST_EXAMPLE,
-            }
-        },
+        "content": {"application/json": {"schema": {"$ref": ERROR_BODY_REF}, "example": example}},
     }
 
 
+def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, path_item in schema.get("paths", {}).items():
+        for method, operation in path_item.items():
+            yield path, method.upper(), operation
+
+
 def _replace_validation_responses(schema: dict[str, Any]) -> None:
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            responses = operation.get("responses", {})
-            if responses.pop("422", None) is not None:
-                responses.setdefault("400", _error_response("Invalid request format"))
+    for _path, _method, operation in _operations(schema):
+        responses = operation.get("responses", {})
+        if responses.pop("422", None) is not None:
+            responses.setdefault(
+                "400", _error_response("Invalid request format", INVALID_REQUEST_EXAMPLE)
+            )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
@@ -77,6 +141,110 @@ def _replace_validation_responses(schema: dict[str, Any]) -> None:
         "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     )
     components.setdefault("FieldError", FieldError.model_json_schema())
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of every operation that opens the database, and so can find it busy or
+    gone."""
+    found: set[tuple[str, str]] = set()
+    # Each route as included (with its router's prefix and dependencies), as get_openapi sees it.
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and any(
+            call in (get_session, get_database) for call in _calls(route.dependant)
+        ):
+            found.update((route.path_format or "", method) for method in route.methods or ())
+    return found
+
+
+def _edge_errors(
+    path: str, method: str, operation: dict[str, Any], *, uses_database: bool, has_body: bool
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(status, description, example) of the errors that can answer this operation before or
+    instead of its handler."""
+    if operation.get("security"):
+        yield "401", "Not authenticated", {"error": Unauthorized.error}
+    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+        yield "404", "Not found", {"error": NotFound.error}
+    if has_body:
+        yield (
+            "413",
+            "The body is larger than ATTUNE_MAX_BODY_BYTES",
+            {"error": PayloadTooLarge.error, "details": "The body may be at most 1048576 bytes"},
+        )
+        yield (
+            "415",
+            "A body that is not JSON",
+            {"error": UnsupportedMediaType.error, "details": "Send the body as application/json"},
+        )
+    if path not in EXEMPT_PATHS:
+        yield (
+            "429",
+            "Rate limited: too many requests from this client in the last minute",
+            {
+                "error": TooManyRequests.error,
+                "details": "At most 100 requests a minute; try again later",
+            },
+        )
+    yield (
+        "500",
+        "An unexpected error: a bug, logged under the request id",
+        {"error": "Internal server error", "request_id": EXAMPLE_REQUEST_ID},
+    )
+    if uses_database:
+        yield (
+            "503",
+            "The database is busy or cannot be reached; nothing was changed",
+            {
+                "error": ServiceUnavailable.error,
+                "details": "The service is busy; nothing was changed. Try again in a moment.",
+                "request_id": EXAMPLE_REQUEST_ID,
+            },
+        )
+
+
+def _header(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _response_headers(path: str, status: str, request_id: str) -> dict[str, dict[str, str]]:
+    headers = {request_id: _header("RequestId")}
+    if path not in EXEMPT_PATHS:
+        headers.update({name: _header(ref) for name, ref in RATE_LIMIT_HEADERS.items()})
+    if status == "401":
+        headers["WWW-Authenticate"] = _header("WWWAuthenticate")
+    elif status == "429":
+        headers["Retry-After"] = _header("RetryAfter")
+    elif status == "503":
+        headers["Retry-After"] = _header("RetryAfterWhenUnavailable")
+    return headers
+
+
+def _add_edge_responses(schema: dict[str, Any], database_operations: set[tuple[str, str]]) -> None:
+    # The middleware's module imports this one (through the metrics router), so it is read
+    # when the document is built, not when this module is loaded.
+    from attune.platform.middleware import BODY_METHODS, REQUEST_ID_HEADER  # noqa: PLC0415
+
+    for path, method, operation in _operations(schema):
+        responses = operation.setdefault("responses", {})
+        errors = _edge_errors(
+            path,
+            method,
+            operation,
+            uses_database=(path, method) in database_operations,
+            has_body=method in BODY_METHODS,
+        )
+        for status, description, example in errors:
+            responses.setdefault(status, _error_response(description, example))
+        for status, response in responses.items():
+            headers = _response_headers(path, status, REQUEST_ID_HEADER)
+            response["headers"] = {**headers, **response.get("headers", {})}
+    schema.setdefault("components", {})["headers"] = HEADERS
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -90,6 +258,7 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
             )
             _replace_validation_responses(schema)
+            _add_edge_responses(schema, _database_operations(app))
             app.openapi_schema = schema
         return app.openapi_schema
 
