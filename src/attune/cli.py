@@ -81,6 +81,10 @@ def serve(
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=30,
+        # uvicorn replaces an app process that does not answer its supervisor within 5 s by
+        # default; on a busy machine without compiled bytecode, importing the app alone can
+        # take that long, and the supervisor would restart processes in a loop.
+        timeout_worker_healthcheck=30,
     )
 
 

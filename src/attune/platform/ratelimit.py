@@ -12,14 +12,17 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import coredis
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 
 from attune.platform.settings import Settings
+
+if TYPE_CHECKING:
+    import coredis
 
 logger = logging.getLogger("attune.ratelimit")
 
@@ -80,6 +83,9 @@ class RateLimiter:
         self._redis_pool: coredis.ConnectionPool | None = None
         self._storage: Storage = MemoryStorage()
         if settings.redis_url:
+            # Imported only when used: coredis brings numpy and more, some 60 MB a process.
+            import coredis  # noqa: PLC0415
+
             url = settings.redis_url.removeprefix("async+")
             # Our own pool, so that close() can release its connections.
             self._redis_pool = coredis.ConnectionPool.from_url(
