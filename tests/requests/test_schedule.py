@@ -287,6 +287,28 @@ class TestRescheduling:
         assert second["sequence"] == 1
         assert second["dtstart"].dt == later
 
+    async def test_keeps_its_length_unless_given_another(
+        self, client: httpx.AsyncClient, admin: Person
+    ) -> None:
+        asked = await ask(client)
+        await schedule(client, admin, asked["id"], STARTS_AT, 45)
+        later = STARTS_AT + timedelta(days=1)
+
+        kept = await post(
+            client, admin, asked["id"], "reschedule", {"scheduled_datetime": later.isoformat()}
+        )
+        changed = await post(
+            client,
+            admin,
+            asked["id"],
+            "reschedule",
+            {"scheduled_datetime": later.isoformat(), "scheduled_duration": 90},
+        )
+
+        assert kept.json()["scheduled_duration"] == 45
+        assert kept.json()["scheduled_end"] == "2025-03-05T10:45:00Z"
+        assert changed.json()["scheduled_duration"] == 90
+
     async def test_may_overlap_its_own_old_time(
         self, client: httpx.AsyncClient, admin: Person
     ) -> None:

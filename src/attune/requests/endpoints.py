@@ -36,6 +36,7 @@ from attune.requests.schemas import (
     REJECT_EXAMPLES,
     SCHEDULE_EXAMPLES,
     AppointmentCreate,
+    AppointmentMove,
     AppointmentRead,
     AppointmentReject,
     AppointmentSchedule,
@@ -247,8 +248,9 @@ async def schedule_appointment(
 @router.post(
     ITEM + "/reschedule",
     summary="Move a scheduled appointment",
-    description="Admins only, for a scheduled request; the same rules as scheduling. The room "
-    "stays the same; the requester gets a calendar update (a higher SEQUENCE).",
+    description="Admins only, for a scheduled request; the same rules as scheduling. Without "
+    "`scheduled_duration` the appointment keeps its length. The room stays the same; the "
+    "requester gets a calendar update (a higher SEQUENCE).",
     responses=documented_errors(
         InvalidToken,
         AdminRequired,
@@ -261,7 +263,7 @@ async def schedule_appointment(
 async def reschedule_appointment(
     request_id: RequestId,
     *,
-    body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
+    body: Annotated[AppointmentMove, Body(openapi_examples=SCHEDULE_EXAMPLES)],
     _admin: AdminUser,
     session: Session,
     settings: AppSettings,
@@ -282,7 +284,7 @@ async def reschedule_appointment(
         AuditTarget.appointment_request,
         request.id,
         scheduled_at=body.scheduled_datetime.isoformat(),
-        duration_minutes=body.scheduled_duration,
+        duration_minutes=request.scheduled_duration,
     )
     return appointment_read(appointment_service.view(settings, request, now))
 

@@ -18,12 +18,11 @@ from pydantic_core import PydanticCustomError
 from attune.accounts.schemas import Email, Name, Phone
 from attune.bookings.schemas import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
-from attune.requests.service import AppointmentView, MeetingStatus
+from attune.requests.service import DEFAULT_DURATION, AppointmentView, MeetingStatus
 
 MAX_PREFERRED_DATES = 10
 MIN_DURATION = 15
 MAX_DURATION = 240
-DEFAULT_DURATION = 60
 EXAMPLE_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 EXAMPLE_ROOM = "attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"
 T = TypeVar("T")
@@ -85,6 +84,16 @@ class AppointmentSchedule(BaseModel):
         ge=MIN_DURATION,
         le=MAX_DURATION,
         description="Minutes.",
+        examples=[60],
+    )
+
+
+class AppointmentMove(AppointmentSchedule):
+    scheduled_duration: int | None = Field(  # type: ignore[assignment]
+        default=None,
+        ge=MIN_DURATION,
+        le=MAX_DURATION,
+        description="Minutes; left out, the appointment keeps its length.",
         examples=[60],
     )
 

@@ -45,6 +45,8 @@ from attune.requests.errors import (
 from attune.video.rooms import join_url, join_window, new_room_id, room_url, what_is_needed
 
 EMAIL_INDEX_PURPOSE = "email-index"
+# Minutes of an appointment scheduled without a length (seed 003).
+DEFAULT_DURATION = 60
 
 
 class MeetingStatus(StrEnum):
@@ -311,7 +313,7 @@ class AppointmentService:
         settings: Settings,
         request_id: str,
         starts_at: datetime,
-        minutes: int,
+        minutes: int | None,
         *,
         now: datetime,
     ) -> AppointmentRequest:
@@ -320,6 +322,8 @@ class AppointmentService:
         if request.status != AppointmentStatus.scheduled:
             raise AppointmentNotScheduled(details=f"Its status is {request.status}.")
         starts_at = starts_at.astimezone(UTC)
+        # Left out, the appointment keeps its length.
+        minutes = minutes or request.scheduled_duration or DEFAULT_DURATION
         ends_at = await self._free_time(session, request, starts_at, minutes, now)
         async with repository.refusing_overlap(session):
             request.scheduled_at = starts_at
