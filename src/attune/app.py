@@ -29,6 +29,7 @@ from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
 from attune.requests.endpoints import router as appointment_requests_router
+from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
 from attune.video.endpoints import router as video_router
@@ -79,6 +80,8 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.metrics = Metrics()
+    app.state.day_view_cache = DayViewCache(settings.availability_cache_seconds)
+    database.on_write_commit(app.state.day_view_cache.clear)
     app.state.worker = None
 
     register_error_handlers(app)

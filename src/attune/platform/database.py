@@ -7,7 +7,7 @@ with SQLITE_BUSY when it tries to upgrade a read snapshot that another writer ha
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -125,12 +125,21 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine = create_engine(url, pool_size=pool_size)
+        # A class of this database's own, so that listeners on its commits hear no other's.
+        self._writer_session_class = type("WriterSession", (Session,), {})
         self._writers = async_sessionmaker(
-            self.engine, expire_on_commit=False, execution_options={_WRITE_OPTION: True}
+            self.engine,
+            expire_on_commit=False,
+            execution_options={_WRITE_OPTION: True},
+            sync_session_class=self._writer_session_class,
         )
         self._readers = async_sessionmaker(
             self.engine, expire_on_commit=False, execution_options={_WRITE_OPTION: False}
         )
+
+    def on_write_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after each transaction that may have written has committed."""
+        event.listen(self._writer_session_class, "after_commit", lambda _session: callback())
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from attune.accounts.dependencies import require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
 from attune.admin.audit import Audit, AuditAction, AuditTarget
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.dependencies import AppClock, AppDatabase, AppSettings, Session
 from attune.platform.openapi import documented_errors
+from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.errors import (
     CapacityBelowBookings,
     InvalidSchedule,
@@ -51,18 +52,30 @@ ADMIN_ERRORS = (InvalidToken, AdminRequired)
     summary="The slots of a day",
     description="The slots starting on `date` (a day in the practice's time zone) that the "
     "practice has opened, soonest first. `is_available` says whether a slot can be booked "
-    "now: open, not full and not started. A date more than five years from today is refused.",
+    "now: open, not full and not started. A date more than five years from today is refused. "
+    "Each process may answer from memory for `ATTUNE_AVAILABILITY_CACHE_SECONDS` (1 s); a "
+    "booking is always decided by the database, never by this view.",
+    response_model=DaySlots,
     responses=documented_errors(InvalidSchedule, body=False),
 )
 async def list_day(
     day: Annotated[CalendarDate, Query(alias="date", examples=["2024-12-15"])],
-    session: Session,
+    request: Request,
+    database: AppDatabase,
     settings: AppSettings,
     clock: AppClock,
-) -> DaySlots:
+) -> Response:
     now = clock.now()
-    slots = await schedule_service.day_view(session, settings, day, now)
-    return DaySlots(day=day, slots=[slot_read(slot, now) for slot in slots])
+    cache: DayViewCache = request.app.state.day_view_cache
+    body = cache.get(day, now)
+    if body is None:
+        # A session only on a miss: a hit touches neither the pool nor the database.
+        async with database.transaction(write=False) as session:
+            slots = await schedule_service.day_view(session, settings, day, now)
+        view = DaySlots(day=day, slots=[slot_read(slot, now) for slot in slots])
+        body = view.model_dump_json(by_alias=True).encode()
+        cache.put(day, body, now)
+    return Response(body, media_type="application/json")
 
 
 @admin_router.get(

@@ -1,0 +1,49 @@
+"""A short-lived cache of the public day view (`GET /api/schedules?date=`), per process.
+
+The day view is the one read that anyone may send as often as they like, and the one a
+practice's booking page sends most; its answer changes only when slots or bookings do. So each
+process keeps each day's answer, serialised, for `ATTUNE_AVAILABILITY_CACHE_SECONDS` (1 s by
+default; 0 turns the cache off), and forgets every day as soon as a write transaction of this
+process commits. A change made by another process shows here within that many seconds at the
+latest. Only what people are shown is cached: taking a seat is always decided by the database
+(attune.scheduling.seats), so a stale `remaining_slots` can never let a slot be overbooked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+# Far more than the days anyone looks at within a second; a bound, so that a client walking
+# through every date cannot grow the cache without end.
+MAX_DAYS = 1024
+
+
+class DayViewCache:
+    def __init__(self, seconds: float) -> None:
+        self._lifetime = timedelta(seconds=seconds)
+        self._days: dict[date, tuple[datetime, bytes]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self._lifetime > timedelta(0)
+
+    def get(self, day: date, now: datetime) -> bytes | None:
+        entry = self._days.get(day)
+        if entry is None:
+            return None
+        expires_at, body = entry
+        if now >= expires_at or now < expires_at - self._lifetime:
+            # Expired, or the clock went back: either way, not to be trusted.
+            del self._days[day]
+            return None
+        return body
+
+    def put(self, day: date, body: bytes, now: datetime) -> None:
+        if not self.enabled:
+            return
+        if len(self._days) >= MAX_DAYS:
+            self._days.clear()
+        self._days[day] = (now + self._lifetime, body)
+
+    def clear(self) -> None:
+        self._days.clear()

@@ -1,0 +1,124 @@
+"""The public day view answered from memory: for at most ATTUNE_AVAILABILITY_CACHE_SECONDS when
+another process writes, and never after a write of this process has committed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from attune.app import create_app
+from attune.models import Schedule
+from attune.platform.clock import FrozenClock
+from attune.platform.database import Database
+from attune.scheduling.day_cache import MAX_DAYS, DayViewCache
+from tests.conftest import http_client, make_settings
+from tests.scheduling.builders import NOW, SEED_START
+from tests.support.mailbox import SmtpServer
+from tests.support.people import Person
+from tests.support.slots import add_slot
+
+DAY = "2024-12-15"
+
+
+@pytest.fixture
+async def another_process(database_url: str) -> AsyncIterator[Database]:
+    """The same database as another app process sees it: its commits are not heard here."""
+    other = Database(database_url)
+    yield other
+    await other.dispose()
+
+
+async def remaining(client: httpx.AsyncClient) -> list[int]:
+    response = await client.get("/api/schedules", params={"date": DAY})
+    assert response.status_code == 200
+    return [slot["remaining_slots"] for slot in response.json()["slots"]]
+
+
+async def set_capacity(database: Database, slot_id: int, capacity: int) -> None:
+    async with database.transaction() as session:
+        await session.execute(
+            update(Schedule).where(Schedule.id == slot_id).values(max_bookings=capacity)
+        )
+
+
+class TestAnsweredFromMemory:
+    async def test_another_processs_change_shows_once_the_answer_expires(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        another_process: Database,
+        clock: FrozenClock,
+    ) -> None:
+        slot = await add_slot(database, SEED_START, capacity=2)
+        assert await remaining(client) == [2]
+
+        await set_capacity(another_process, slot, 5)
+
+        assert await remaining(client) == [2]
+        clock.advance(timedelta(seconds=1))
+        assert await remaining(client) == [5]
+
+    async def test_a_booking_through_this_process_shows_at_once(
+        self, client: httpx.AsyncClient, database: Database, member: Person
+    ) -> None:
+        slot = await add_slot(database, SEED_START, capacity=2)
+        assert await remaining(client) == [2]
+
+        booked = await client.post(
+            "/api/bookings", json={"schedule_id": slot}, headers=member.headers
+        )
+
+        assert booked.status_code == 201
+        assert await remaining(client) == [1]
+
+    async def test_the_answer_is_the_same_as_a_fresh_one(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        await add_slot(database, SEED_START, capacity=3)
+
+        fresh = await client.get("/api/schedules", params={"date": DAY})
+        remembered = await client.get("/api/schedules", params={"date": DAY})
+
+        assert remembered.content == fresh.content
+        assert remembered.headers["content-type"] == "application/json"
+
+    async def test_turned_off_every_read_is_fresh(
+        self,
+        tmp_path: Path,
+        database: Database,
+        another_process: Database,
+        smtp_server: SmtpServer,
+        clock: FrozenClock,
+    ) -> None:
+        settings = make_settings(
+            tmp_path, database.url, smtp_url=smtp_server.url, availability_cache_seconds=0
+        )
+        slot = await add_slot(database, SEED_START, capacity=2)
+        app = create_app(settings, database=database, clock=clock)
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            assert await remaining(client) == [2]
+            await set_capacity(another_process, slot, 4)
+            assert await remaining(client) == [4]
+
+
+class TestTheCache:
+    def test_forgets_an_answer_when_the_clock_goes_back(self) -> None:
+        cache = DayViewCache(1)
+        cache.put(date(2024, 12, 15), b"{}", NOW)
+
+        assert cache.get(date(2024, 12, 15), NOW + timedelta(milliseconds=999)) == b"{}"
+        assert cache.get(date(2024, 12, 15), NOW - timedelta(seconds=1)) is None
+
+    def test_holds_a_bounded_number_of_days(self) -> None:
+        cache = DayViewCache(1)
+        first = date(2024, 1, 1)
+        for offset in range(MAX_DAYS + 1):
+            cache.put(first + timedelta(days=offset), b"{}", NOW)
+
+        assert cache.get(first, NOW) is None
+        assert cache.get(first + timedelta(days=MAX_DAYS), NOW) == b"{}"
