@@ -52,7 +52,11 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # Registration without a code, so the whole practice is filled through the API.
-    return make_settings(tmp_path, database_url, require_email_verification=False)
+    # The writer books slot after slot as one client and never pays: no cap on unpaid
+    # bookings, or it would be refused after the third.
+    return make_settings(
+        tmp_path, database_url, require_email_verification=False, max_unpaid_bookings=10_000
+    )
 
 
 @dataclass(frozen=True)
@@ -178,12 +182,22 @@ async def back_up_while_writing(
     """Run the backup in a thread while the writer keeps booking through the API."""
     writer = Writer(client, practice)
     task = asyncio.create_task(writer.run())
+
+    async def until_written(count: int) -> None:
+        # A writer that fails ends the wait with its error instead of leaving it waiting.
+        waiting = asyncio.create_task(writer.wait_for(count))
+        await asyncio.wait({waiting, task}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiting.done():
+            waiting.cancel()
+            task.result()
+            raise AssertionError("the writer stopped before it had written enough")
+
     try:
-        await writer.wait_for(3)
+        await until_written(3)
         before = list(writer.booked)
         backup = await asyncio.to_thread(take_backup)
         # The writer goes on after the backup too: it was writing all along.
-        await writer.wait_for(len(writer.booked) + 3)
+        await until_written(len(writer.booked) + 3)
     finally:
         writer.stop.set()
         await task
