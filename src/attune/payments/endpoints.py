@@ -43,7 +43,7 @@ from attune.platform.openapi import documented_errors
 router = APIRouter(prefix="/api/payments", tags=["payments"])
 
 
-def payment_gateway(request: Request, settings: AppSettings) -> PaymentGateway:
+async def payment_gateway(request: Request, settings: AppSettings) -> PaymentGateway:
     """One gateway per app, so the Stripe client reuses its connections between requests."""
     gateway: PaymentGateway | None = getattr(request.app.state, "payment_gateway", None)
     if gateway is None:

@@ -87,12 +87,12 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def require_metrics_token(
+async def require_metrics_token(
     settings: AppSettings, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     """With ATTUNE_METRICS_TOKEN set, only a scraper holding it may read the metrics."""
