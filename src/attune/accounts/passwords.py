@@ -19,7 +19,6 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from attune.accounts.errors import WeakPassword
 from attune.platform.settings import Settings
@@ -29,9 +28,17 @@ MAX_SIMILARITY = 0.7
 # RFC 9106 uses four lanes; Argon2 needs 8 KiB per lane, which the tiny test cost cannot give.
 MAX_LANES = 4
 
-COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 
 _T = TypeVar("_T")
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    # Loaded on the first password that needs checking: the module holds every zxcvbn word
+    # list (some 12 MB), and a process that only serves logins and reads never needs it.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # noqa: PLC0415
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 @cache
@@ -110,7 +117,7 @@ def check_password_policy(password: str, *, email: str, names: Sequence[str]) ->
         )
     if password.isdigit():
         reasons.append("This password is entirely numeric.")
-    if password.lower().strip() in COMMON_PASSWORDS:
+    if password.lower().strip() in _common_passwords():
         reasons.append("This password is too common.")
     if _too_similar(password, email):
         reasons.append("This password is too similar to the e-mail address.")
