@@ -3,6 +3,7 @@ another process writes, and never after a write of this process has committed.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.support.people import Person
 from tests.support.slots import add_slot
 
 DAY = "2024-12-15"
+DAY_DATE = date(2024, 12, 15)
 
 
 @pytest.fixture
@@ -122,3 +124,77 @@ class TestTheCache:
 
         assert cache.get(first, NOW) is None
         assert cache.get(first + timedelta(days=MAX_DAYS), NOW) == b"{}"
+
+
+class TestOneReadAtATime:
+    async def test_requests_for_an_expired_day_share_one_read(self) -> None:
+        cache = DayViewCache(1)
+        release = asyncio.Event()
+        reads = 0
+
+        async def read() -> bytes:
+            nonlocal reads
+            reads += 1
+            await release.wait()
+            return b'{"slots": []}'
+
+        waiting = [asyncio.create_task(cache.answer(DAY_DATE, NOW, read)) for _ in range(10)]
+        await asyncio.sleep(0)
+        release.set()
+
+        assert await asyncio.gather(*waiting) == [b'{"slots": []}'] * 10
+        assert reads == 1
+
+    async def test_a_read_begun_before_a_write_is_not_kept(self) -> None:
+        cache = DayViewCache(1)
+        release = asyncio.Event()
+
+        async def stale() -> bytes:
+            await release.wait()
+            return b"before"
+
+        async def fresh() -> bytes:
+            return b"after"
+
+        before = asyncio.create_task(cache.answer(DAY_DATE, NOW, stale))
+        await asyncio.sleep(0)
+        cache.clear()  # a write of this process committed
+        after = await cache.answer(DAY_DATE, NOW, fresh)
+        release.set()
+
+        assert (await before, after) == (b"before", b"after")
+        assert cache.get(DAY_DATE, NOW) == b"after"
+
+    async def test_a_failed_read_fails_every_waiter_and_is_not_kept(self) -> None:
+        cache = DayViewCache(1)
+        release = asyncio.Event()
+
+        async def failing() -> bytes:
+            await release.wait()
+            raise ConnectionRefusedError("database down")
+
+        waiting = [asyncio.create_task(cache.answer(DAY_DATE, NOW, failing)) for _ in range(3)]
+        await asyncio.sleep(0)
+        release.set()
+        results = await asyncio.gather(*waiting, return_exceptions=True)
+
+        assert all(isinstance(result, ConnectionRefusedError) for result in results)
+        assert cache.get(DAY_DATE, NOW) is None
+
+    async def test_a_reader_that_goes_away_leaves_the_others_their_answer(self) -> None:
+        cache = DayViewCache(1)
+        release = asyncio.Event()
+
+        async def read() -> bytes:
+            await release.wait()
+            return b"answer"
+
+        first = asyncio.create_task(cache.answer(DAY_DATE, NOW, read))
+        await asyncio.sleep(0)
+        second = asyncio.create_task(cache.answer(DAY_DATE, NOW, read))
+        await asyncio.sleep(0)
+        first.cancel()
+        release.set()
+
+        assert await second == b"answer"
+        assert first.cancelled()

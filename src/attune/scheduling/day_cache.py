@@ -11,6 +11,8 @@ latest. Only what people are shown is cached: taking a seat is always decided by
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 # Far more than the days anyone looks at within a second; a bound, so that a client walking
@@ -22,6 +24,40 @@ class DayViewCache:
     def __init__(self, seconds: float) -> None:
         self._lifetime = timedelta(seconds=seconds)
         self._days: dict[date, tuple[datetime, bytes]] = {}
+        self._reading: dict[date, asyncio.Task[bytes]] = {}
+        # Raised by every clear, so that a read begun before a write does not store its answer.
+        self._generation = 0
+
+    async def answer(self, day: date, now: datetime, read: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The day's answer from memory, or from `read`, one read at a time for each day.
+
+        When an answer expires, every request for that day arriving meanwhile would read the
+        database at once; they share the first one's read instead. The read runs as a task of
+        its own, so a client that goes away does not take the others' answer with it.
+        """
+        body = self.get(day, now)
+        if body is not None:
+            return body
+        reading = self._reading.get(day)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(day, now, read, self._generation))
+            # Retrieved here too, so that an error nobody waits for any more is not reported
+            # as never retrieved.
+            reading.add_done_callback(lambda task: task.cancelled() or task.exception())
+            self._reading[day] = reading
+        return await asyncio.shield(reading)
+
+    async def _read(
+        self, day: date, now: datetime, read: Callable[[], Awaitable[bytes]], generation: int
+    ) -> bytes:
+        try:
+            body = await read()
+        finally:
+            if self._reading.get(day) is asyncio.current_task():
+                del self._reading[day]
+        if generation == self._generation:
+            self.put(day, body, now)
+        return body
 
     @property
     def enabled(self) -> bool:
@@ -46,4 +82,7 @@ class DayViewCache:
         self._days[day] = (now + self._lifetime, body)
 
     def clear(self) -> None:
+        """Forget every answer, and every read under way: requests from now on read afresh."""
         self._days.clear()
+        self._reading.clear()
+        self._generation += 1

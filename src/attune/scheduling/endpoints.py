@@ -70,15 +70,16 @@ async def list_day(
     settings: Settings = state.settings
     now = state.clock.now()
     cache: DayViewCache = state.day_view_cache
-    body = cache.get(day, now)
-    if body is None:
+
+    async def read() -> bytes:
         # A session only on a miss: a hit touches neither the pool nor the database.
         database: Database = state.database
         async with database.transaction(write=False) as session:
             slots = await schedule_service.day_view(session, settings, day, now)
         view = DaySlots(day=day, slots=[slot_read(slot, now) for slot in slots])
-        body = view.model_dump_json(by_alias=True).encode()
-        cache.put(day, body, now)
+        return view.model_dump_json(by_alias=True).encode()
+
+    body = await cache.answer(day, now, read)
     return Response(body, media_type="application/json")
 
 
