@@ -56,14 +56,22 @@ def request_id_bound(request_id: str) -> Iterator[None]:
 
 
 def redact(text: str) -> str:
+    # Most lines (an access log line, say) hold nothing to mask: a look for what every pattern
+    # needs is far cheaper than running the patterns, and the access log runs on each request.
+    lowered = text.lower()
+    if "eyJ" not in text and "bearer" not in lowered and not _mentions_sensitive(lowered):
+        return text
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
     return _SENSITIVE_VALUE.sub(lambda match: match.group(1) + REDACTED, text)
 
 
-def _is_sensitive_name(name: str) -> bool:
-    lowered = name.lower()
+def _mentions_sensitive(lowered: str) -> bool:
     return any(word in lowered for word in _SENSITIVE_WORDS)
+
+
+def _is_sensitive_name(name: str) -> bool:
+    return _mentions_sensitive(name.lower())
 
 
 def _extras(record: logging.LogRecord) -> dict[str, object]:
