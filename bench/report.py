@@ -122,6 +122,9 @@ def markdown(results: Results) -> str:
             "",
             "## Growth: the availability read as bookings accumulate",
             "",
+            "Every read reaches the database here: the server runs with the day view's cache "
+            "off (`ATTUNE_AVAILABILITY_CACHE_SECONDS=0`).",
+            "",
             "| database | bookings | per second | x ceiling | p50 ms | p99 ms | non-2xx "
             "| replaced |",
             "|---|--:|--:|--:|--:|--:|--:|--:|",

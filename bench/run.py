@@ -223,6 +223,18 @@ async def _measure_database(
                 stage = Stage(options, wrk_path, server, target.kind, ceiling, results)
                 await _measure_requests(stage, practice, files)
                 await _measure_race(stage, database, practice)
+            # Growth is about the query as the table grows, so every read must reach the
+            # database: the same server, with the day view's cache off.
+            uncached = {**environment, "ATTUNE_AVAILABILITY_CACHE_SECONDS": "0"}
+            async with _serving(
+                options,
+                name=f"{name}-uncached",
+                argv=argv,
+                environment=uncached,
+                port=processes.free_port(),
+                ready_path="/health",
+            ) as server:
+                stage = Stage(options, wrk_path, server, target.kind, ceiling, results)
                 await _measure_growth(stage, database, settings, practice)
     finally:
         await databases.drop(target)
