@@ -226,12 +226,14 @@ async def _measure_database(
             # Growth is about the query as the table grows, so every read must reach the
             # database: the same server, with the day view's cache off.
             uncached = {**environment, "ATTUNE_AVAILABILITY_CACHE_SECONDS": "0"}
+            port = processes.free_port()
+            argv = [attune, "serve", "--workers", str(APP_PROCESSES), "--port", str(port)]
             async with _serving(
                 options,
                 name=f"{name}-uncached",
                 argv=argv,
                 environment=uncached,
-                port=processes.free_port(),
+                port=port,
                 ready_path="/health",
             ) as server:
                 stage = Stage(options, wrk_path, server, target.kind, ceiling, results)
