@@ -75,48 +75,36 @@ class AuditTrail:
         **details: Any,
     ) -> None:
         """An admin action, in the request's transaction: it commits with the change or not."""
-        self.session.add(self._entry(action, target, target_id, details))
+        self.session.add(AuditEntry(**self._values(action, target, target_id, details)))
 
     async def record_views(
         self, action: AuditAction, target: AuditTarget, target_ids: Iterable[object], **details: Any
     ) -> None:
-        """An admin's look at sealed personal fields, one entry a record, committed at once.
+        """An admin's look at a client's records, one entry a record, committed at once.
 
         A client looking at their own data is not audited: only an admin's access to
         someone else's needs a trace.
         """
         if not self.actor.is_admin:
             return
-        rows = [_values(self._entry(action, target, item, details)) for item in target_ids]
+        rows = [self._values(action, target, item, details) for item in target_ids]
         if not rows:
             return
         async with self.database.transaction() as session:
             await session.execute(insert(AuditEntry), rows)
 
-    def _entry(
+    def _values(
         self, action: AuditAction, target: AuditTarget, target_id: object, details: dict[str, Any]
-    ) -> AuditEntry:
-        return AuditEntry(
-            at=self.now,
-            actor_id=self.actor.id,
-            action=action.value,
-            target_type=target.value,
-            target_id=None if target_id is None else str(target_id),
-            address=self.address,
-            details=details,
-        )
-
-
-def _values(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "address": entry.address,
-        "details": entry.details,
-    }
+    ) -> dict[str, Any]:
+        return {
+            "at": self.now,
+            "actor_id": self.actor.id,
+            "action": action.value,
+            "target_type": target.value,
+            "target_id": None if target_id is None else str(target_id),
+            "address": self.address,
+            "details": details,
+        }
 
 
 async def audit_trail(
