@@ -14,19 +14,21 @@ from typing import IO, Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
 from attune.models import Job, JobStatus
-from attune.notifications.mail import SEND_MAIL, queue_mail
 from attune.platform.database import Database
-from attune.platform.settings import Settings
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.mailbox import Mailbox, free_port, text_body
+from tests.support.outbox import (
+    WAIT_SECONDS,
+    mail_jobs,
+    queue_password_notices,
+    until_mail_jobs,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.processes]
 
 LEASE_SECONDS = 3
-WAIT_SECONDS = 60
 
 
 @dataclass
@@ -133,19 +135,10 @@ async def workers(tmp_path: Path, database_url: str, smtp_url: str) -> AsyncIter
         await started.kill_all()
 
 
-async def mail_jobs(database: Database) -> list[Job]:
-    async with database.transaction(write=False) as session:
-        jobs = await session.scalars(select(Job).where(Job.kind == SEND_MAIL).order_by(Job.id))
-        return list(jobs.all())
-
-
 async def until_sent(database: Database, count: int) -> list[Job]:
-    async with asyncio.timeout(WAIT_SECONDS):
-        while True:
-            jobs = await mail_jobs(database)
-            if sum(job.status == JobStatus.succeeded for job in jobs) >= count:
-                return jobs
-            await asyncio.sleep(0.1)
+    return await until_mail_jobs(
+        database, lambda jobs: sum(job.status == JobStatus.succeeded for job in jobs) >= count
+    )
 
 
 async def until_stalled(mailbox: StallingMailbox | HesitantMailbox) -> None:
@@ -153,19 +146,6 @@ async def until_stalled(mailbox: StallingMailbox | HesitantMailbox) -> None:
     async with asyncio.timeout(WAIT_SECONDS):
         while mailbox.stalls == 0:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
-
-
-async def queue_password_notices(database: Database, settings: Settings, count: int) -> None:
-    async with database.transaction() as session:
-        for number in range(count):
-            await queue_mail(
-                session,
-                settings,
-                to=f"client{number}@example.com",
-                template="password_changed",
-                context={"first_name": f"Client {number}"},
-                key=f"password_changed:{number}",
-            )
 
 
 class TestTwoWorkers:
