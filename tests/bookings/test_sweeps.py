@@ -5,7 +5,6 @@ jobs as it would in production; mail is read from the SMTP server."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from attune.bookings.service import booking_service
 from attune.models import BookingStatus, User
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
-from attune.platform.jobs import JobContext
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, later, reschedule, stored_booking
 from tests.conftest import make_settings, run_jobs
@@ -26,6 +24,7 @@ from tests.support.mailbox import Mailbox, SmtpServer
 from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_clients
 from tests.support.slots import add_slot
+from tests.support.sweeps import SweptApp
 
 ONE_SECOND = timedelta(seconds=1)
 # Thursday 5 March 2026, 10:00-11:00 UTC: three days after NOW.
@@ -36,25 +35,7 @@ DAY_BEFORE = "Reminder: your session on Thursday 5 March 2026 at 10:00"
 HOUR_BEFORE = "Your session starts soon, at 10:00"
 
 
-@dataclass(frozen=True)
-class Practice:
-    """The app under test and what the sweeps touch: its database, clock and mailbox."""
-
-    app: FastAPI
-    client: httpx.AsyncClient
-    database: Database
-    settings: Settings
-    clock: FrozenClock
-    mailbox: Mailbox
-
-    async def run_at(self, moment: datetime) -> None:
-        """Move the clock and let the worker run what is due, periodic sweeps included."""
-        self.clock.at = moment
-        await run_jobs(self.app)
-
-    def job_context(self) -> JobContext:
-        return JobContext(self.settings, self.database, self.clock, job_id=0, attempt=1)
-
+class Practice(SweptApp):
     async def book(
         self, person: Person, starts_at: datetime = STARTS_AT, *, paid: bool = True
     ) -> int:

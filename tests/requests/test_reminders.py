@@ -19,13 +19,13 @@ from sqlalchemy import select
 from attune.models import AppointmentRequest, Job
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
-from attune.platform.jobs import JobContext
 from attune.platform.settings import Settings
 from attune.requests import jobs, repository
 from tests.conftest import make_settings, run_jobs
 from tests.requests.builders import NOW, ROOM_URL_PREFIX, STARTS_AT, ask, scheduled
 from tests.support.mailbox import Mailbox, SmtpServer, text_body
 from tests.support.people import Person, add_admin, add_client
+from tests.support.sweeps import SweptApp
 
 ONE_SECOND = timedelta(seconds=1)
 JOHN = "john@example.com"
@@ -39,24 +39,8 @@ MOVED_HOUR_BEFORE = "Your appointment starts soon, at 15:00"
 
 
 @dataclass(frozen=True)
-class Practice:
-    """The app under test and what the sweep touches: its database, clock and mailbox."""
-
-    app: FastAPI
-    client: httpx.AsyncClient
-    database: Database
-    settings: Settings
-    clock: FrozenClock
-    mailbox: Mailbox
+class Practice(SweptApp):
     admin: Person
-
-    async def run_at(self, moment: datetime) -> None:
-        """Move the clock and let the worker run what is due, periodic sweeps included."""
-        self.clock.at = moment
-        await run_jobs(self.app)
-
-    def job_context(self) -> JobContext:
-        return JobContext(self.settings, self.database, self.clock, job_id=0, attempt=1)
 
     async def scheduled(self, starts_at: datetime = STARTS_AT, **changes: Any) -> str:
         """A request asked for and scheduled at `starts_at` for an hour; its id."""
