@@ -304,7 +304,7 @@ class AppointmentService:
             # reminder, as it does for a moved appointment.
             for mark, value in reminders_already_covered(starts_at, now).items():
                 setattr(request, mark, value)
-        await mail.queue_scheduled(session, settings, request, self._person(settings, request))
+        await mail.queue_scheduled(session, settings, request, mail.Requester.of(settings, request))
         return request
 
     async def reschedule(
@@ -338,7 +338,9 @@ class AppointmentService:
             for mark, value in reminders_already_covered(starts_at, now).items():
                 setattr(request, mark, value)
                 flag_modified(request, mark)
-        await mail.queue_rescheduled(session, settings, request, self._person(settings, request))
+        await mail.queue_rescheduled(
+            session, settings, request, mail.Requester.of(settings, request)
+        )
         return request
 
     async def reject(
@@ -363,7 +365,7 @@ class AppointmentService:
         request.updated_at = now
         await session.flush()
         await mail.queue_rejected(
-            session, settings, request, self._person(settings, request), reason
+            session, settings, request, mail.Requester.of(settings, request), reason
         )
         return request
 
@@ -388,7 +390,7 @@ class AppointmentService:
         request.status = AppointmentStatus.withdrawn
         request.updated_at = now
         await session.flush()
-        person = self._person(settings, request)
+        person = mail.Requester.of(settings, request)
         await mail.queue_withdrawn(session, settings, request, person, was_scheduled=was_scheduled)
         for admin in await repository.admins(session):
             await mail.queue_withdrawn_notice(session, settings, request, admin, person)
@@ -418,7 +420,7 @@ class AppointmentService:
             )
         status, can_join = meeting_state(request, now)
         window = join_window(request.scheduled_at, request.scheduled_end_at)
-        person = self._person(settings, request)
+        person = mail.Requester.of(settings, request)
         participant = (
             Participant(
                 name=f"{viewer.first_name} {viewer.last_name}", email=viewer.email, moderator=True
@@ -467,14 +469,6 @@ class AppointmentService:
                 "close or move it first."
             )
         return ends_at
-
-    def _person(self, settings: Settings, request: AppointmentRequest) -> mail.Requester:
-        encryptor = Encryptor.from_settings(settings)
-        return mail.Requester(
-            first_name=encryptor.decrypt(request.first_name_encrypted),
-            last_name=encryptor.decrypt(request.last_name_encrypted),
-            email=encryptor.decrypt(request.email_encrypted),
-        )
 
 
 def _instructions(
