@@ -1,5 +1,6 @@
 # The two commands a new user needs: `make run` serves, `make test` runs every check and test.
-# Both create .venv from the lock file when needed (uv is installed into .tools/ if missing).
+# Both create .venv from the lock file when needed (uv is installed into .tools/ if missing):
+# `make run` only what serving needs, `make test` (and `make bench`) the development tools too.
 
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
@@ -8,7 +9,7 @@ BIN := .venv/bin
 
 .PHONY: run test check lint typecheck migrations-check pytest pytest-sqlite pytest-postgres bench clean
 
-run: .venv/.synced
+run: .venv/.synced-run
 	$(BIN)/attune serve
 
 test: check pytest
@@ -48,6 +49,11 @@ bench: .venv/.synced
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked
+	@touch $@ .venv/.synced-run
+
+# The runtime dependencies alone; --inexact keeps the development tools of an earlier `make test`.
+.venv/.synced-run: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --no-dev --inexact
 	@touch $@
 
 .tools/bin/uv:
