@@ -99,7 +99,7 @@ class TestWithAppIdAndSecret:
         assert claims["context"]["user"] == {
             "name": "Client1 Lovelace",
             "email": "client1@example.com",
-            "moderator": False,
+            "moderator": "false",
         }
 
     async def test_the_therapist_joins_as_moderator(
@@ -114,7 +114,7 @@ class TestWithAppIdAndSecret:
         assert claims["context"]["user"] == {
             "name": "Theo Lovelace",
             "email": "therapist@example.com",
-            "moderator": True,
+            "moderator": "true",
         }
         assert claims["room"] == (await meeting(client, booking_id, ada))["room_id"]
 
@@ -147,6 +147,66 @@ class TestWithAppIdAndSecret:
                 audience="jitsi",
                 options={"verify_exp": False, "verify_nbf": False},
             )
+
+
+class TestContextUser:
+    """Jitsi's token documentation: every field of `context.user` is a string."""
+
+    @pytest.fixture
+    def settings(self, tmp_path: Path, database_url: str) -> Settings:
+        return jitsi_settings(
+            tmp_path, database_url, jitsi_app_id=APP_ID, jitsi_app_secret=APP_SECRET
+        )
+
+    async def test_every_field_is_a_string_for_the_client_and_the_therapist(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, clock: FrozenClock
+    ) -> None:
+        ada = await add_client(database, settings)
+        theo = await add_admin(database, settings)
+        booking_id = await joinable_booking(client, database, ada, clock)
+
+        for person in (ada, theo):
+            user = claims_of((await meeting(client, booking_id, person))["meeting_url"])["context"][
+                "user"
+            ]
+            assert set(user) == {"name", "email", "moderator"}
+            assert all(isinstance(value, str) for value in user.values()), user
+
+
+class TestTenant:
+    """A Jitsi server with tenants (`https://host/<tenant>/<room>`) checks `sub` against the
+    tenant, in lower case, rather than against the host."""
+
+    @pytest.fixture
+    def settings(self, tmp_path: Path, database_url: str) -> Settings:
+        return make_settings(
+            tmp_path,
+            database_url,
+            jitsi_base_url="https://meet.example.org/Tenant1/",
+            jitsi_app_id=APP_ID,
+            jitsi_app_secret=APP_SECRET,
+        )
+
+    async def test_sub_is_the_lower_cased_tenant_and_the_room_is_under_it(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, clock: FrozenClock
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await joinable_booking(client, database, ada, clock)
+
+        body = await meeting(client, booking_id, ada)
+        claims = claims_of(body["meeting_url"])
+
+        assert body["meeting_url"].startswith(
+            f"https://meet.example.org/Tenant1/{body['room_id']}?jwt="
+        )
+        assert claims["sub"] == "tenant1"
+        assert claims["room"] == body["room_id"]
+
+    def test_a_base_url_deeper_than_one_tenant_is_refused(
+        self, tmp_path: Path, database_url: str
+    ) -> None:
+        with pytest.raises(ValueError, match="tenant"):
+            make_settings(tmp_path, database_url, jitsi_base_url="https://meet.example.org/a/b")
 
 
 class TestWithoutTokens:

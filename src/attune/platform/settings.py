@@ -169,6 +169,12 @@ class Settings(BaseSettings):
         parsed = urlsplit(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("must be an http(s) URL with a host, e.g. https://meet.jit.si")
+        # Jitsi serves rooms at /<room> or, on a server with tenants, /<tenant>/<room>.
+        if "/" in parsed.path.strip("/"):
+            raise ValueError(
+                "must be the server's URL with at most one path segment, its tenant, "
+                "e.g. https://meet.example.org/tenant1"
+            )
         return value.rstrip("/")
 
     @model_validator(mode="after")

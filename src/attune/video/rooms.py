@@ -43,7 +43,7 @@ def join_url(
     token = jitsi.join_token(
         app_id=settings.jitsi_app_id,
         app_secret=settings.jitsi_app_secret.get_secret_value(),
-        domain=jitsi.jitsi_domain(settings.jitsi_base_url),
+        subject=jitsi.token_subject(settings.jitsi_base_url),
         room=room_id,
         not_before=opens_at,
         expires=closes_at,
