@@ -9,11 +9,21 @@ import httpx
 import pytest
 
 from attune.app import create_app
+from attune.bookings.service import REFUND_JOB
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, book, cancel, later, reschedule, seats_taken
+from tests.bookings.builders import (
+    NOW,
+    book,
+    cancel,
+    jobs_of_kind,
+    later,
+    reschedule,
+    seats_taken,
+)
 from tests.conftest import http_client, make_settings
+from tests.support.payments import record_paid
 from tests.support.people import add_admin, add_client
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
@@ -219,3 +229,165 @@ class TestRescheduleNotice:
 
         assert response.status_code == 200
         assert response.json()["booking"]["schedule_id"] == soon
+
+
+class TestLateMove:
+    """A booking its client moves inside the cancellation notice stays a late one: cancelling
+    it later refunds nothing by the client's own action, whatever its new date."""
+
+    async def test_cancelling_it_later_refunds_nothing(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        await record_paid(database, booking["id"])
+        clock.at = START - timedelta(hours=10)
+        moved = await reschedule(client, ada, booking["id"], next_month)
+        assert moved.status_code == 200
+
+        response = await cancel(client, ada, booking["id"])
+
+        assert response.status_code == 200
+        cancelled = response.json()["booking"]
+        assert (cancelled["status"], cancelled["late_cancellation"]) == ("cancelled", True)
+        assert cancelled["refunds"] == []
+        assert await jobs_of_kind(database, REFUND_JOB) == []
+        assert await seats_taken(database, next_month) == 0
+
+    async def test_the_answer_says_so_before_and_after_the_move(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        assert booking["late_cancellation"] is False
+        clock.at = START - timedelta(hours=24) + SECOND
+
+        before = await client.get(f"/api/bookings/{booking['id']}", headers=ada.headers)
+        moved = await reschedule(client, ada, booking["id"], next_month)
+        listed = await client.get("/api/bookings", headers=ada.headers)
+
+        assert before.json()["booking"]["late_cancellation"] is True
+        assert moved.json()["booking"]["late_cancellation"] is True
+        assert [b["late_cancellation"] for b in listed.json()["bookings"]] == [True]
+
+    async def test_a_second_move_keeps_it_late(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, START)
+        next_week = await add_slot(database, START + timedelta(days=7))
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        await record_paid(database, booking["id"])
+        clock.at = START - timedelta(hours=10)
+        assert (await reschedule(client, ada, booking["id"], next_week)).status_code == 200
+        clock.at = START + timedelta(days=1)  # six days before its new start
+        assert (await reschedule(client, ada, booking["id"], next_month)).status_code == 200
+
+        response = await cancel(client, ada, booking["id"])
+
+        assert response.status_code == 200
+        assert response.json()["booking"]["late_cancellation"] is True
+        assert await jobs_of_kind(database, REFUND_JOB) == []
+
+    async def test_the_therapist_can_still_cancel_and_refund(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        theo = await add_admin(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        await record_paid(database, booking["id"])
+        clock.at = START - timedelta(hours=10)
+        assert (await reschedule(client, ada, booking["id"], next_month)).status_code == 200
+
+        response = await cancel(client, theo, booking["id"])
+
+        assert response.status_code == 200
+        (refund,) = await jobs_of_kind(database, REFUND_JOB)
+        assert refund.payload == {"refund_id": response.json()["booking"]["refunds"][0]["id"]}
+
+    async def test_a_move_outside_the_notice_is_refunded_as_usual(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        await record_paid(database, booking["id"])
+        clock.at = START - timedelta(hours=24)
+        moved = await reschedule(client, ada, booking["id"], next_month)
+        assert moved.json()["booking"]["late_cancellation"] is False
+
+        response = await cancel(client, ada, booking["id"])
+
+        assert response.status_code == 200
+        assert response.json()["booking"]["late_cancellation"] is False
+        assert len(await jobs_of_kind(database, REFUND_JOB)) == 1
+
+    async def test_a_move_by_the_therapist_does_not_make_it_late(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        theo = await add_admin(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+        booking = await book(client, ada, slot)
+        await record_paid(database, booking["id"])
+        clock.at = START - timedelta(hours=10)
+        assert (await reschedule(client, theo, booking["id"], next_month)).status_code == 200
+
+        response = await cancel(client, ada, booking["id"])
+
+        assert response.status_code == 200
+        assert len(await jobs_of_kind(database, REFUND_JOB)) == 1
+
+    async def test_a_practice_may_allow_it(
+        self, tmp_path: Path, database: Database, database_url: str
+    ) -> None:
+        settings = make_settings(tmp_path, database_url, late_move_stays_late=False)
+        clock = FrozenClock(NOW)
+        app = create_app(settings, database=database, clock=clock)
+        ada = await add_client(database, settings)
+        slot = await add_slot(database, START)
+        next_month = await add_slot(database, START + timedelta(days=30))
+
+        async with app.router.lifespan_context(app), http_client(app) as client:
+            booking = await book(client, ada, slot)
+            await record_paid(database, booking["id"])
+            clock.at = START - timedelta(hours=10)
+            moved = await reschedule(client, ada, booking["id"], next_month)
+            cancelled = await cancel(client, ada, booking["id"])
+
+        assert moved.json()["booking"]["late_cancellation"] is False
+        assert cancelled.status_code == 200
+        assert len(await jobs_of_kind(database, REFUND_JOB)) == 1

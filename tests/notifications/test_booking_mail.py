@@ -29,6 +29,10 @@ STARTS_AT = datetime(2026, 3, 30, 10, 0, tzinfo=UTC)
 WHEN = "Monday 30 March 2026, 12:00–13:00 (Europe/Berlin time)"
 JOINING = "The video room opens 10 minutes before your session starts."
 NOT_PAID = "Your session is not paid yet."
+LATE_MOVE = (
+    "As this session was moved less than 24 hours before it was due to start, cancelling it "
+    "later is a late cancellation and is not refunded."
+)
 
 
 @pytest.fixture
@@ -313,6 +317,73 @@ class TestReschedule:
             "Your session has moved to Tuesday 31 March 2026 at 12:00",
             "Your session has moved to Wednesday 1 April 2026 at 12:00",
         ]
+
+
+class TestLateMove:
+    """A session its client moves inside the cancellation notice stays a late one."""
+
+    async def test_the_move_says_a_later_cancellation_is_not_refunded(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+        *,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked(client, database, ada)
+        await mark_paid(database, booking_id)
+        new_slot = await add_slot(database, STARTS_AT + timedelta(days=30))
+        clock.at = STARTS_AT - timedelta(hours=10)
+        assert (await reschedule(client, ada, booking_id, new_slot)).status_code == 200
+
+        message = await last_mail(app, mailbox, ada)
+
+        assert LATE_MOVE in text_body(message)
+        assert LATE_MOVE in html_body(message)
+
+    async def test_its_cancellation_says_the_payment_is_kept(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+        *,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked(client, database, ada)
+        await mark_paid(database, booking_id)
+        new_slot = await add_slot(database, STARTS_AT + timedelta(days=30))
+        clock.at = STARTS_AT - timedelta(hours=10)
+        assert (await reschedule(client, ada, booking_id, new_slot)).status_code == 200
+        assert (await cancel(client, ada, booking_id)).status_code == 200
+
+        message = await last_mail(app, mailbox, ada)
+
+        text = text_body(message)
+        assert "so this is a late cancellation and your payment is not refunded" in text
+        assert "will be refunded" not in text
+
+    async def test_a_move_outside_the_notice_says_nothing_of_it(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked(client, database, ada)
+        new_slot = await add_slot(database, STARTS_AT + timedelta(days=30))
+        assert (await reschedule(client, ada, booking_id, new_slot)).status_code == 200
+
+        message = await last_mail(app, mailbox, ada)
+
+        assert "late cancellation" not in text_body(message)
 
 
 class TestReminder:

@@ -191,7 +191,11 @@ async def update_user(
     responses=documented_errors(*CALLER_ERRORS),
 )
 async def list_bookings(
-    query: Annotated[BookingQuery, Query()], session: Session, settings: AppSettings, audit: Audit
+    query: Annotated[BookingQuery, Query()],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    audit: Audit,
 ) -> AdminBookingList:
     rows, total = await admin_service.list_bookings(session, settings, query)
     await audit.record_views(
@@ -203,7 +207,9 @@ async def list_bookings(
     shown = await booking_service.refunds_of(session, [booking for booking, _ in rows])
     return AdminBookingList(
         bookings=[
-            with_refunds(admin_booking(settings, booking, client), shown.get(booking.id))
+            with_refunds(
+                admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+            )
             for booking, client in rows
         ],
         total=total,
@@ -218,7 +224,13 @@ async def list_bookings(
     responses=documented_errors(*CALLER_ERRORS, BookingNotFound),
 )
 async def read_booking(
-    booking_id: BookingId, admin: AdminUser, session: Session, settings: AppSettings, audit: Audit
+    booking_id: BookingId,
+    *,
+    admin: AdminUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+    audit: Audit,
 ) -> AdminBookingRead:
     booking, client = await admin_service.booking(session, admin, booking_id)
     await audit.record_views(
@@ -226,7 +238,9 @@ async def read_booking(
     )
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingRead(
-        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id))
+        booking=with_refunds(
+            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+        )
     )
 
 
@@ -261,7 +275,9 @@ async def cancel_booking(
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking cancelled successfully",
-        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
+        booking=with_refunds(
+            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+        ),
     )
 
 
@@ -310,7 +326,9 @@ async def reschedule_booking(
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking rescheduled successfully",
-        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
+        booking=with_refunds(
+            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+        ),
     )
 
 
@@ -342,7 +360,9 @@ async def record_outcome(
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingChanged(
         message="Booking status updated successfully",
-        booking=with_refunds(admin_booking(settings, booking, client), shown.get(booking.id)),
+        booking=with_refunds(
+            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+        ),
     )
 
 

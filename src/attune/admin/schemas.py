@@ -257,8 +257,10 @@ def _account_fields(user: User) -> dict[str, Any]:
     }
 
 
-def admin_booking(settings: Settings, booking: Booking, client: User) -> AdminBooking:
-    fields = booking_read(settings, booking).model_dump()
+def admin_booking(
+    settings: Settings, booking: Booking, client: User, *, now: datetime
+) -> AdminBooking:
+    fields = booking_read(settings, booking, now=now).model_dump()
     if booking.status != BookingStatus.cancelled:
         fields["jitsi_room_id"] = booking.room_id
         fields["jitsi_room_url"] = room_url(settings, booking.room_id)

@@ -77,9 +77,10 @@ async def create_booking(
     settings: AppSettings,
     clock: AppClock,
 ) -> BookingCreated:
-    booking = await booking_service.create(session, settings, user, body, now=clock.now())
+    now = clock.now()
+    booking = await booking_service.create(session, settings, user, body, now=now)
     return BookingCreated(
-        message="Booking created successfully", booking=booking_read(settings, booking)
+        message="Booking created successfully", booking=booking_read(settings, booking, now=now)
     )
 
 
@@ -99,10 +100,13 @@ async def list_bookings(
         BookingStatus | None, Query(description="Only bookings in this state.")
     ] = None,
 ) -> BookingList:
-    bookings = await booking_service.list_own(session, user, clock.now(), status)
+    now = clock.now()
+    bookings = await booking_service.list_own(session, user, now, status)
     shown = await booking_service.refunds_of(session, bookings)
     return BookingList(
-        bookings=[booking_read(settings, booking, shown.get(booking.id)) for booking in bookings]
+        bookings=[
+            booking_read(settings, booking, shown.get(booking.id), now=now) for booking in bookings
+        ]
     )
 
 
@@ -114,11 +118,17 @@ async def list_bookings(
     responses=documented_errors(InvalidToken, BookingNotFound, body=False),
 )
 async def read_booking(
-    booking_id: BookingId, user: CurrentUser, session: Session, settings: AppSettings
+    booking_id: BookingId,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
 ) -> BookingDetail:
     booking = await booking_service.visible_booking(session, booking_id, user)
     shown = await booking_service.refunds_of(session, [booking])
-    return BookingDetail(booking=booking_read(settings, booking, shown.get(booking.id)))
+    return BookingDetail(
+        booking=booking_read(settings, booking, shown.get(booking.id), now=clock.now())
+    )
 
 
 @router.put(
@@ -126,7 +136,9 @@ async def read_booking(
     summary="Cancel a booking",
     description="Frees the seat. A client may cancel up to `ATTUNE_CANCEL_NOTICE_HOURS` "
     "(24 by default) before the start; an admin at any time. The body is optional (seed 000 "
-    "sends none); a `reason` appears in the cancellation mail. A paid booking is refunded.",
+    "sends none); a `reason` appears in the cancellation mail. A paid booking is refunded, "
+    "except when its client cancels a booking they moved inside the cancellation notice "
+    "(`late_cancellation`).",
     responses=documented_errors(
         InvalidToken,
         BookingNotFound,
@@ -144,18 +156,19 @@ async def cancel_booking(
     clock: AppClock,
     body: Annotated[BookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
 ) -> BookingChanged:
+    now = clock.now()
     booking = await booking_service.cancel(
         session,
         settings,
         booking_id,
         user,
-        now=clock.now(),
+        now=now,
         reason=body.reason if body is not None else None,
     )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking cancelled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id)),
+        booking=booking_read(settings, booking, shown.get(booking.id), now=now),
     )
 
 
@@ -164,7 +177,10 @@ async def cancel_booking(
     summary="Move a booking to another slot",
     description="Takes a seat in the new slot and frees the old one, keeping the video room. "
     "A client may reschedule up to `ATTUNE_RESCHEDULE_NOTICE_HOURS` (2 by default) before the "
-    "current start; an admin at any time. The new slot must last as long as the booking.",
+    "current start; an admin at any time. The new slot must last as long as the booking. A "
+    "client who moves a booking less than `ATTUNE_CANCEL_NOTICE_HOURS` before its current "
+    "start makes it a late one (`late_cancellation`): cancelling it later refunds nothing, "
+    "whatever its new date, unless `ATTUNE_LATE_MOVE_STAYS_LATE=false`.",
     responses=documented_errors(
         InvalidToken,
         EmailNotVerified,
@@ -189,16 +205,17 @@ async def reschedule_booking(
     settings: AppSettings,
     clock: AppClock,
 ) -> BookingChanged:
+    now = clock.now()
     booking = await booking_service.reschedule(
         session,
         settings,
         booking_id,
         user,
         new_schedule_id=body.new_schedule_id,
-        now=clock.now(),
+        now=now,
     )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking rescheduled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id)),
+        booking=booking_read(settings, booking, shown.get(booking.id), now=now),
     )

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from attune.bookings.policy import late_cancellation
 from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
@@ -136,6 +137,14 @@ class BookingRead(BaseModel):
     )
     amount_refunded_cents: int = Field(examples=[0])
     refunds: list[RefundRead] = Field(description="Oldest first.", examples=[[]])
+    late_cancellation: bool = Field(
+        description="True when a cancellation by the client now counts as late: the start is "
+        "less than `ATTUNE_CANCEL_NOTICE_HOURS` away (the client cannot cancel it), or the "
+        "client moved it while it was (cancelling it refunds nothing, whatever its new date). "
+        "Moving a booking while this is true keeps it true. An admin's cancellation is "
+        "always refunded.",
+        examples=[False],
+    )
     cancelled_at: datetime | None = Field(examples=[None])
     cancellation_reason: str | None = Field(examples=[None])
     created_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
@@ -159,9 +168,14 @@ def with_refunds(shown: Shown, refunds: BookingRefunds | None) -> Shown:
 
 
 def booking_read(
-    settings: Settings, booking: Booking, refunds: BookingRefunds | None = None
+    settings: Settings,
+    booking: Booking,
+    refunds: BookingRefunds | None = None,
+    *,
+    now: datetime,
 ) -> BookingRead:
-    """`refunds` as loaded by the caller; a booking shown without them shows none."""
+    """`refunds` as loaded by the caller; a booking shown without them shows none. `now`
+    decides whether a cancellation would be late."""
     released = room_released(settings, booking)
     encryptor = Encryptor.from_settings(settings)
     return BookingRead(
@@ -181,6 +195,7 @@ def booking_read(
         payment_id=booking.payment_id,
         **refund_fields(refunds or NO_REFUNDS),
         notes=encryptor.decrypt_optional(booking.notes_encrypted),
+        late_cancellation=late_cancellation(settings, booking, now),
         cancelled_at=booking.cancelled_at,
         cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
         created_at=booking.created_at,

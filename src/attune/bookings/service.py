@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.bookings import repository
+from attune.bookings import policy, repository
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotFound,
@@ -138,14 +138,18 @@ class BookingService:
         now: datetime,
         reason: str | None = None,
     ) -> Booking:
-        """Cancel and free the seat; the client only up to the notice, an admin at any time."""
+        """Cancel and free the seat; the client only up to the notice, an admin at any time.
+
+        A paid booking is refunded in full, except when its client cancels one they moved
+        inside the notice (attune.bookings.policy): that is a late cancellation.
+        """
         booking = await self.visible_booking(session, booking_id, actor)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         by_practice = actor.is_admin
-        notice = timedelta(hours=settings.cancel_notice_hours)
-        if not by_practice and now > booking.scheduled_at - notice:
+        if not by_practice and policy.inside_cancel_notice(settings, booking, now):
             raise CancellationTooLate.policy(settings.cancel_notice_hours)
+        late = not by_practice and booking.late_cancellation
         cancelled = await repository.update_if_unchanged(
             session,
             booking.id,
@@ -164,18 +168,24 @@ class BookingService:
         if cancelled is None:
             raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
         await release_seat(session, cancelled.schedule_id, now)
+        refund = (
+            None
+            if late
+            else await refunds.refund_rest(
+                session,
+                settings,
+                cancelled,
+                reason=refunds.CANCELLED_BY_PRACTICE
+                if by_practice
+                else refunds.CANCELLED_BY_CLIENT,
+                requested_by=actor.id,
+                key=f"refund:booking:{cancelled.id}:cancellation",
+                now=now,
+            )
+        )
         client = await self._client(session, cancelled)
-        await booking_mail.queue_cancellation(session, settings, cancelled, client)
-        # A client may only cancel inside the policy, so every cancellation of a paid
-        # booking gives back all that has not been refunded yet.
-        await refunds.refund_rest(
-            session,
-            settings,
-            cancelled,
-            reason=refunds.CANCELLED_BY_PRACTICE if by_practice else refunds.CANCELLED_BY_CLIENT,
-            requested_by=actor.id,
-            key=f"refund:booking:{cancelled.id}:cancellation",
-            now=now,
+        await booking_mail.queue_cancellation(
+            session, settings, cancelled, client, refunded=refund is not None
         )
         return cancelled
 
@@ -234,7 +244,7 @@ class BookingService:
         }
         for booking in released:
             await booking_mail.queue_cancellation(
-                session, settings, booking, clients[booking.user_id]
+                session, settings, booking, clients[booking.user_id], refunded=False
             )
         return released
 
@@ -261,6 +271,12 @@ class BookingService:
         notice = timedelta(hours=settings.reschedule_notice_hours)
         if not actor.is_admin and now > booking.scheduled_at - notice:
             raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
+        # Decided against the start it is moved from; a booking already late stays so.
+        late = (
+            {"late_cancellation": True}
+            if policy.move_makes_late(settings, booking, now, by_client=not actor.is_admin)
+            else {}
+        )
         if new_schedule_id == booking.schedule_id:
             raise SameSlot()
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
@@ -286,6 +302,7 @@ class BookingService:
                 "calendar_sequence": Booking.calendar_sequence + 1,
                 "updated_at": now,
                 **reminders_already_covered(target.start_at, now),
+                **late,
             },
             schedule_id=old_schedule_id,
             scheduled_at=old_start,

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.models.mixins import Timestamped
@@ -59,6 +59,10 @@ class Booking(Timestamped, Base):
     room_id: Mapped[str] = mapped_column(String(64), unique=True)
     # Raised whenever the time changes, so calendar clients replace the event (ICS SEQUENCE).
     calendar_sequence: Mapped[int] = mapped_column(default=0)
+    # Set when its client moved it while its start was less than the cancellation notice away
+    # (attune.bookings.policy): a later cancellation by the client refunds nothing, whatever
+    # the new date. Kept through further moves; the terms in force at the move decide it.
+    late_cancellation: Mapped[bool] = mapped_column(default=False, server_default=false())
     cancelled_at: Mapped[datetime | None]
     cancelled_by_practice: Mapped[bool] = mapped_column(default=False)
     # Why it was cancelled, as personal as the notes: encrypted the same way.

@@ -41,6 +41,8 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
         # a token valid only in the join window, handed out with the booking's meeting.
         "personal_link_later": settings.jitsi_tokens and room_released(settings, booking),
         "join_instructions": join_instructions(settings),
+        "late_cancellation": booking.late_cancellation,
+        "cancel_notice_hours": settings.cancel_notice_hours,
     }
 
 
@@ -67,15 +69,21 @@ async def queue_confirmation(
 
 
 async def queue_cancellation(
-    session: AsyncSession, settings: Settings, booking: Booking, client: User
+    session: AsyncSession, settings: Settings, booking: Booking, client: User, *, refunded: bool
 ) -> None:
+    """`refunded`: the cancellation queued a refund in the same transaction."""
     context = booking_context(settings, booking, client)
     context["by_practice"] = booking.cancelled_by_practice
     context["reason"] = Encryptor.from_settings(settings).decrypt_optional(
         booking.cancellation_reason_encrypted
     )
-    # The cancellation queues the refund of a paid booking in the same transaction.
-    context["refund"] = booking.payment_status == PaymentStatus.succeeded
+    context["refund"] = refunded
+    # A paid session moved inside the notice and then cancelled by its client.
+    context["late_unrefunded"] = (
+        not refunded
+        and booking.late_cancellation
+        and booking.payment_status == PaymentStatus.succeeded
+    )
     await queue_mail(
         session,
         settings,

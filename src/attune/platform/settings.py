@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1)
     cancel_notice_hours: int = Field(default=24, ge=0)
     reschedule_notice_hours: int = Field(default=2, ge=0)
+    # A booking its client moves inside the cancellation notice stays a late one: cancelling
+    # it later refunds nothing by the client's action. False lets a moved booking start afresh.
+    late_move_stays_late: bool = True
 
     otp_minutes: int = Field(default=10, ge=1)
     otp_max_attempts: int = Field(default=5, ge=1)
