@@ -51,7 +51,8 @@ class TestConcurrentRequests:
     ) -> None:
         await client.post("/api/auth/register", json=registration())
         code = await mailed_code(app, mailbox, EMAIL)
-        wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
+        # More than the code's 5 tries, fewer than the address's 10 wrong codes an hour.
+        wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 9)]
 
         responses = await asyncio.gather(
             *(client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": w}) for w in wrong)
@@ -64,6 +65,20 @@ class TestConcurrentRequests:
         assert stored.attempts == 5
         late = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
         assert late.status_code == 400
+
+    async def test_guesses_never_exceed_the_wrong_code_limit_of_the_address(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        await client.post("/api/auth/register", json=registration())
+        code = await mailed_code(app, mailbox, EMAIL)
+        wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 16)]
+
+        responses = await asyncio.gather(
+            *(client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": w}) for w in wrong)
+        )
+
+        statuses = [response.status_code for response in responses]
+        assert sorted(statuses) == [400] * 10 + [429] * 5
 
     async def test_racing_logouts_never_fail(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox

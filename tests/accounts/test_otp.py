@@ -7,11 +7,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from attune.app import create_app
 from attune.models import Job, OtpCode
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from tests.accounts.builders import PASSWORD, mailed_code, registration, row_counts
-from tests.conftest import run_jobs
+from tests.conftest import http_client, run_jobs
 from tests.support.mailbox import Mailbox
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -198,18 +199,39 @@ class TestResend:
         new = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
         assert new.status_code == 200
 
-    async def test_inside_the_cool_down_nothing_is_sent(
+    async def test_inside_the_cool_down_the_answer_says_when_to_ask_again(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
     ) -> None:
         first = await register(client, app, mailbox)
-        clock.advance(timedelta(seconds=59))
+        clock.advance(timedelta(seconds=45))
 
         response = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
         await run_jobs(app)
 
-        assert response.status_code == 200
+        assert response.status_code == 429
+        assert response.headers["retry-after"] == "15"
+        assert response.json() == {
+            "error": "A new code was asked for this address moments ago",
+            "details": "Use the code in the last e-mail (check the spam folder too), or ask "
+            "for a new one in 15 seconds.",
+        }
         assert len(mailbox.to(EMAIL)) == 1
         verified = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": first})
+        assert verified.status_code == 200
+
+    async def test_asking_again_when_told_sends_a_code(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        await register(client, app, mailbox)
+        clock.advance(timedelta(seconds=30))
+        refused = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        clock.advance(timedelta(seconds=int(refused.headers["retry-after"])))
+
+        response = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        code = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        assert response.status_code == 200
+        verified = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
         assert verified.status_code == 200
 
     async def test_unknown_and_known_addresses_get_the_same_answer(
@@ -217,16 +239,22 @@ class TestResend:
     ) -> None:
         await register(client, app, mailbox)
         clock.advance(timedelta(minutes=5))
+        unknown_email = "nobody@example.com"
 
         known = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
-        unknown = await client.post("/api/auth/resend-otp", json={"email": "nobody@example.com"})
-        cooling = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        unknown = await client.post("/api/auth/resend-otp", json={"email": unknown_email})
+        clock.advance(timedelta(seconds=20))
+        known_cooling = await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        unknown_cooling = await client.post("/api/auth/resend-otp", json={"email": unknown_email})
         await run_jobs(app)
 
-        assert known.status_code == unknown.status_code == cooling.status_code == 200
-        assert known.json() == unknown.json() == cooling.json()
+        assert known.status_code == unknown.status_code == 200
+        assert known.json() == unknown.json()
+        assert known_cooling.status_code == unknown_cooling.status_code == 429
+        assert known_cooling.json() == unknown_cooling.json()
+        assert known_cooling.headers["retry-after"] == unknown_cooling.headers["retry-after"]
         assert len(mailbox.to(EMAIL)) == 2
-        assert mailbox.to("nobody@example.com") == []
+        assert mailbox.to(unknown_email) == []
 
     async def test_verified_account_gets_no_registration_code(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
@@ -286,3 +314,142 @@ class TestResend:
 
         assert response.status_code == 400
         assert await row_counts(database) == before
+
+
+async def guess_wrong(client: httpx.AsyncClient, email: str, code: str, times: int) -> None:
+    for _ in range(times):
+        response = await client.post(
+            "/api/auth/verify-otp", json={"email": email, "otp": wrong(code)}
+        )
+        assert response.status_code == 400, response.text
+
+
+class TestWrongCodeLimit:
+    """Ten wrong codes an hour lock the address, the right code included, for longer each time."""
+
+    async def test_after_ten_wrong_codes_even_the_right_code_is_refused(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        first = await register(client, app, mailbox)
+        await guess_wrong(client, EMAIL, first, 10)
+        clock.advance(timedelta(minutes=1))
+        await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        second = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
+
+        assert response.status_code == 429
+        assert response.headers["retry-after"] == str(14 * 60)
+        assert response.json() == {
+            "error": "Too many wrong codes for this address",
+            "details": "Too many wrong codes were tried for this address. Try again in 14 minutes.",
+        }
+        assert not await can_log_in(client)
+
+    async def test_nine_wrong_codes_leave_the_address_open(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        first = await register(client, app, mailbox)
+        await guess_wrong(client, EMAIL, first, 9)
+        clock.advance(timedelta(minutes=1))
+        await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        second = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
+
+        assert response.status_code == 200
+
+    async def test_wrong_codes_of_an_hour_ago_no_longer_count(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        first = await register(client, app, mailbox)
+        await guess_wrong(client, EMAIL, first, 9)
+        clock.advance(timedelta(hours=1))
+        await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        second = await mailed_code(app, mailbox, EMAIL, count=2)
+        await guess_wrong(client, EMAIL, second, 1)
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
+
+        assert response.status_code == 200
+
+    async def test_when_the_lock_ends_a_right_code_works(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        first = await register(client, app, mailbox)
+        await guess_wrong(client, EMAIL, first, 10)
+        clock.advance(timedelta(minutes=15))
+        await client.post("/api/auth/resend-otp", json={"email": EMAIL})
+        second = await mailed_code(app, mailbox, EMAIL, count=2)
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": second})
+
+        assert response.status_code == 200
+        assert await can_log_in(client)
+
+    async def test_each_lock_lasts_twice_as_long_as_the_one_before(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        code = await register(client, app, mailbox)
+        waits = []
+        for _ in range(3):
+            await guess_wrong(client, EMAIL, code, 10)
+            locked = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+            assert locked.status_code == 429
+            waits.append(int(locked.headers["retry-after"]))
+            clock.advance(timedelta(seconds=waits[-1]))
+
+        assert waits == [15 * 60, 30 * 60, 60 * 60]
+
+    async def test_an_unknown_address_is_locked_alike(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+        unknown_email = "nobody@example.com"
+        await guess_wrong(client, EMAIL, code, 10)
+        await guess_wrong(client, unknown_email, code, 10)
+
+        known = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+        unknown = await client.post(
+            "/api/auth/verify-otp", json={"email": unknown_email, "otp": code}
+        )
+
+        assert known.status_code == unknown.status_code == 429
+        assert known.json() == unknown.json()
+        assert known.headers["retry-after"] == unknown.headers["retry-after"]
+
+    async def test_the_lock_holds_for_a_restarted_app(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        database_url: str,
+        clock: FrozenClock,
+    ) -> None:
+        code = await register(client, app, mailbox)
+        await guess_wrong(client, EMAIL, code, 10)
+        fresh_database = Database(database_url)
+        restarted = create_app(app.state.settings, database=fresh_database, clock=clock)
+
+        try:
+            async with (
+                restarted.router.lifespan_context(restarted),
+                http_client(restarted) as restarted_client,
+            ):
+                response = await restarted_client.post(
+                    "/api/auth/verify-otp", json={"email": EMAIL, "otp": code}
+                )
+        finally:
+            await fresh_database.dispose()
+
+        assert response.status_code == 429
+
+    async def test_a_lock_of_one_address_leaves_others_open(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        code = await register(client, app, mailbox)
+        await guess_wrong(client, "nobody@example.com", code, 10)
+
+        response = await client.post("/api/auth/verify-otp", json={"email": EMAIL, "otp": code})
+
+        assert response.status_code == 200

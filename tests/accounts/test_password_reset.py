@@ -72,7 +72,7 @@ class TestForgotPassword:
         assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
         assert mailbox.to("nobody@example.com") == []
 
-    async def test_second_request_inside_the_cool_down_sends_nothing(
+    async def test_second_request_inside_the_cool_down_is_refused_and_sends_nothing(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
     ) -> None:
         await sign_up(client, app, mailbox)
@@ -82,8 +82,28 @@ class TestForgotPassword:
         second = await client.post("/api/auth/forgot-password", json={"email": EMAIL})
         await run_jobs(app)
 
-        assert first.json() == second.json()
+        assert first.status_code == 200
+        assert second.status_code == 429
+        assert second.headers["retry-after"] == "60"
         assert len(mailbox.to(EMAIL)) == 2  # verification code, one reset code
+
+    async def test_inside_the_cool_down_unknown_addresses_get_the_same_answer(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, clock: FrozenClock
+    ) -> None:
+        await sign_up(client, app, mailbox)
+        emails = (EMAIL, "nobody@example.com")
+        for email in emails:
+            await client.post("/api/auth/forgot-password", json={"email": email})
+        clock.advance(timedelta(seconds=10))
+
+        known, unknown = [
+            await client.post("/api/auth/forgot-password", json={"email": email})
+            for email in emails
+        ]
+
+        assert known.status_code == unknown.status_code == 429
+        assert known.json() == unknown.json()
+        assert known.headers["retry-after"] == unknown.headers["retry-after"] == "50"
 
 
 class TestVerifyPasswordResetOtp:
@@ -133,6 +153,22 @@ class TestVerifyPasswordResetOtp:
 
 
 class TestResetPassword:
+    async def test_after_ten_wrong_codes_even_the_right_one_resets_nothing(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
+    ) -> None:
+        await sign_up(client, app, mailbox)
+        code = await reset_code(client, app, mailbox)
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(10):
+            await client.post("/api/auth/reset-password", json=reset_body(wrong))
+
+        response = await client.post("/api/auth/reset-password", json=reset_body(code))
+
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) == 15 * 60
+        assert await login_status(client, PASSWORD) == 200
+        assert await login_status(client, NEW_PASSWORD) == 401
+
     @pytest.mark.parametrize("path", ["/api/auth/reset-password", "/api/auth/reset-password/"])
     async def test_new_password_works_and_old_one_does_not(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, path: str

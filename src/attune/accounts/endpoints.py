@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body
 
 from attune.accounts.dependencies import CurrentAuthentication, CurrentUser
 from attune.accounts.errors import (
+    CodeRequestedTooSoon,
     EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
@@ -20,6 +21,7 @@ from attune.accounts.errors import (
     InvalidRefreshToken,
     InvalidToken,
     PasswordMismatch,
+    TooManyWrongCodes,
     WeakPassword,
 )
 from attune.accounts.schemas import (
@@ -59,6 +61,14 @@ router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
 CODE_SENT = "If this e-mail address has an account that needs a code, one has been sent."
 RESET_CODE_SENT = "If this e-mail address has an account, a password reset code has been sent."
+RESEND_LIMIT = (
+    "One code a minute per address and purpose: asking again sooner is answered `429` with "
+    "`Retry-After`, and nothing is sent."
+)
+WRONG_CODE_LIMIT = (
+    "Too many wrong codes for an address (10 in an hour by default) lock it for a while, "
+    "longer each time: meanwhile every code is answered `429` with `Retry-After`, unchecked."
+)
 
 
 @router.post(
@@ -159,7 +169,8 @@ async def logout(
 @router.post(
     "/verify-otp",
     summary="Verify your e-mail address with the mailed code",
-    responses=documented_errors(InvalidOtp),
+    description=WRONG_CODE_LIMIT,
+    responses=documented_errors(InvalidOtp, TooManyWrongCodes),
 )
 async def verify_otp(
     body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
@@ -175,13 +186,16 @@ async def verify_otp(
     "/resend-otp",
     summary="Send a new code",
     description="For `context` `registration` (the default) or `password_reset`. Answers the "
-    "same whether or not the address has an account; a code is sent at most once a minute.",
-    responses=documented_errors(),
+    "same whether or not the address has an account. " + RESEND_LIMIT,
+    responses=documented_errors(CodeRequestedTooSoon),
 )
 async def resend_otp(
-    body: Annotated[OtpResend, Body(openapi_examples=RESEND_EXAMPLES)], session: Session
+    body: Annotated[OtpResend, Body(openapi_examples=RESEND_EXAMPLES)],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
 ) -> Message:
-    await account_service.request_code(session, body.email, body.context)
+    await account_service.request_code(session, settings, body.email, body.context, clock.now())
     if body.context is OtpPurpose.password_reset:
         return Message(message=RESET_CODE_SENT)
     return Message(message=CODE_SENT)
@@ -190,22 +204,27 @@ async def resend_otp(
 @router.post(
     "/forgot-password",
     summary="Ask for a password reset code",
-    description="Answers the same whether or not the address has an account.",
-    responses=documented_errors(),
+    description="Answers the same whether or not the address has an account. " + RESEND_LIMIT,
+    responses=documented_errors(CodeRequestedTooSoon),
 )
 async def forgot_password(
     body: Annotated[PasswordResetRequest, Body(openapi_examples=FORGOT_PASSWORD_EXAMPLES)],
     session: Session,
+    settings: AppSettings,
+    clock: AppClock,
 ) -> Message:
-    await account_service.request_code(session, body.email, OtpPurpose.password_reset)
+    await account_service.request_code(
+        session, settings, body.email, OtpPurpose.password_reset, clock.now()
+    )
     return Message(message=RESET_CODE_SENT)
 
 
 @router.post(
     "/verify-password-reset-otp",
     summary="Check a password reset code",
-    description="Optional: `reset-password` checks the code again and spends it.",
-    responses=documented_errors(InvalidOtp),
+    description="Optional: `reset-password` checks the code again and spends it. "
+    + WRONG_CODE_LIMIT,
+    responses=documented_errors(InvalidOtp, TooManyWrongCodes),
 )
 async def verify_password_reset_otp(
     body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
@@ -220,8 +239,9 @@ async def verify_password_reset_otp(
 @router.post(
     "/reset-password",
     summary="Set a new password with a reset code",
-    description="Every login of the account ends: its access and refresh tokens stop working.",
-    responses=documented_errors(InvalidOtp, PasswordMismatch, WeakPassword),
+    description="Every login of the account ends: its access and refresh tokens stop working. "
+    + WRONG_CODE_LIMIT,
+    responses=documented_errors(InvalidOtp, PasswordMismatch, WeakPassword, TooManyWrongCodes),
 )
 async def reset_password(
     body: Annotated[PasswordReset, Body(openapi_examples=RESET_PASSWORD_EXAMPLES)],

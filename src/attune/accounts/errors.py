@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attune.platform.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from attune.platform.errors import BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -37,6 +37,15 @@ class InvalidOtp(BadRequest):
     # One message for a wrong, expired, spent or burnt code and for an unknown e-mail, so the
     # answer never tells whether an account exists.
     error = "Invalid or expired OTP"
+
+
+class CodeRequestedTooSoon(TooManyRequests):
+    # Said the same whether or not the address has an account (see accounts/throttle.py).
+    error = "A new code was asked for this address moments ago"
+
+
+class TooManyWrongCodes(TooManyRequests):
+    error = "Too many wrong codes for this address"
 
 
 class InvalidToken(Unauthorized):

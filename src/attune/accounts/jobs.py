@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from attune.accounts import repository
+from attune.accounts import repository, throttle
 from attune.accounts.service import SEND_CODE_JOB, account_service
 from attune.models import OtpPurpose
 from attune.platform.jobs import JobContext, job_handler, periodic
@@ -31,5 +31,8 @@ async def purge_expired_credentials(context: JobContext, payload: dict[str, Any]
     oldest_live_access = now - timedelta(minutes=context.settings.access_token_minutes)
     async with context.database.transaction() as session:
         await repository.purge_expired_credentials(
-            session, now=now, access_tokens_issued_before=oldest_live_access
+            session,
+            now=now,
+            access_tokens_issued_before=oldest_live_access,
+            throttles_untouched_since=now - throttle.FORGOTTEN_AFTER,
         )

@@ -8,7 +8,15 @@ from sqlalchemy import Delete, Update, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts.tokens import AccessClaims
-from attune.models import AuthSession, OtpCode, OtpPurpose, RefreshToken, RevokedAccessToken, User
+from attune.models import (
+    AuthSession,
+    OtpCode,
+    OtpPurpose,
+    OtpThrottle,
+    RefreshToken,
+    RevokedAccessToken,
+    User,
+)
 from attune.platform.database import execute_bulk, insert_ignoring_duplicates
 
 
@@ -44,6 +52,30 @@ async def user_with_latest_code(
     if row is None:
         return None, None
     return row[0], row[1]
+
+
+async def locked_throttle(session: AsyncSession, address_hash: str, now: datetime) -> OtpThrottle:
+    """The throttle row of an address, created when new, and locked for this transaction.
+
+    Requests for one address take turns on the row, so concurrent guesses cannot slip past the
+    limit between them: `FOR UPDATE` on PostgreSQL; on SQLite every write transaction already
+    holds the database's write lock from its start.
+    """
+    await session.execute(
+        insert_ignoring_duplicates(
+            session,
+            OtpThrottle,
+            {"address_hash": address_hash, "updated_at": now},
+            unique="address_hash",
+        )
+    )
+    statement = (
+        select(OtpThrottle)
+        .where(OtpThrottle.address_hash == address_hash)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(statement)).one()
 
 
 async def delete_codes(session: AsyncSession, user_id: int, purpose: OtpPurpose) -> None:
@@ -162,12 +194,19 @@ async def revoke_user_sessions(
 
 
 async def purge_expired_credentials(
-    session: AsyncSession, *, now: datetime, access_tokens_issued_before: datetime
+    session: AsyncSession,
+    *,
+    now: datetime,
+    access_tokens_issued_before: datetime,
+    throttles_untouched_since: datetime,
 ) -> None:
-    """Delete codes, denied access tokens and refresh tokens past their expiry, and the logins
-    that no live token can name any more (revoked, or without refresh tokens, and older than
-    the longest-lived access token)."""
+    """Delete codes, denied access tokens and refresh tokens past their expiry, throttle rows
+    that no limit reads any more, and the logins that no live token can name any more
+    (revoked, or without refresh tokens, and older than the longest-lived access token)."""
     await _affected_rows(session, delete(OtpCode).where(OtpCode.expires_at < now))
+    await _affected_rows(
+        session, delete(OtpThrottle).where(OtpThrottle.updated_at < throttles_untouched_since)
+    )
     await _affected_rows(
         session, delete(RevokedAccessToken).where(RevokedAccessToken.expires_at < now)
     )

@@ -16,8 +16,9 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.accounts import otp, repository
+from attune.accounts import otp, repository, throttle
 from attune.accounts.errors import (
+    CodeRequestedTooSoon,
     EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
@@ -26,6 +27,7 @@ from attune.accounts.errors import (
     InvalidOtp,
     InvalidRefreshToken,
     PasswordMismatch,
+    TooManyWrongCodes,
 )
 from attune.accounts.passwords import (
     check_password_policy,
@@ -98,6 +100,11 @@ class AccountService:
             raise EmailTaken() from error
         if settings.require_email_verification:
             await self._issue_code(session, settings, user, OtpPurpose.registration, now)
+            # Sending a code starts the address's resend cool-down, as asking for one does.
+            throttled = await repository.locked_throttle(
+                session, throttle.address_hash(settings, user.email, OtpPurpose.registration), now
+            )
+            throttle.record_code_request(throttled, now)
         return user
 
     async def login(
@@ -195,8 +202,31 @@ class AccountService:
         await session.flush()
         return user
 
-    async def request_code(self, session: AsyncSession, email: str, purpose: OtpPurpose) -> None:
-        """Queue the sending of a code (see send_code); the answer never depends on the address."""
+    async def request_code(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        email: str,
+        purpose: OtpPurpose,
+        now: datetime,
+    ) -> None:
+        """Queue the sending of a code (see send_code), at most once per resend cool-down.
+
+        Inside the cool-down the request is refused with the time left, rather than accepted
+        and then dropped, so a person who asks for a code either gets one or knows when to ask
+        again. The cool-down is the address's, so it answers the same with or without an account.
+        """
+        throttled = await repository.locked_throttle(
+            session, throttle.address_hash(settings, email, purpose), now
+        )
+        wait = throttle.seconds_until(throttle.next_code_at(throttled, settings), now)
+        if wait is not None:
+            raise CodeRequestedTooSoon(
+                details="Use the code in the last e-mail (check the spam folder too), or ask "
+                f"for a new one in {throttle.wait_in_words(wait)}.",
+                headers={"Retry-After": str(wait)},
+            )
+        throttle.record_code_request(throttled, now)
         await enqueue(session, SEND_CODE_JOB, {"email": email, "purpose": purpose.value})
 
     async def send_code(
@@ -207,19 +237,16 @@ class AccountService:
         purpose: OtpPurpose,
         now: datetime,
     ) -> None:
-        """Mail a fresh code if the address has an account that may get one now.
+        """Mail a fresh code if the address has an account that may get one.
 
         Runs as a job (see jobs.py), so the request that asked for it does the same work, and
-        takes the same time, for an unknown address, an address in its cool-down and an
-        address that gets a code.
+        takes the same time, for an unknown address and an address that gets a code. The
+        request has already applied the resend cool-down.
         """
-        user, latest = await repository.user_with_latest_code(session, email, purpose)
+        user = await repository.user_by_email(session, email)
         if user is None or not user.is_active:
             return
         if purpose is OtpPurpose.registration and user.is_verified:
-            return
-        cool_down = timedelta(seconds=settings.otp_resend_seconds)
-        if latest is not None and latest.created_at + cool_down > now:
             return
         await self._issue_code(session, settings, user, purpose, now)
 
@@ -368,7 +395,40 @@ class AccountService:
         code: str,
         now: datetime,
     ) -> tuple[User, OtpCode] | None:
-        """The account and its code when the code is right and live; every try counts."""
+        """The account and its code when the code is right and live; every try counts, against
+        the code's own tries and against the address's (see throttle.py).
+
+        A locked address is refused before its code is looked at, the right code included.
+        """
+        throttled = await repository.locked_throttle(
+            session, throttle.address_hash(settings, email, purpose), now
+        )
+        wait = throttle.seconds_until(throttled.locked_until, now)
+        if wait is not None:
+            raise TooManyWrongCodes(
+                details="Too many wrong codes were tried for this address. Try again in "
+                f"{throttle.wait_in_words(wait)}.",
+                headers={"Retry-After": str(wait)},
+            )
+        accepted = await self._check_code(
+            session, settings, email=email, purpose=purpose, code=code, now=now
+        )
+        if accepted is None:
+            throttle.record_failure(throttled, settings, now)
+        else:
+            throttle.record_success(throttled, now)
+        return accepted
+
+    async def _check_code(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        *,
+        email: str,
+        purpose: OtpPurpose,
+        code: str,
+        now: datetime,
+    ) -> tuple[User, OtpCode] | None:
         user, stored = await repository.user_with_latest_code(session, email, purpose)
         if user is None or stored is None:
             otp.code_matches(settings, _DECOY_CODE_HASH, code)

@@ -10,6 +10,7 @@ from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessT
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
 from attune.models.otp_code import OtpCode, OtpPurpose
+from attune.models.otp_throttle import OtpThrottle
 from attune.models.payment import (
     IntentStatus,
     Payment,
@@ -36,6 +37,7 @@ __all__ = [
     "JobStatus",
     "OtpCode",
     "OtpPurpose",
+    "OtpThrottle",
     "Payment",
     "PaymentProvider",
     "PaymentStatus",

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     otp_minutes: int = Field(default=10, ge=1)
     otp_max_attempts: int = Field(default=5, ge=1)
     otp_resend_seconds: int = Field(default=60, ge=0)
+    # Wrong codes an address may try within an hour before it is locked (accounts/throttle.py);
+    # OWASP ASVS 2.2.1 allows at most 100.
+    otp_max_failures: int = Field(default=10, ge=1, le=100)
+    # The first lock; each further one lasts twice as long, up to a day.
+    otp_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     # Argon2id cost; the defaults are RFC 9106's low-memory profile. Tests lower them.
     password_time_cost: int = Field(default=3, ge=1)
