@@ -1,7 +1,7 @@
 """One-time code throttles: the resend cool-down and the wrong-code limit of each address
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-07 10:33:10.021187
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import attune.platform.database
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
