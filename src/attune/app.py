@@ -19,6 +19,7 @@ from attune.payments.endpoints import router as payments_router
 from attune.payments.webhooks import router as payment_webhooks_router
 from attune.platform.clock import Clock
 from attune.platform.database import Database
+from attune.platform.docs import install_docs
 from attune.platform.errors import register_error_handlers
 from attune.platform.health import router as health_router
 from attune.platform.logging import configure_logging
@@ -75,6 +76,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = database
@@ -86,6 +89,7 @@ def create_app(
 
     register_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     install_middleware(app, settings)
 
     app.include_router(health_router)

@@ -88,12 +88,13 @@ async def test_api_responses_carry_security_headers_and_are_not_cached(
     assert "strict-transport-security" not in response.headers
 
 
-async def test_docs_page_may_load_swagger_ui_from_its_cdn(client: httpx.AsyncClient) -> None:
+async def test_docs_page_may_run_only_its_own_scripts(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs")
 
     assert response.status_code == 200
     policy = response.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy
+    assert "script-src 'self';" in policy
+    assert "https:" not in policy
     assert "frame-ancestors 'none'" in policy
 
 

@@ -55,15 +55,12 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
-# FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN and start them inline.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# The /docs page (platform.docs) runs Swagger UI from this service's own scripts; Swagger UI
+# sets inline styles and draws its icons from data: URIs.
+DOCS_PATHS = frozenset({"/docs"})
 DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "connect-src 'self'; worker-src blob:; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
 )
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 CORS_EXPOSED_HEADERS = (
