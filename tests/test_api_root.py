@@ -123,7 +123,7 @@ class TestUrls:
             "http://testserver/api/auth/register/"
         )
         advertised = list(urls(body["endpoints"]))
-        assert len(advertised) == 22
+        assert len(advertised) == 23
         assert all(url.startswith("http://testserver/api/") for url in advertised)
         assert "127.0.0.1:8000" not in json.dumps(body)
 

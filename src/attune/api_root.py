@@ -329,6 +329,16 @@ def _appointments(url: str) -> dict[str, Any]:
                     "scheduled) and a notice to the admins",
                 ],
             },
+            "claim_appointment": {
+                "description": "Add a request sent without signing in to your account, with "
+                "the code from its acknowledgement mail",
+                "url": f"{meetings}/appointments/<uuid:pk>/claim/",
+                "methods": ["POST"],
+                "authentication": "Required (the verified owner of the address it was sent from)",
+                "required_fields": ["code"],
+                "example_request": {"code": "3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"},
+                "side_effects": ["Links the request to your account (user_id)"],
+            },
             "jitsi_meeting_info": {
                 "description": "Get Jitsi meeting information for a scheduled appointment",
                 "url": f"{meetings}/appointments/<uuid:pk>/jitsi-meeting/",

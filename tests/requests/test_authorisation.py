@@ -14,7 +14,7 @@ from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.requests.builders import NOW, STARTS_AT, ask, scheduled
-from tests.support.people import Person, add_admin, add_client, add_person
+from tests.support.people import Person, add_admin, add_client
 
 LIST = "/api/meetings/appointments"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -136,18 +136,18 @@ class TestOwnList:
 
         assert response.status_code == 401
 
-    async def test_holds_linked_requests_and_those_sent_from_the_verified_address(
+    async def test_holds_the_requests_asked_for_while_signed_in(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
-        # Asked before the account existed, so not linked: the verified address still owns it.
-        earlier = await ask(client, email="client1@example.com")
+        # Asked before the account existed: not the account's until claimed with the code.
+        await ask(client, email="client1@example.com")
         ada = await add_client(database, settings, 1)
         later = await ask(client, ada)
         await ask(client)
 
         response = await client.get("/api/meetings/user/appointments", headers=ada.headers)
 
-        assert sorted(ids(response)) == sorted([earlier["id"], later["id"]])
+        assert ids(response) == [later["id"]]
 
     async def test_an_admin_gets_only_their_own_here(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
@@ -158,16 +158,6 @@ class TestOwnList:
         await ask(client)
 
         response = await client.get("/api/meetings/user/appointments", headers=admin.headers)
-
-        assert ids(response) == []
-
-    async def test_an_unverified_account_does_not_own_requests_by_address(
-        self, client: httpx.AsyncClient, database: Database, settings: Settings
-    ) -> None:
-        await ask(client, email="new@example.com")
-        newcomer = await add_person(database, settings, email="new@example.com", verified=False)
-
-        response = await client.get("/api/meetings/user/appointments", headers=newcomer.headers)
 
         assert ids(response) == []
 

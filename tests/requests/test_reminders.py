@@ -275,7 +275,7 @@ class TestNotScheduled:
         await practice.post(request_id, "withdraw", ada)
         await practice.run_at(STARTS_AT - timedelta(minutes=30))
 
-        assert practice.reminders() == [DAY_BEFORE]
+        assert practice.reminders(ada.email) == [DAY_BEFORE]
 
 
 class TestRescheduled:

@@ -367,7 +367,7 @@ class TestWithdrawing:
         await run_jobs(app)
 
         assert response.json()["status"] == "withdrawn"
-        [_ack, confirmation] = mailbox.to("john@example.com")
+        [_ack, confirmation] = mailbox.to(ada.email)
         assert confirmation["Subject"] == "Your appointment request is withdrawn"
         assert list(confirmation.iter_attachments()) == []
         [_notice, withdrawn] = mailbox.to(admin.email)
@@ -392,7 +392,7 @@ class TestWithdrawing:
         body = response.json()
         assert (body["has_jitsi_meeting"], body["jitsi_meet_url"]) == (False, None)
         assert body["meeting_status"] == "cancelled"
-        [_ack, invited, cancelled] = mailbox.to("john@example.com")
+        [_ack, invited, cancelled] = mailbox.to(ada.email)
         part, event = calendar_of(cancelled)
         _part, first = calendar_of(invited)
         assert part.get_param("method") == "CANCEL"

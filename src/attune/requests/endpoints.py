@@ -1,10 +1,11 @@
 """`/api/meetings/appointments*` and `/api/meetings/user/appointments`: appointment requests
 (seed 003); the rules are in service.py.
 
-Anyone may ask for an appointment; a signed-in caller's request is linked to them. Reading needs
-a signed-in user: an admin sees every request, a client only their own (another's is not
-found), and nobody looks requests up by e-mail without signing in. Scheduling, rescheduling,
-declining and the statistics are for admins; withdrawing is for the person who asked.
+Anyone may ask for an appointment; a signed-in caller's request is linked to them, and anyone
+else's joins an account only when claimed with the code mailed to its address. Reading needs a
+signed-in user: an admin sees every request, a client only their own (another's is not found),
+and nobody looks requests up by e-mail without signing in. Scheduling, rescheduling, declining
+and the statistics are for admins; withdrawing is for the person who asked.
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ from attune.requests.errors import (
     AppointmentNotPending,
     AppointmentNotScheduled,
     AppointmentOverlap,
+    ClaimByAddressOwnerOnly,
     InvalidAppointmentRequest,
+    RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
 from attune.requests.schemas import (
     CREATE_EXAMPLES,
     REJECT_EXAMPLES,
     SCHEDULE_EXAMPLES,
+    AppointmentClaim,
     AppointmentCreate,
     AppointmentMove,
     AppointmentRead,
@@ -78,10 +82,13 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
     summary="Ask for an appointment",
     description="Public. Each preferred date must be within the next 30 days (the practice's "
     "calendar, today included) and on a weekday the practice takes appointments; each time "
-    "of day is `morning` (09–12), `afternoon` (13–17) or `evening` (18–21). The request is "
-    "linked to the signed-in caller, or else to the verified account with that e-mail. The "
-    "requester gets an acknowledgement by mail and the admins a notice with the name only. "
-    "The personal fields are stored encrypted. Rate limited as the credential endpoints are.",
+    "of day is `morning` (09–12), `afternoon` (13–17) or `evening` (18–21). A signed-in "
+    "client asks for themselves: the request is theirs and answers to their own address, "
+    "whatever `email` says. Anyone else's request belongs to no account (`user_id` is null) "
+    "and answers the same whether or not the address has one; its acknowledgement carries a "
+    "code with which the owner of the address adds it to their account (`.../claim`). The "
+    "admins get a notice. The personal fields are stored encrypted. Rate limited as the "
+    "credential endpoints are.",
     responses=documented_errors(InvalidToken, InvalidAppointmentRequest),
 )
 async def create_appointment(
@@ -167,14 +174,14 @@ async def appointment_stats(_admin: AdminUser, session: Session) -> AppointmentS
     "/user/appointments",
     summary="List your appointment requests",
     description="The signed-in user's own requests, newest first, with their meetings: those "
-    "linked to the account and those sent from its verified e-mail address.",
+    "asked for while signed in and those claimed with a mailed code.",
     responses=documented_errors(InvalidToken, body=False),
 )
 async def own_appointments(
     user: CurrentUser, session: Session, settings: AppSettings, clock: AppClock
 ) -> list[AppointmentRead]:
     now = clock.now()
-    requests = await appointment_service.own(session, settings, user)
+    requests = await appointment_service.own(session, user)
     return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
 
 
@@ -198,6 +205,33 @@ async def read_appointment(
         AuditAction.appointment_viewed, AuditTarget.appointment_request, [request.id], via="detail"
     )
     return appointment_read(appointment_service.view(settings, request, clock.now()))
+
+
+@router.post(
+    ITEM + "/claim",
+    summary="Add an appointment request to your account",
+    description="For a request asked for without signing in (or entered by an admin): the "
+    "owner of the address it was sent from, signed in with that address verified, sends the "
+    "code from its acknowledgement mail. A wrong code is answered as an unknown request; the "
+    "right code from another account is 403. Claiming again changes nothing.",
+    responses=documented_errors(
+        InvalidToken, AppointmentNotFound, ClaimByAddressOwnerOnly, RequestClaimedByAnother
+    ),
+)
+async def claim_appointment(
+    request_id: RequestId,
+    *,
+    body: AppointmentClaim,
+    user: CurrentUser,
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> AppointmentRead:
+    now = clock.now()
+    request = await appointment_service.claim(
+        session, settings, str(request_id), body.code, user, now=now
+    )
+    return appointment_read(appointment_service.view(settings, request, now))
 
 
 @router.post(

@@ -33,5 +33,13 @@ class AppointmentInPast(BadRequest):
     error = "The scheduled time must be in the future"
 
 
+class ClaimByAddressOwnerOnly(Forbidden):
+    error = "Sign in with the address this appointment request was sent from"
+
+
+class RequestClaimedByAnother(Conflict):
+    error = "This appointment request already belongs to another account"
+
+
 class WithdrawalByOwnerOnly(Forbidden):
     error = "Only the person who asked can withdraw an appointment request"

@@ -141,14 +141,25 @@ def invitation(
 
 
 async def queue_received(
-    session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    *,
+    claim_code: str | None,
 ) -> None:
+    """`claim_code` is for a request no account owns yet: it lets the owner of the address
+    add the request to their account."""
     await queue_mail(
         session,
         settings,
         to=person.email,
         template="appointment_received",
-        context={"first_name": person.first_name, **_preferences(settings, request)},
+        context={
+            "first_name": person.first_name,
+            "claim_code": claim_code,
+            **_preferences(settings, request),
+        },
         key=f"appointment:{request.id}:received",
     )
 

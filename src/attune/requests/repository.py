@@ -36,10 +36,9 @@ async def listed(
     *,
     status: AppointmentStatus | None = None,
     owner: User | None = None,
-    owner_email_hash: str | None = None,
     email_hash: str | None = None,
 ) -> Sequence[AppointmentRequest]:
-    """Newest first; with `owner`, only theirs (linked, or unlinked with their e-mail's hash)."""
+    """Newest first; with `owner`, only the requests linked to that account."""
     query = select(AppointmentRequest).order_by(
         AppointmentRequest.created_at.desc(), AppointmentRequest.id
     )
@@ -48,14 +47,7 @@ async def listed(
     if email_hash is not None:
         query = query.where(AppointmentRequest.email_hash == email_hash)
     if owner is not None:
-        mine = AppointmentRequest.user_id == owner.id
-        if owner_email_hash is not None:
-            mine = or_(
-                mine,
-                (AppointmentRequest.user_id.is_(None))
-                & (AppointmentRequest.email_hash == owner_email_hash),
-            )
-        query = query.where(mine)
+        query = query.where(AppointmentRequest.user_id == owner.id)
     return (await session.scalars(query)).all()
 
 
@@ -64,15 +56,6 @@ async def status_counts(session: AsyncSession) -> dict[AppointmentStatus, int]:
         select(AppointmentRequest.status, func.count()).group_by(AppointmentRequest.status)
     )
     return {AppointmentStatus(status): count for status, count in rows}
-
-
-async def verified_user_by_email(session: AsyncSession, email: str) -> User | None:
-    user: User | None = await session.scalar(
-        select(User).where(
-            User.email == email, User.email_verified_at.is_not(None), User.is_active.is_(True)
-        )
-    )
-    return user
 
 
 async def admins(session: AsyncSession) -> Sequence[User]:

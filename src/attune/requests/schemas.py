@@ -106,6 +106,17 @@ class AppointmentReject(BaseModel):
     )
 
 
+class AppointmentClaim(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The code in the acknowledgement mailed to the request's address.",
+        examples=["3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"],
+    )
+
+
 CREATE_EXAMPLES: dict[str, Any] = {
     "seed_003": {
         "summary": "Contract 003",
@@ -153,7 +164,11 @@ class AppointmentRead(BaseModel):
     """An appointment request with its meeting, as seed 003 names the fields."""
 
     id: str = Field(examples=[EXAMPLE_ID])
-    user_id: int | None = Field(description="The account it is linked to, if any.", examples=[12])
+    user_id: int | None = Field(
+        description="The account it belongs to: the signed-in client who asked, or the one "
+        "that claimed it with the mailed code; null until then.",
+        examples=[12],
+    )
     first_name: str = Field(examples=["John"])
     last_name: str = Field(examples=["Doe"])
     email: str = Field(examples=["john@example.com"])

@@ -4,6 +4,13 @@ Personal fields are sealed with the practice's Fernet keys before they reach the
 opened only to build an answer for the requester or an admin. The requester's e-mail is found
 through a keyed hash of the normalised address (`email_hash`), never by decrypting rows.
 
+Asking is public, so an address typed into a request proves nothing: a request joins an account
+only when its owner proves the address. A signed-in client's request is theirs and answers to
+their own address, whatever was typed. Anyone else's (an anonymous one, or one an admin enters
+for someone) stays unowned, takes no look at the accounts, so it answers the same for a
+registered and an unknown address, and mails its address a claim code; the owner of that
+address, signed in with it verified, adds the request to their account with the code.
+
 Placing an appointment in the therapist's time takes the lock that slots take, then checks for
 an overlap with every scheduled appointment and every slot that is booked or open for booking;
 on PostgreSQL an exclusion constraint stands behind that check.
@@ -29,7 +36,7 @@ from attune.availability.service import (
 from attune.bookings.service import reminders_already_covered
 from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus, User
-from attune.platform.crypto import Encryptor, keyed_hash
+from attune.platform.crypto import Encryptor, keyed_hash, same_secret
 from attune.platform.settings import Settings
 from attune.requests import mail, repository
 from attune.requests.errors import (
@@ -39,12 +46,17 @@ from attune.requests.errors import (
     AppointmentNotPending,
     AppointmentNotScheduled,
     AppointmentOverlap,
+    ClaimByAddressOwnerOnly,
     InvalidAppointmentRequest,
+    RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
 from attune.video.rooms import join_url, join_window, new_room_id, room_url, what_is_needed
 
 EMAIL_INDEX_PURPOSE = "email-index"
+CLAIM_CODE_PURPOSE = "appointment-claim"
+# Hex digits of the claim code: 128 bits of an HMAC, beyond guessing.
+CLAIM_CODE_LENGTH = 32
 # Minutes of an appointment scheduled without a length (seed 003).
 DEFAULT_DURATION = 60
 
@@ -140,11 +152,31 @@ def meeting_state(request: AppointmentRequest, now: datetime) -> tuple[MeetingSt
     return MeetingStatus.active, True
 
 
-def _is_owner(settings: Settings, request: AppointmentRequest, user: User) -> bool:
-    """Linked to the user, or unlinked and sent from the address they have verified."""
-    if request.user_id is not None:
-        return request.user_id == user.id
-    return user.is_verified and request.email_hash == email_hash(settings, user.email)
+def claim_code(settings: Settings, request: AppointmentRequest) -> str:
+    """The code mailed to an unowned request's address, which adds it to that address's account.
+
+    Derived, not stored: a keyed hash of the request and its address, so it proves that whoever
+    holds it read the mail sent to that address about that request.
+    """
+    value = f"{request.id}:{request.email_hash}"
+    return keyed_hash(settings.derived_key(CLAIM_CODE_PURPOSE), value)[:CLAIM_CODE_LENGTH]
+
+
+def _is_owner(request: AppointmentRequest, user: User) -> bool:
+    return request.user_id is not None and request.user_id == user.id
+
+
+def _asker(wanted: NewAppointment, caller: User | None) -> tuple[User | None, str]:
+    """Whose request it is, and the address it answers to.
+
+    A signed-in caller asks for themselves, at their own address, whatever address they typed:
+    a request must never mail someone who did not ask. An admin who enters one for somebody
+    else (after a phone call, say) leaves it unowned at the typed address, as an anonymous one
+    is. Both addresses are normalised (trimmed, lower case) before they get here.
+    """
+    if caller is None or (caller.is_admin and wanted.email != caller.email):
+        return None, wanted.email
+    return caller, caller.email
 
 
 class AppointmentService:
@@ -167,19 +199,6 @@ class AppointmentService:
             can_join=can_join,
         )
 
-    async def _owner(
-        self, session: AsyncSession, wanted: NewAppointment, caller: User | None
-    ) -> User | None:
-        """Whose request it is: the signed-in caller's, unless an admin enters it for someone
-        else (after a phone call, say); then the verified account with its e-mail, if any."""
-        # Both addresses are normalised (trimmed, lower case) before they get here.
-        entered_for_another = (
-            caller is not None and caller.is_admin and wanted.email != caller.email
-        )
-        if caller is not None and not entered_for_another:
-            return caller
-        return await repository.verified_user_by_email(session, wanted.email)
-
     async def create(
         self,
         session: AsyncSession,
@@ -190,15 +209,15 @@ class AppointmentService:
         now: datetime,
     ) -> AppointmentRequest:
         await self._check_dates(session, settings, wanted, now)
-        owner = await self._owner(session, wanted, caller)
+        owner, address = _asker(wanted, caller)
         encryptor = Encryptor.from_settings(settings)
         request = AppointmentRequest(
             id=str(uuid.uuid4()),
             user_id=owner.id if owner is not None else None,
             first_name_encrypted=encryptor.encrypt(wanted.first_name),
             last_name_encrypted=encryptor.encrypt(wanted.last_name),
-            email_encrypted=encryptor.encrypt(wanted.email),
-            email_hash=email_hash(settings, wanted.email),
+            email_encrypted=encryptor.encrypt(address),
+            email_hash=email_hash(settings, address),
             phone_encrypted=encryptor.encrypt_optional(wanted.phone),
             reason_encrypted=encryptor.encrypt_optional(wanted.reason),
             preferred_dates=[day.isoformat() for day in sorted(wanted.preferred_dates)],
@@ -208,8 +227,9 @@ class AppointmentService:
             updated_at=now,
         )
         await repository.add(session, request)
-        person = mail.Requester(wanted.first_name, wanted.last_name, wanted.email)
-        await mail.queue_received(session, settings, request, person)
+        person = mail.Requester(wanted.first_name, wanted.last_name, address)
+        code = claim_code(settings, request) if owner is None else None
+        await mail.queue_received(session, settings, request, person, claim_code=code)
         for admin in await repository.admins(session):
             await mail.queue_admin_notice(session, settings, request, admin, person)
         return request
@@ -241,7 +261,7 @@ class AppointmentService:
     ) -> AppointmentRequest:
         """The request for its owner or an admin; anyone else is told it does not exist."""
         request = await repository.by_id(session, request_id)
-        if request is None or not (viewer.is_admin or _is_owner(settings, request, viewer)):
+        if request is None or not (viewer.is_admin or _is_owner(request, viewer)):
             raise AppointmentNotFound()
         return request
 
@@ -254,7 +274,7 @@ class AppointmentService:
     ) -> Sequence[AppointmentRequest]:
         if viewer.is_admin:
             return await repository.listed(session, status=status)
-        return await self.own(session, settings, viewer, status)
+        return await self.own(session, viewer, status)
 
     async def by_email(
         self, session: AsyncSession, hashed_email: str, status: AppointmentStatus | None
@@ -262,18 +282,41 @@ class AppointmentService:
         return await repository.listed(session, status=status, email_hash=hashed_email)
 
     async def own(
+        self, session: AsyncSession, viewer: User, status: AppointmentStatus | None = None
+    ) -> Sequence[AppointmentRequest]:
+        return await repository.listed(session, status=status, owner=viewer)
+
+    async def claim(
         self,
         session: AsyncSession,
         settings: Settings,
+        request_id: str,
+        code: str,
         viewer: User,
-        status: AppointmentStatus | None = None,
-    ) -> Sequence[AppointmentRequest]:
-        return await repository.listed(
-            session,
-            status=status,
-            owner=viewer,
-            owner_email_hash=email_hash(settings, viewer.email) if viewer.is_verified else None,
-        )
+        *,
+        now: datetime,
+    ) -> AppointmentRequest:
+        """Add an unowned request to the account of the address it was sent from.
+
+        A wrong code is answered as an unknown request is, so ids cannot be probed with it. The
+        right code from an account with another (or an unverified) address is refused: the code
+        may have been forwarded, and the request answers to its address.
+        """
+        request = await repository.by_id(session, request_id)
+        if request is None or not same_secret(code, claim_code(settings, request)):
+            raise AppointmentNotFound()
+        if not (viewer.is_verified and email_hash(settings, viewer.email) == request.email_hash):
+            raise ClaimByAddressOwnerOnly(
+                details="A request joins the account whose verified e-mail address it was "
+                "sent from."
+            )
+        if request.user_id is None:
+            request.user_id = viewer.id
+            request.updated_at = now
+            await session.flush()
+        elif request.user_id != viewer.id:
+            raise RequestClaimedByAnother(details="Nothing was changed.")
+        return request
 
     async def schedule(
         self,
@@ -380,7 +423,7 @@ class AppointmentService:
     ) -> AppointmentRequest:
         await repository.lock_therapist_time(session)
         request = await self._existing(session, request_id)
-        if not _is_owner(settings, request, viewer):
+        if not _is_owner(request, viewer):
             if viewer.is_admin:
                 raise WithdrawalByOwnerOnly(details="Reject a pending request instead.")
             raise AppointmentNotFound()
