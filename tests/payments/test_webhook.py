@@ -737,3 +737,29 @@ class TestWebhookAndConfirmRace(AgainstStripe):
         for person, booking_id, _ in paid:
             assert (await booking_of(client, person, booking_id))["payment_status"] == "succeeded"
             assert len(await receipts(app, mailbox, person)) == 1
+
+
+class TestRefundBeforeConfirm(AgainstStripe):
+    async def test_a_confirm_after_a_full_refund_leaves_the_booking_refunded(
+        self,
+        *,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+        localstripe_url: str,
+    ) -> None:
+        person, booking_id = await unpaid_booking(client, database, settings)
+        intent_id = await open_intent(client, person, booking_id)
+        pay_at_stripe(localstripe_url, intent_id)
+        # Refunded in Stripe's dashboard, and its event arrives before anyone records the payment.
+        await send(client, refunded(intent_id, PRICE), secret=STRIPE_WEBHOOK_SECRET)
+
+        response = await confirm(client, person, intent_id)
+
+        assert response.status_code == 200
+        booking = await booking_of(client, person, booking_id)
+        assert booking["payment_status"] == "refunded"
+        assert booking["jitsi_room_url"] is None
+        assert await receipts(app, mailbox, person) == []

@@ -23,8 +23,7 @@ from attune.integrations.stripe import (
     intent_from,
     verify_webhook,
 )
-from attune.models import IntentStatus, Payment
-from attune.payments import outcomes, repository
+from attune.payments import outcomes, refunds, repository
 from attune.platform.errors import BadRequest, ServiceUnavailable
 from attune.platform.settings import Settings
 
@@ -109,10 +108,8 @@ async def receive(session: AsyncSession, settings: Settings, event: Event, now: 
 async def _intent_succeeded(
     session: AsyncSession, settings: Settings, data: Mapping[str, Any], now: datetime
 ) -> None:
-    recorded = await outcomes.record_intent(session, settings, _intent(data), now)
-    if recorded is None:
-        return
-    await _settle_refunds(session, recorded.payment, now)
+    # A refund reported before this success is settled with it (refunds.settle_booking).
+    await outcomes.record_intent(session, settings, _intent(data), now)
 
 
 async def _intent_canceled(
@@ -145,7 +142,7 @@ async def _charge_refunded(
     )
     # Not raised: an earlier event recorded as much or more, and settled what it could.
     if raised is not None:
-        await _settle_refunds(session, raised, now)
+        await refunds.settle_booking(session, raised, now)
 
 
 async def _dispute_created(
@@ -164,14 +161,6 @@ async def _dispute_created(
             disputed.booking_id,
             data.get("reason") or "no reason given",
         )
-
-
-async def _settle_refunds(session: AsyncSession, payment: Payment, now: datetime) -> None:
-    """A paid booking whose whole payment has come back is refunded, whichever came first."""
-    if payment.status != IntentStatus.succeeded:
-        return
-    if payment.amount_refunded_cents >= payment.amount_cents:
-        await repository.mark_booking_refunded(session, payment.booking_id, payment.intent_id, now)
 
 
 def _intent(data: Mapping[str, Any]) -> Intent:

@@ -123,6 +123,9 @@ async def _succeeded(
         # Paid after the booking was cancelled (its hold expired): all of it goes back.
         await refunds.queue_late_payment_refund(session, won.booking_id)
         return Recorded(won, newly_succeeded=True, needs_refund=True)
+    if await refunds.settle_booking(session, won, now):
+        # Refunded at the provider before the success was recorded: no receipt, no link.
+        return Recorded(won, newly_succeeded=True)
     client = await session.get(User, booking.user_id)
     if client is not None:
         await booking_mail.queue_receipt(session, settings, booking, client, won)

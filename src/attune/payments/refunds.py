@@ -215,7 +215,15 @@ async def record_error(session: AsyncSession, refund_id: int, message: str, now:
 async def settle(
     session: AsyncSession, settings: Settings, refund_id: int, result: RefundResult, now: datetime
 ) -> Refund | None:
-    """Record what the provider did with a refund; None when it was recorded before."""
+    """Record what the provider did with a refund; None when it was recorded before.
+
+    Under the payment's row lock, as every change of what is left of a payment is: two refunds
+    settled at once would each sum the succeeded ones without the other's and record too little.
+    """
+    pending = await session.get(Refund, refund_id)
+    if pending is None:
+        return None
+    await payments.lock_payment(session, pending.payment_id)
     if result.status in REFUND_NOT_MADE:
         failed = await _leave_pending(
             session,
@@ -252,16 +260,21 @@ async def settle(
     # (refunds made in Stripe's dashboard are only known from there).
     payment = await payments.raise_refunded_amount(
         session, refund.payment_id, refunded, now
-    ) or await session.get(Payment, refund.payment_id)
-    if payment is None:  # payments are never deleted (ondelete RESTRICT)
-        return refund
-    if (
-        payment.status == IntentStatus.succeeded
-        and payment.amount_refunded_cents >= payment.amount_cents
-    ):
-        await payments.mark_booking_refunded(session, payment.booking_id, payment.intent_id, now)
+    ) or await payments.lock_payment(session, refund.payment_id)
+    await settle_booking(session, payment, now)
     await _queue_refund_mail(session, settings, refund, payment)
     return refund
+
+
+async def settle_booking(session: AsyncSession, payment: Payment, now: datetime) -> bool:
+    """A paid booking whose whole payment has come back is refunded, whichever of the success
+    and the refunds was recorded first; True when the payment is refunded in full."""
+    if payment.status != IntentStatus.succeeded:
+        return False
+    if payment.amount_refunded_cents < payment.amount_cents:
+        return False
+    await payments.mark_booking_refunded(session, payment.booking_id, payment.intent_id, now)
+    return True
 
 
 async def refunds_of_bookings(

@@ -30,6 +30,20 @@ async def payment_by_intent(session: AsyncSession, intent_id: str) -> Payment | 
     return payment
 
 
+async def lock_payment(session: AsyncSession, payment_id: int) -> Payment:
+    """The payment, read afresh and locked until the transaction ends (PostgreSQL; SQLite's
+    write transactions already run one at a time): whoever changes what is left of a payment
+    (a refund asked for, settled, or reported by Stripe) holds this lock while it reads and
+    writes, so none of them decides on a sum that another is changing."""
+    result = await session.scalars(
+        select(Payment)
+        .where(Payment.id == payment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.one()
+
+
 async def open_payment_of_booking(session: AsyncSession, booking_id: int) -> Payment | None:
     """The booking's newest intent that can still be paid, if any."""
     payment: Payment | None = await session.scalar(
