@@ -271,12 +271,50 @@ class TestSignature:
         assert response.json()["error"] == "Invalid signature"
         assert (await booking_of(client, person, booking_id))["payment_status"] == "pending"
 
-    async def test_a_signed_body_that_is_not_json_is_refused(
-        self, client: httpx.AsyncClient
+    async def test_a_signed_body_that_is_not_json_is_refused_as_such(
+        self, client: httpx.AsyncClient, database: Database
     ) -> None:
         response = await send(client, b"not json")
 
         assert response.status_code == 400
+        assert response.json() == {
+            "error": "Malformed event",
+            "details": "The body is not JSON: a Stripe event is a JSON object",
+        }
+        assert await stored_events(database) == 0
+
+    async def test_a_signed_body_that_is_not_utf8_is_refused_as_such(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await send(client, b'{"id": "evt_\xff"}')
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Malformed event"
+        assert "UTF-8" in response.json()["details"]
+
+    @pytest.mark.parametrize(
+        ("body", "kind"),
+        [(b"[]", "an array"), (b"10000", "a number"), (b'"evt_1"', "a string"), (b"null", "null")],
+    )
+    async def test_a_signed_body_that_is_not_an_object_is_refused(
+        self, client: httpx.AsyncClient, database: Database, body: bytes, kind: str
+    ) -> None:
+        response = await send(client, body)
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "Malformed event",
+            "details": f"The body is {kind}: a Stripe event is a JSON object",
+        }
+        assert await stored_events(database) == 0
+
+    async def test_a_signed_body_nested_beyond_reason_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await send(client, b"[" * 100_000 + b"]" * 100_000)
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Malformed event"
 
 
 class TestNotConfigured:
@@ -582,6 +620,63 @@ class TestOtherEvents:
         response = await send(client, broken)
 
         assert response.status_code == 400
+        assert await stored_events(database) == 0
+        assert (await booking_of(client, person, booking_id))["payment_status"] == "pending"
+
+
+class TestOutOfRange:
+    """Signed events whose values no Stripe object has: refused before anything is stored."""
+
+    @pytest.mark.parametrize("number", ["1e400", "-1e400", "1.5", "true", '"10000"'])
+    async def test_an_intent_amount_that_is_not_whole_cents_is_refused(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, number: str
+    ) -> None:
+        person, booking_id, intent_id = await booking_with_intent(client, database, settings)
+        body = json.dumps(succeeded(intent_id)).replace(f'"amount": {PRICE}', f'"amount": {number}')
+
+        response = await send(client, body.encode())
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Malformed event"
+        assert await stored_events(database) == 0
+        assert (await booking_of(client, person, booking_id))["payment_status"] == "pending"
+
+    async def test_a_refunded_amount_of_1e400_is_refused(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        _, _, intent_id = await booking_with_intent(client, database, settings)
+        body = json.dumps(refunded(intent_id, PRICE)).replace(
+            f'"amount_refunded": {PRICE}', '"amount_refunded": 1e400'
+        )
+
+        response = await send(client, body.encode())
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Malformed event"
+        assert await stored_events(database) == 0
+
+    @pytest.mark.parametrize("where", ["event id", "type", "intent id", "failure message"])
+    async def test_a_nul_anywhere_is_refused(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, where: str
+    ) -> None:
+        person, booking_id, intent_id = await booking_with_intent(client, database, settings)
+        declined = failed(intent_id)
+        if where == "event id":
+            declined["id"] = "evt_a\x00b"
+        elif where == "type":
+            declined["type"] = "payment_intent.payment_failed\x00"
+        elif where == "intent id":
+            declined["data"]["object"]["id"] = f"{intent_id}\x00"
+        else:
+            declined["data"]["object"]["last_payment_error"]["message"] = "Declined\x00"
+
+        response = await send(client, declined)
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": "Malformed event",
+            "details": "The event contains a NUL character, which no Stripe event has",
+        }
         assert await stored_events(database) == 0
         assert (await booking_of(client, person, booking_id))["payment_status"] == "pending"
 

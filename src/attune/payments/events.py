@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.integrations.stripe import (
     Intent,
+    WebhookBodyError,
     WebhookSignatureError,
     intent_from,
     verify_webhook,
@@ -83,6 +84,17 @@ def verified_event(settings: Settings, payload: bytes, signature: str | None) ->
         raise InvalidSignature(
             details="The Stripe-Signature header is missing, wrong or older than 300 seconds"
         ) from error
+    except WebhookBodyError as error:
+        raise MalformedEvent(details=str(error)) from error
+    if not isinstance(data, dict):
+        raise MalformedEvent(
+            details=f"The body is {_json_kind(data)}: a Stripe event is a JSON object"
+        )
+    if _has_nul(data):
+        # No Stripe id or text has one, and PostgreSQL cannot store one in a text column.
+        raise MalformedEvent(
+            details="The event contains a NUL character, which no Stripe event has"
+        )
     event_id, event_type = data.get("id"), data.get("type")
     content = data.get("data")
     stripe_object = content.get("object") if isinstance(content, dict) else None
@@ -164,6 +176,7 @@ async def _dispute_created(
 
 
 def _intent(data: Mapping[str, Any]) -> Intent:
+    _whole_cents(data, "amount")
     try:
         return intent_from(data)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -175,15 +188,52 @@ def _charge_refunds(data: Mapping[str, Any]) -> ChargeRefunds:
     try:
         charge = ChargeRefunds(
             intent_id=intent_id if isinstance(intent_id, str) else None,
-            amount_cents=int(data["amount"]),
-            amount_refunded_cents=int(data["amount_refunded"]),
+            amount_cents=_whole_cents(data, "amount"),
+            amount_refunded_cents=_whole_cents(data, "amount_refunded"),
             currency=str(data["currency"]).lower(),
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except KeyError as error:
         raise MalformedEvent(details="data.object is not a Charge") from error
     if not 0 <= charge.amount_refunded_cents <= charge.amount_cents:
         raise MalformedEvent(details="amount_refunded must lie between 0 and the charge's amount")
     return charge
+
+
+def _whole_cents(data: Mapping[str, Any], field: str) -> int:
+    """An amount as Stripe writes it: a whole, non-negative number of the currency's minor unit."""
+    value = data.get(field)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedEvent(details=f"data.object.{field} must be a whole number of cents")
+    return value
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+def _has_nul(document: dict[str, Any]) -> bool:
+    """Whether any key or string in the document holds U+0000; iterative, since a signed
+    document may nest as deep as the JSON parser allows."""
+    pending: list[object] = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 Handler = Callable[[AsyncSession, Settings, Mapping[str, Any], datetime], Awaitable[None]]
