@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body
 
 from attune.accounts.dependencies import CurrentAuthentication, CurrentUser
 from attune.accounts.errors import (
+    BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
     EmailNotVerified,
     EmailTaken,
@@ -126,9 +127,10 @@ async def read_profile(user: CurrentUser) -> ProfileRead:
     "/profile",
     summary="Update your profile",
     description="Changes the fields that are sent among first name, last name, phone "
-    "(alias `phone_number`), location and date of birth. `email`, `is_admin` and any other "
-    "field are ignored.",
-    responses=documented_errors(InvalidToken, InvalidDateOfBirth),
+    "(alias `phone_number`), location and date of birth; an admin may also switch their own "
+    "booking notices off and on (`booking_notifications`), which a client may not send. "
+    "`email`, `is_admin` and any other field are ignored.",
+    responses=documented_errors(InvalidToken, InvalidDateOfBirth, BookingNoticesForAdminsOnly),
 )
 async def update_profile(
     body: Annotated[ProfileUpdate, Body(openapi_examples=PROFILE_EXAMPLES)],

@@ -25,6 +25,10 @@ class InvalidDateOfBirth(BadRequest):
     error = "Date of birth cannot be in the future"
 
 
+class BookingNoticesForAdminsOnly(BadRequest):
+    error = "Only the practice's admins get booking notices"
+
+
 class InvalidCredentials(Unauthorized):
     error = "Invalid email or password"
 

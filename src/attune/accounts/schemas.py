@@ -19,6 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -130,6 +132,11 @@ class ProfileUpdate(BaseModel):
     )
     location: Location | None = None
     date_of_birth: date | None = None
+    booking_notifications: bool | None = Field(
+        default=None,
+        description="Admins only: `false` stops the mails about clients' bookings (booked, "
+        "paid, moved, cancelled, unpaid hold released) to this admin; `true` starts them again.",
+    )
 
 
 class OtpVerification(StrictBody):
@@ -188,7 +195,16 @@ class UserSummary(BaseModel):
 
 class Profile(NewUser):
     date_of_birth: date | None
+    booking_notifications: bool | None = Field(
+        description="For an admin, whether they are mailed when a client books, pays, moves or "
+        "cancels; null for a client, who gets no such mail."
+    )
     updated_at: datetime
+
+    @field_validator("booking_notifications", mode="after")
+    @classmethod
+    def _admins_only(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        return value if info.data.get("is_admin") else None
 
 
 class Registered(BaseModel):
@@ -266,7 +282,11 @@ PROFILE_EXAMPLES: dict[str, Any] = {
             "phone": "+1234567891",
             "location": "Los Angeles, CA",
         },
-    }
+    },
+    "booking_notices_off": {
+        "summary": "An admin stops the mails about clients' bookings",
+        "value": {"booking_notifications": False},
+    },
 }
 OTP_EXAMPLES: dict[str, Any] = {
     "seed_003": {"summary": "Contract 003", "value": {"email": "user@example.com", "otp": "123456"}}

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts import otp, repository, throttle
 from attune.accounts.errors import (
+    BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
     EmailNotVerified,
     EmailTaken,
@@ -190,10 +191,16 @@ class AccountService:
         changes: ProfileUpdate,
         now: datetime,
     ) -> User:
-        """Change the personal fields that were sent; a name cannot be emptied."""
+        """Change the fields that were sent (an admin's booking notices too); a name cannot be
+        emptied."""
         fields = changes.model_dump(exclude_unset=True)
         _refuse_future_birth_date(fields.get("date_of_birth"), settings, now)
-        for name in ("first_name", "last_name"):
+        if fields.get("booking_notifications") is not None and not user.is_admin:
+            raise BookingNoticesForAdminsOnly(
+                details="Clients are mailed about their own bookings only; leave "
+                "booking_notifications out."
+            )
+        for name in ("first_name", "last_name", "booking_notifications"):
             if fields.get(name) is None:
                 fields.pop(name, None)
         for name, value in fields.items():

@@ -31,6 +31,7 @@ from attune.bookings.errors import (
 from attune.bookings.schemas import BookingCreate, BookingRefunds
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
 from attune.notifications import booking_mail
+from attune.notifications.practice_notices import BookingChange, queue_practice_notices
 from attune.payments import refunds
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
@@ -108,6 +109,7 @@ class BookingService:
         session.add(booking)
         await session.flush()
         await booking_mail.queue_confirmation(session, settings, booking, client)
+        await queue_practice_notices(session, settings, booking, client, BookingChange.booked)
         return booking
 
     async def visible_booking(
@@ -187,6 +189,15 @@ class BookingService:
         await booking_mail.queue_cancellation(
             session, settings, cancelled, client, refunded=refund is not None
         )
+        await queue_practice_notices(
+            session,
+            settings,
+            cancelled,
+            client,
+            BookingChange.cancelled,
+            by_practice=by_practice,
+            refunded=refund is not None,
+        )
         return cancelled
 
     async def release_unpaid_holds(
@@ -243,8 +254,12 @@ class BookingService:
             for user in await session.scalars(select(User).where(User.id.in_(user_ids)))
         }
         for booking in released:
+            client = clients[booking.user_id]
             await booking_mail.queue_cancellation(
-                session, settings, booking, clients[booking.user_id], refunded=False
+                session, settings, booking, client, refunded=False
+            )
+            await queue_practice_notices(
+                session, settings, booking, client, BookingChange.released, by_practice=True
             )
         return released
 
@@ -318,6 +333,15 @@ class BookingService:
             await release_seat(session, old_schedule_id, now)
         client = await self._client(session, moved)
         await booking_mail.queue_reschedule(session, settings, moved, client)
+        await queue_practice_notices(
+            session,
+            settings,
+            moved,
+            client,
+            BookingChange.moved,
+            by_practice=actor.is_admin,
+            moved_from=old_start,
+        )
         return moved
 
     async def record_outcome(

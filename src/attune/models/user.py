@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.models.mixins import Timestamped
@@ -24,6 +24,9 @@ class User(Timestamped, Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None]
+    # An admin's own choice to be mailed when a client books, pays, moves or cancels
+    # (attune.notifications.practice_notices); a client is never mailed these.
+    booking_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @property
     def is_verified(self) -> bool:

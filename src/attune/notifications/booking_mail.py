@@ -34,7 +34,7 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
         "zone": settings.practice_timezone,
         "duration": booking.duration_minutes,
         "payment_required": settings.payments_required,
-        "amount": _money(booking.amount_cents, booking.currency),
+        "amount": money(booking.amount_cents, booking.currency),
         "paid": not settings.payments_required or booking.payment_status == PaymentStatus.succeeded,
         "meeting_url": _meeting_url(settings, booking),
         # With Jitsi tokens, a link in a mail would not open the room: each join link carries
@@ -152,7 +152,7 @@ def _long_date(moment: datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
-def _money(cents: int, currency: str) -> str:
+def money(cents: int, currency: str) -> str:
     return f"{cents // 100}.{cents % 100:02d} {currency.upper()}"
 
 
@@ -161,7 +161,7 @@ async def queue_receipt(
 ) -> None:
     """The receipt for a payment, which also releases the room's link."""
     context = booking_context(settings, booking, client)
-    context["paid_amount"] = _money(payment.amount_cents, payment.currency)
+    context["paid_amount"] = money(payment.amount_cents, payment.currency)
     context["payment_reference"] = payment.intent_id
     await queue_mail(
         session,

@@ -76,8 +76,10 @@ def invitation(
     what: str,
     attendee: Attendee,
     location: str | None = None,
+    summary: str | None = None,
 ) -> MailAttachment:
-    """One event of the practice's with one attendee: `what` is "session", "appointment"…"""
+    """One event of the practice's with one attendee: `what` is "session", "appointment"…;
+    the summary defaults to "<What> with <practice>"."""
     cancelled = method is CalendarMethod.cancel
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
@@ -91,7 +93,7 @@ def invitation(
     event.add("dtstamp", stamp)
     event.add("dtstart", starts_at)
     event.add("dtend", ends_at)
-    event.add("summary", f"{what.capitalize()} with {settings.practice_name}")
+    event.add("summary", summary or f"{what.capitalize()} with {settings.practice_name}")
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if location and not cancelled:
         event.add("location", location)

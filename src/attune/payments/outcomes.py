@@ -28,6 +28,7 @@ from attune.models import (
     User,
 )
 from attune.notifications import booking_mail
+from attune.notifications.practice_notices import BookingChange, queue_practice_notices
 from attune.payments import refunds, repository
 from attune.platform.settings import Settings
 
@@ -129,6 +130,9 @@ async def _succeeded(
     client = await session.get(User, booking.user_id)
     if client is not None:
         await booking_mail.queue_receipt(session, settings, booking, client, won)
+        await queue_practice_notices(
+            session, settings, booking, client, BookingChange.paid, payment=won
+        )
     return Recorded(won, newly_succeeded=True)
 
 
