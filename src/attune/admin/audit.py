@@ -1,11 +1,12 @@
 """The audit log: every admin action, and every time an admin opens a client's records.
 
 An action is written in the request's own transaction, so the entry exists exactly when the
-change does. A look at personal data (an appointment request's name, e-mail, phone and reason;
-a booking with its client, notes and cancellation reason) is written in a transaction of its
-own and committed before the data is returned: read-only requests run in read-only
-transactions, and no admin should read a client's records without leaving a trace, even if the
-response is then lost.
+change does. A look at personal data (an account; an appointment request's name, e-mail, phone
+and reason; a booking with its client, notes and cancellation reason) is written in a
+transaction of its own and committed before the data is returned: read-only requests run in
+read-only transactions, and no admin should read a client's records without leaving a trace,
+even if the response is then lost. This holds on every route an admin can use, the clients'
+routes included.
 
 Entries never copy personal fields: `details` says what changed (states, weekdays, amounts,
 slot ids, whether a reason was given) and no more, so the log is not a second, unencrypted copy
@@ -47,6 +48,7 @@ class AuditAction(StrEnum):
     slot_deleted = "slot.deleted"
     slots_generated = "slots.generated"
     user_changed = "user.changed"
+    user_viewed = "user.viewed"
 
 
 class AuditTarget(StrEnum):
@@ -92,6 +94,11 @@ class AuditTrail:
             return
         async with self.database.transaction() as session:
             await session.execute(insert(AuditEntry), rows)
+
+    def acts_for_another(self, owner_id: int | None) -> bool:
+        """An admin at a record that is not their own, on a route clients use too: such a look
+        or change is audited as it is on the admin's own routes."""
+        return self.actor.is_admin and owner_id != self.actor.id
 
     def _values(
         self, action: AuditAction, target: AuditTarget, target_id: object, details: dict[str, Any]

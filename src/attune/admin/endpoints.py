@@ -128,9 +128,14 @@ async def financial_report(
     "name or of an e-mail address, ignoring case.",
     responses=documented_errors(*CALLER_ERRORS),
 )
-async def list_users(query: Annotated[UserQuery, Query()], session: Session) -> AccountList:
+async def list_users(
+    query: Annotated[UserQuery, Query()], session: Session, audit: Audit
+) -> AccountList:
     users, total = await admin_service.list_accounts(
         session, search=query.search, limit=query.limit, offset=query.offset
+    )
+    await audit.record_views(
+        AuditAction.user_viewed, AuditTarget.user, (user.id for user in users), via="list"
     )
     return AccountList(
         users=[account(user) for user in users],
@@ -146,8 +151,9 @@ async def list_users(query: Annotated[UserQuery, Query()], session: Session) -> 
     description="The account with the number of its bookings in each state.",
     responses=documented_errors(*CALLER_ERRORS, UserNotFound),
 )
-async def read_user(user_id: UserId, session: Session) -> AccountRead:
+async def read_user(user_id: UserId, session: Session, audit: Audit) -> AccountRead:
     user, counts = await admin_service.account(session, user_id)
+    await audit.record_views(AuditAction.user_viewed, AuditTarget.user, [user.id], via="detail")
     return AccountRead(user=account_detail(user, counts))
 
 

@@ -3,7 +3,8 @@
 Who may call what: taking a seat (create, reschedule) needs a verified e-mail address, since
 the confirmation and the calendar invitation go there. Reading and cancelling only need a
 signed-in user: a client whose address is unverified (verification switched on after they
-booked, say) must still be able to see a booking and give its seat back.
+booked, say) must still be able to see a booking and give its seat back. An admin may use these
+routes on anyone's booking, and is audited as on the admin's own routes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from attune.accounts.dependencies import CurrentUser, VerifiedUser
 from attune.accounts.errors import EmailNotVerified, InvalidToken
+from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotFound,
@@ -119,12 +121,18 @@ async def list_bookings(
 )
 async def read_booking(
     booking_id: BookingId,
+    *,
     user: CurrentUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> BookingDetail:
     booking = await booking_service.visible_booking(session, booking_id, user)
+    if audit.acts_for_another(booking.user_id):
+        await audit.record_views(
+            AuditAction.booking_viewed, AuditTarget.booking, [booking.id], via="detail"
+        )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingDetail(
         booking=booking_read(settings, booking, shown.get(booking.id), now=clock.now())
@@ -154,17 +162,21 @@ async def cancel_booking(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
     body: Annotated[BookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
 ) -> BookingChanged:
     now = clock.now()
+    reason = body.reason if body is not None else None
     booking = await booking_service.cancel(
-        session,
-        settings,
-        booking_id,
-        user,
-        now=now,
-        reason=body.reason if body is not None else None,
+        session, settings, booking_id, user, now=now, reason=reason
     )
+    if audit.acts_for_another(booking.user_id):
+        audit.record(
+            AuditAction.booking_cancelled,
+            AuditTarget.booking,
+            booking.id,
+            reason_given=reason is not None,
+        )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking cancelled successfully",
@@ -204,6 +216,7 @@ async def reschedule_booking(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> BookingChanged:
     now = clock.now()
     booking = await booking_service.reschedule(
@@ -214,6 +227,13 @@ async def reschedule_booking(
         new_schedule_id=body.new_schedule_id,
         now=now,
     )
+    if audit.acts_for_another(booking.user_id):
+        audit.record(
+            AuditAction.booking_rescheduled,
+            AuditTarget.booking,
+            booking.id,
+            new_schedule_id=body.new_schedule_id,
+        )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking rescheduled successfully",

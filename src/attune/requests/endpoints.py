@@ -394,13 +394,21 @@ async def withdraw_appointment(
 )
 async def appointment_meeting(
     request_id: RequestId,
+    *,
     user: CurrentUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> JitsiMeetingRead:
     meeting = await appointment_service.meeting(
         session, settings, str(request_id), user, now=clock.now()
+    )
+    await audit.record_views(
+        AuditAction.appointment_viewed,
+        AuditTarget.appointment_request,
+        [meeting.request.id],
+        via="meeting",
     )
     start = meeting.scheduled_at.astimezone(settings.zone)
     minutes = int((meeting.ends_at - meeting.scheduled_at).total_seconds() // 60)

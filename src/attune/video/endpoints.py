@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from attune.accounts.dependencies import CurrentUser
 from attune.accounts.errors import InvalidToken
+from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.bookings.errors import BookingNotFound
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
@@ -33,10 +34,16 @@ BookingId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
 )
 async def read_meeting(
     booking_id: BookingId,
+    *,
     user: CurrentUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
+    audit: Audit,
 ) -> MeetingRead:
     meeting = await meeting_service.meeting(session, settings, booking_id, user, now=clock.now())
+    if audit.acts_for_another(meeting.booking.user_id):
+        await audit.record_views(
+            AuditAction.booking_viewed, AuditTarget.booking, [meeting.booking.id], via="meeting"
+        )
     return meeting_read(meeting)
