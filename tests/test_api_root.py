@@ -1,4 +1,5 @@
-"""`GET /api/`: seed 003's catalogue, its URLs built from the address the client used."""
+"""`GET /api/`: seed 003's catalogue of every operation, generated from the route table, its URLs
+under ATTUNE_PUBLIC_URL (or paths), never from the request's Host."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,8 +15,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import ValidationError
 
+from attune import __version__
 from attune.app import create_app
 from attune.platform.database import Database
 from tests.conftest import CLIENT_ADDRESS, http_client, make_settings
@@ -51,7 +55,7 @@ def urls(node: Any) -> list[str]:
 
 # A path parameter as the app declares it (`{request_id:uuid}`) and as seed 003 writes it.
 PATH_PARAMETER = re.compile(r"\{[^}]*\}|<[^>]*>")
-CATALOGUED_PREFIXES = ("/api/meetings/", "/api/auth/")
+PUBLIC_URL = "https://attune.example/practice"
 
 
 def route_key(method: str, path: str) -> tuple[str, str]:
@@ -59,14 +63,13 @@ def route_key(method: str, path: str) -> tuple[str, str]:
     return method, PATH_PARAMETER.sub("{}", path).rstrip("/")
 
 
-def app_routes(app: FastAPI) -> set[tuple[str, str]]:
-    """Every method and path the app serves under the catalogued prefixes."""
+def app_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """Every operation the app serves and documents: each method of each API route."""
     return {
-        route_key(method, route.path)
-        for route in iter_route_contexts(app.routes)
-        if route.path and route.path.startswith(CATALOGUED_PREFIXES)
-        for method in route.methods or ()
-        if method != "HEAD"
+        route_key(method, str(context.path))
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and context.original_route.include_in_schema
+        for method in context.methods or ()
     }
 
 
@@ -88,11 +91,15 @@ class TestCatalogue:
 
         assert set(body) == SEED_KEYS
         assert body["message"] == "Therapy Appointment API"
-        assert body["version"] == "1.0.0"
-        assert set(body["endpoints"]) == {"authentication", "appointments"}
+        assert {"authentication", "appointments"} <= set(body["endpoints"])
         assert body["data_specifications"]["availability"]["day_format"] == (
             "0=Monday, 1=Tuesday, ..., 6=Sunday"
         )
+
+    async def test_the_version_is_the_package_s(self, client: httpx.AsyncClient) -> None:
+        body = await catalogue(client)
+
+        assert body["version"] == __version__ == version("attune")
 
     async def test_answers_with_and_without_the_trailing_slash(
         self, client: httpx.AsyncClient
@@ -111,31 +118,150 @@ class TestCatalogue:
         assert response.headers["cache-control"] == "no-store"
 
 
-class TestUrls:
-    async def test_follow_the_request_s_host(self, client: httpx.AsyncClient) -> None:
+class TestCompleteness:
+    async def test_every_operation_is_catalogued_and_nothing_else(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
         body = await catalogue(client)
+        catalogued = [
+            route_key(method, urlsplit(endpoint["url"]).path)
+            for endpoint in endpoints(body["endpoints"])
+            for method in endpoint["methods"]
+        ]
 
-        assert body["base_url"] == "http://testserver/api/"
-        assert meetings(body, "admin_availability") == (
-            "http://testserver/api/meetings/admin/availability/"
+        served = app_operations(app)
+
+        assert len(catalogued) == len(set(catalogued)), "an operation is catalogued twice"
+        assert served - set(catalogued) == set(), "served but missing from GET /api/"
+        assert set(catalogued) - served == set(), "catalogued but not served"
+
+    async def test_both_contracts_groups_are_there(self, client: httpx.AsyncClient) -> None:
+        groups = (await catalogue(client))["endpoints"]
+
+        assert {"schedules", "bookings", "payments", "admin"} <= set(groups)
+        assert groups["bookings"]["endpoints"]["create_booking"]["url"] == "/api/bookings"
+        assert groups["admin"]["endpoints"]["refund_booking"]["url"] == (
+            "/api/admin/bookings/{booking_id}/refund"
         )
-        assert body["endpoints"]["authentication"]["endpoints"]["register"]["url"] == (
-            "http://testserver/api/auth/register/"
-        )
-        advertised = list(urls(body["endpoints"]))
-        assert len(advertised) == 23
-        assert all(url.startswith("http://testserver/api/") for url in advertised)
-        assert "127.0.0.1:8000" not in json.dumps(body)
 
-    async def test_another_host_and_port(self, client: httpx.AsyncClient) -> None:
-        body = await catalogue(client, host="attune.example:8443")
-
-        assert body["base_url"] == "http://attune.example:8443/api/"
-        assert all(url.startswith("http://attune.example:8443/api/") for url in urls(body))
-
-    async def test_forwarded_headers_from_an_untrusted_peer_change_nothing(
+    async def test_lists_the_beyond_the_seed_appointment_actions(
         self, client: httpx.AsyncClient
     ) -> None:
+        body = await catalogue(client)
+
+        assert meetings(body, "reschedule_appointment") == (
+            "/api/meetings/appointments/<uuid:pk>/reschedule/"
+        )
+        assert meetings(body, "withdraw_appointment") == (
+            "/api/meetings/appointments/<uuid:pk>/withdraw/"
+        )
+
+    async def test_every_advertised_endpoint_exists(self, client: httpx.AsyncClient) -> None:
+        body = await catalogue(client)
+
+        for endpoint in endpoints(body["endpoints"]):
+            url = endpoint["url"].replace("<uuid:pk>", str(uuid.uuid4()))
+            url = re.sub(r"\{[^}]*\}", "1", url)
+            for method in endpoint["methods"]:
+                # Anonymous and with an empty body: refused by the route itself, never unrouted
+                # (the webhook answers 503 while no signing secret is configured).
+                json_body: dict[str, Any] | None = None if method in ("GET", "DELETE") else {}
+                response = await client.request(method, url, json=json_body)
+                assert response.status_code in (200, 400, 401, 503), f"{method} {url}"
+
+
+class TestAuthenticationAndFields:
+    async def test_each_endpoint_says_who_may_call_it(self, client: httpx.AsyncClient) -> None:
+        groups = (await catalogue(client))["endpoints"]
+
+        assert groups["bookings"]["endpoints"]["list_bookings"]["authentication"] == "Required"
+        assert groups["admin"]["endpoints"]["list_users"]["authentication"] == (
+            "Required (Staff users only)"
+        )
+        assert groups["schedules"]["endpoints"]["list_day"]["authentication"] == "None required"
+        assert meetings_entry(groups, "schedule_appointment")["authentication"] == (
+            "Required (Staff users only)"
+        )
+        assert meetings_entry(groups, "create_appointment")["authentication"].startswith("Optional")
+
+    async def test_an_anonymous_call_to_a_required_endpoint_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = await catalogue(client)
+
+        for endpoint in endpoints(body["endpoints"]):
+            if not endpoint["authentication"].startswith("Required"):
+                continue
+            url = re.sub(r"\{[^}]*\}", "1", endpoint["url"].replace("<uuid:pk>", str(uuid.uuid4())))
+            for method in endpoint["methods"]:
+                response = await client.request(method, url)
+                assert response.status_code == 401, f"{method} {url}"
+
+    async def test_password2_is_optional(self, client: httpx.AsyncClient) -> None:
+        register = (await catalogue(client))["endpoints"]["authentication"]["endpoints"]["register"]
+
+        assert register["required_fields"] == ["first_name", "last_name", "email", "password"]
+        assert "password2" in register["optional_fields"]
+
+    async def test_a_body_of_only_the_required_fields_is_accepted(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        register = (await catalogue(client))["endpoints"]["authentication"]["endpoints"]["register"]
+        values = {
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "email": "ada@example.com",
+            "password": "correct-horse-battery",
+        }
+
+        response = await client.post(
+            register["url"], json={name: values[name] for name in register["required_fields"]}
+        )
+
+        assert response.status_code == 201, response.text
+
+    async def test_each_required_field_is_required(self, client: httpx.AsyncClient) -> None:
+        register = (await catalogue(client))["endpoints"]["authentication"]["endpoints"]["register"]
+        values = {
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "email": "ada@example.com",
+            "password": "correct-horse-battery",
+        }
+
+        for missing in register["required_fields"]:
+            sent = {name: value for name, value in values.items() if name != missing}
+            response = await client.post(register["url"], json=sent)
+            assert response.status_code == 400, missing
+
+
+def meetings_entry(groups: dict[str, Any], name: str) -> dict[str, Any]:
+    entry: dict[str, Any] = groups["appointments"]["endpoints"][name]
+    return entry
+
+
+class TestUrls:
+    async def test_are_paths_without_a_public_url(self, client: httpx.AsyncClient) -> None:
+        body = await catalogue(client)
+
+        assert body["base_url"] == "/api/"
+        assert meetings(body, "admin_availability") == "/api/meetings/admin/availability/"
+        assert body["endpoints"]["authentication"]["endpoints"]["register"]["url"] == (
+            "/api/auth/register/"
+        )
+        assert all(url.startswith("/") for url in urls(body["endpoints"]))
+        assert "127.0.0.1:8000" not in json.dumps(body)
+        assert "testserver" not in json.dumps(body)
+
+    async def test_the_host_header_changes_nothing(self, client: httpx.AsyncClient) -> None:
+        plain = await catalogue(client)
+
+        forged = await catalogue(client, host="evil.example:8443")
+
+        assert forged == plain
+        assert "evil.example" not in json.dumps(forged)
+
+    async def test_forwarded_headers_change_nothing(self, client: httpx.AsyncClient) -> None:
         plain = await catalogue(client)
 
         forged = await catalogue(
@@ -143,7 +269,6 @@ class TestUrls:
         )
 
         assert forged == plain
-        assert "evil.example" not in json.dumps(forged)
 
     async def test_the_available_dates_url_answers(self, client: httpx.AsyncClient) -> None:
         url = meetings(await catalogue(client), "available_dates")
@@ -153,84 +278,43 @@ class TestUrls:
         assert response.status_code == 200
         assert isinstance(response.json(), list)
 
-    async def test_every_advertised_endpoint_exists(self, client: httpx.AsyncClient) -> None:
-        body = await catalogue(client)
 
-        for endpoint in endpoints(body["endpoints"]):
-            url = endpoint["url"].replace("<uuid:pk>", str(uuid.uuid4()))
-            for method in endpoint["methods"]:
-                # Anonymous and with an empty body: refused by the route itself, never unrouted.
-                json_body: dict[str, Any] | None = None if method == "GET" else {}
-                response = await client.request(method, url, json=json_body)
-                assert response.status_code in (200, 400, 401), f"{method} {url}"
-
-
-class TestCompleteness:
-    async def test_every_route_under_meetings_and_auth_is_catalogued(
-        self, app: FastAPI, client: httpx.AsyncClient
-    ) -> None:
-        body = await catalogue(client)
-        catalogued = {
-            route_key(method, urlsplit(endpoint["url"]).path)
-            for endpoint in endpoints(body["endpoints"])
-            for method in endpoint["methods"]
-        }
-
-        served = app_routes(app)
-
-        assert served - catalogued == set(), "served but missing from GET /api/"
-        assert catalogued - served == set(), "catalogued but not served"
-
-    async def test_lists_the_beyond_the_seed_appointment_actions(
-        self, client: httpx.AsyncClient
-    ) -> None:
-        body = await catalogue(client)
-
-        assert meetings(body, "reschedule_appointment") == (
-            "http://testserver/api/meetings/appointments/<uuid:pk>/reschedule/"
-        )
-        assert meetings(body, "withdraw_appointment") == (
-            "http://testserver/api/meetings/appointments/<uuid:pk>/withdraw/"
-        )
-
-
-class TestBehindATrustedProxy:
+class TestPublicUrl:
     @pytest.fixture
-    async def proxied(
+    async def public(
         self, tmp_path: Path, database_url: str, database: Database
     ) -> AsyncIterator[httpx.AsyncClient]:
-        # The test client's address is the proxy's.
+        # Even a trusted proxy's forwarded host does not count: the setting does.
         settings = make_settings(
-            tmp_path, database_url, trusted_proxies=[f"{CLIENT_ADDRESS[0]}/32"]
+            tmp_path,
+            database_url,
+            public_url=PUBLIC_URL + "/",
+            trusted_proxies=[f"{CLIENT_ADDRESS[0]}/32"],
         )
         app = create_app(settings, database=database)
         async with app.router.lifespan_context(app), http_client(app) as client:
             yield client
 
-    async def test_the_proxy_s_scheme_and_host_are_used(self, proxied: httpx.AsyncClient) -> None:
+    async def test_every_url_starts_with_it(self, public: httpx.AsyncClient) -> None:
         body = await catalogue(
-            proxied, **{"x-forwarded-host": "attune.example", "x-forwarded-proto": "https"}
+            public,
+            host="evil.example",
+            **{"x-forwarded-host": "evil.example", "x-forwarded-proto": "http"},
         )
 
-        assert body["base_url"] == "https://attune.example/api/"
-        assert all(url.startswith("https://attune.example/api/") for url in urls(body))
-
-    async def test_the_nearest_proxy_s_entry_wins(self, proxied: httpx.AsyncClient) -> None:
-        body = await catalogue(
-            proxied,
-            **{"x-forwarded-host": "forged.example, attune.example", "x-forwarded-proto": "https"},
+        assert body["base_url"] == f"{PUBLIC_URL}/api/"
+        assert meetings(body, "available_dates") == (
+            f"{PUBLIC_URL}/api/meetings/appointments/available-dates/"
         )
-
-        assert body["base_url"] == "https://attune.example/api/"
+        assert all(
+            url.startswith(f"{PUBLIC_URL}/api/") or url.startswith(f"{PUBLIC_URL}/")
+            for url in urls(body["endpoints"])
+        )
+        assert "evil.example" not in json.dumps(body)
 
     @pytest.mark.parametrize(
-        "forwarded_host", ["evil.example/path?", "attune.example@evil.example", "a b", ""]
+        "value", ["ftp://attune.example", "attune.example", "https://attune.example/?a=b"]
     )
-    async def test_a_malformed_forwarded_host_is_ignored(
-        self, proxied: httpx.AsyncClient, forwarded_host: str
-    ) -> None:
-        body = await catalogue(
-            proxied, **{"x-forwarded-host": forwarded_host, "x-forwarded-proto": "ftp"}
-        )
-
-        assert body["base_url"] == "http://testserver/api/"
+    def test_a_malformed_one_is_refused(self, tmp_path: Path, value: str) -> None:
+        with pytest.raises(ValidationError):
+            make_settings(tmp_path, "sqlite+aiosqlite://", public_url=value)

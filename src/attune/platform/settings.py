@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: SecretStr | None = None
 
+    # The address clients reach the service at (`https://attune.example`), for the absolute
+    # URLs of `GET /api/`; unset, that catalogue gives paths. Never taken from a request.
+    public_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     run_worker: bool = True
@@ -170,6 +173,18 @@ class Settings(BaseSettings):
         if len(value) != 3 or not value.isalpha():
             raise ValueError("currency must be a three-letter ISO 4217 code")
         return value.lower()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http(s) URL with a host, e.g. https://attune.example")
+        if parsed.query or parsed.fragment or parsed.username or parsed.password:
+            raise ValueError("must be scheme, host, port and path only")
+        return value.rstrip("/")
 
     @field_validator("jitsi_base_url")
     @classmethod
