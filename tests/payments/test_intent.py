@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from attune.integrations.stripe import NETWORK_RETRIES, StripeError, StripeGatew
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import cancel
+from tests.bookings.builders import book, cancel, later
 from tests.conftest import http_client
 from tests.payments.builders import (
     booked,
@@ -27,7 +28,8 @@ from tests.payments.builders import (
 from tests.support.live_server import live_client, live_server
 from tests.support.localstripe import pay_at_stripe, stripe_client, stripe_settings
 from tests.support.mailbox import SmtpServer, free_port
-from tests.support.people import add_client, add_person
+from tests.support.people import Person, add_client, add_person
+from tests.support.slots import add_slot
 
 
 @pytest.fixture
@@ -110,6 +112,139 @@ class TestCreateIntent:
         assert secret not in payment.client_secret_encrypted
 
 
+async def booked_at(
+    client: httpx.AsyncClient, database: Database, person: Person, days: int, *, minutes: int = 60
+) -> int:
+    """A booking `days` ahead, of `minutes` (priced pro rata: 30 minutes cost 5000)."""
+    slot = await add_slot(database, later(days=days), minutes=minutes)
+    booking: dict[str, Any] = await book(client, person, slot)
+    booking_id: int = booking["id"]
+    return booking_id
+
+
+async def seed_intent(
+    client: httpx.AsyncClient, person: Person, body: dict[str, Any]
+) -> httpx.Response:
+    """Seed 000's request: an amount and a currency, no booking."""
+    return await client.post("/api/payments/intent", json=body, headers=person.headers)
+
+
+SEED_BODY = {"amount": 10000, "currency": "usd"}
+
+
+class TestSeedBodyWithoutBooking:
+    """Seed 000 names no booking: its body is taken when one unpaid booking has that price."""
+
+    async def test_pays_the_one_unpaid_booking_at_that_price(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        await booked_at(client, database, ada, 3, minutes=30)
+        hour = await booked_at(client, database, ada, 4)
+
+        response = await seed_intent(client, ada, SEED_BODY)
+
+        assert response.status_code == 201, response.text
+        assert response.json()["booking_id"] == hour
+        assert response.json()["amount"] == 10000
+        assert [p.amount_cents for p in await payments_of(database, hour)] == [10000]
+
+    async def test_paid_and_cancelled_bookings_are_not_candidates(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        localstripe_url: str,
+    ) -> None:
+        ada = await add_client(database, settings)
+        paid = await booked_at(client, database, ada, 3)
+        intent_id = await open_intent(client, ada, paid)
+        pay_at_stripe(localstripe_url, intent_id)
+        assert (await confirm(client, ada, intent_id)).status_code == 200
+        cancelled = await booked_at(client, database, ada, 4)
+        assert (await cancel(client, ada, cancelled)).status_code == 200
+        unpaid = await booked_at(client, database, ada, 5)
+
+        response = await seed_intent(client, ada, SEED_BODY)
+
+        assert response.status_code == 201, response.text
+        assert response.json()["booking_id"] == unpaid
+
+    async def test_two_unpaid_bookings_at_that_price_are_listed_not_guessed(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        first = await booked_at(client, database, ada, 3)
+        second = await booked_at(client, database, ada, 4)
+
+        response = await seed_intent(client, ada, SEED_BODY)
+
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "Name the booking to pay with booking_id"
+        assert "2 of your unpaid bookings cost 10000 usd" in body["details"]
+        assert body["unpaid_bookings"] == [
+            {
+                "booking_id": first,
+                "scheduled_at": "2026-03-05T09:00:00Z",
+                "amount": 10000,
+                "currency": "usd",
+            },
+            {
+                "booking_id": second,
+                "scheduled_at": "2026-03-06T09:00:00Z",
+                "amount": 10000,
+                "currency": "usd",
+            },
+        ]
+        assert await payments_of(database, first) == []
+        assert await payments_of(database, second) == []
+
+    @pytest.mark.parametrize(
+        ("body", "says"),
+        [
+            ({"amount": 5000, "currency": "usd"}, "None of your unpaid bookings costs 5000 usd"),
+            ({"amount": 10000, "currency": "eur"}, "None of your unpaid bookings costs 10000 eur"),
+            ({"currency": "usd"}, "Send booking_id"),
+            ({}, "Send booking_id"),
+        ],
+    )
+    async def test_no_booking_at_that_price_is_refused_listing_the_prices(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        body: dict[str, Any],
+        says: str,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked_at(client, database, ada, 3)
+
+        response = await seed_intent(client, ada, body)
+
+        assert response.status_code == 400
+        assert response.json()["error"] == "Name the booking to pay with booking_id"
+        assert says in response.json()["details"]
+        assert f"{booking_id} on 2026-03-05T09:00:00Z for 10000 usd" in response.json()["details"]
+        [listed] = response.json()["unpaid_bookings"]
+        assert (listed["booking_id"], listed["amount"]) == (booking_id, 10000)
+        assert await payments_of(database, booking_id) == []
+
+    async def test_another_clients_booking_is_never_chosen(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        bob = await add_client(database, settings, 2)
+        bobs = await booked_at(client, database, bob, 3)
+
+        response = await seed_intent(client, ada, SEED_BODY)
+
+        assert response.status_code == 400
+        assert response.json()["unpaid_bookings"] == []
+        assert "You have no unpaid booking" in response.json()["details"]
+        assert await payments_of(database, bobs) == []
+
+
 class TestConcurrentIntents:
     @pytest.fixture
     async def live(self, app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
@@ -164,7 +299,7 @@ class TestThePriceIsThePractices:
             {"booking_id": 1, "amount": -1},
             {"booking_id": 1, "amount": 100.5},
             {"booking_id": 1, "currency": "dollars"},
-            {},
+            {"amount": "ten", "currency": "usd"},
         ],
     )
     async def test_malformed_bodies_are_refused(

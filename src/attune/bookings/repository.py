@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Booking, BookingStatus, PaymentStatus, User
@@ -25,16 +25,28 @@ async def lock_client(session: AsyncSession, user_id: int) -> None:
     await session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
-async def count_unpaid(session: AsyncSession, user_id: int) -> int:
+def _unpaid_of(user_id: int) -> tuple[ColumnElement[bool], ...]:
     """The client's scheduled bookings that hold a seat without a payment yet."""
-    count = await session.scalar(
-        select(func.count(Booking.id)).where(
-            Booking.user_id == user_id,
-            Booking.status == BookingStatus.scheduled,
-            Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
-        )
+    return (
+        Booking.user_id == user_id,
+        Booking.status == BookingStatus.scheduled,
+        Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
     )
+
+
+async def count_unpaid(session: AsyncSession, user_id: int) -> int:
+    count = await session.scalar(select(func.count(Booking.id)).where(*_unpaid_of(user_id)))
     return count or 0
+
+
+async def unpaid_bookings_of_client(session: AsyncSession, user_id: int) -> Sequence[Booking]:
+    """The client's unpaid scheduled bookings that cost something, soonest first."""
+    query = (
+        select(Booking)
+        .where(*_unpaid_of(user_id), Booking.amount_cents > 0)
+        .order_by(Booking.scheduled_at, Booking.id)
+    )
+    return (await session.scalars(query)).all()
 
 
 async def overlapping_booking(

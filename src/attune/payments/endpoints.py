@@ -18,6 +18,7 @@ from attune.bookings.errors import BookingNotFound
 from attune.models import IntentStatus
 from attune.payments.errors import (
     BookingAlreadyPaid,
+    BookingNotNamed,
     BookingNotPayable,
     PaymentFailed,
     PaymentIncomplete,
@@ -60,13 +61,18 @@ Gateway = Annotated[PaymentGateway, Depends(payment_gateway)]
     status_code=201,
     summary="Create a payment intent for a booking",
     description="Returns the client secret that Stripe.js needs to take the payment. The "
-    "amount is the booking's price; an `amount` or `currency` sent must equal it. Asking again "
+    "amount is the booking's price; an `amount` or `currency` sent must equal it. Without "
+    "`booking_id` (seed 000's body), `amount` (and `currency`, if sent) chooses the caller's "
+    "one unpaid scheduled booking at that price; when none or several cost that, the answer "
+    "is 400 with `unpaid_bookings` (`booking_id`, `scheduled_at`, `amount` in cents, "
+    "`currency`), to send `booking_id` with. Asking again "
     "for the same booking returns the same open intent; after a declined card a new one is "
     'made. Without a Stripe key the practice runs in an offline demo mode (`"mode": "demo"`).',
     responses=documented_errors(
         InvalidToken,
         EmailNotVerified,
         BookingNotFound,
+        BookingNotNamed,
         BookingAlreadyPaid,
         BookingNotPayable,
         PaymentsNotRequired,

@@ -22,6 +22,11 @@ class PriceMismatch(BadRequest):
     error = "The amount must be the booking's price"
 
 
+class BookingNotNamed(BadRequest):
+    # Seed 000's body names no booking; it is only taken when the price points at one.
+    error = "Name the booking to pay with booking_id"
+
+
 class PaymentNotFound(NotFound):
     # Also the answer for another client's intent: its existence is not revealed.
     error = "Payment not found"

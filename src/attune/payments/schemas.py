@@ -18,7 +18,14 @@ MODE_DESCRIPTION = "`stripe`, or `demo` when no Stripe key is configured and pay
 class PaymentIntentCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    booking_id: int = Field(ge=1, le=MAX_ID, examples=[1])
+    booking_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The booking to pay. Seed 000 sends none: then `amount` (and `currency`, "
+        "if sent) must be the price of exactly one of the caller's unpaid bookings.",
+        examples=[1],
+    )
     # Seed 000 sends these; the booking decides the price, and a different value is refused.
     amount: int | None = Field(
         default=None,
@@ -77,6 +84,10 @@ INTENT_EXAMPLES: dict[str, Any] = {
     "seed_000": {
         "summary": "Seed 000's body, with the booking (amount must be the booking's)",
         "value": {"booking_id": 1, "amount": 10000, "currency": "usd"},
+    },
+    "seed_000_without_booking": {
+        "summary": "Seed 000's body as documented: pays the one unpaid booking at that price",
+        "value": {"amount": 10000, "currency": "usd"},
     },
 }
 

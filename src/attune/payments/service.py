@@ -8,20 +8,21 @@ caller's transaction and flushes, never commits.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import repository as bookings
 from attune.bookings.errors import BookingNotFound
 from attune.integrations.stripe import Intent, StripeError
-from attune.models import BookingStatus, IntentStatus, Payment, PaymentStatus, User
+from attune.models import Booking, BookingStatus, IntentStatus, Payment, PaymentStatus, User
 from attune.payments import outcomes
 from attune.payments import repository as payments
 from attune.payments.errors import (
     BookingAlreadyPaid,
+    BookingNotNamed,
     BookingNotPayable,
     PaymentNotFound,
     PaymentProviderError,
@@ -59,9 +60,7 @@ class PaymentService:
         # Two requests for one booking wait for each other here, so at most one creates an
         # intent (PostgreSQL; SQLite's write transactions already run one at a time).
         await bookings.lock_client(session, client.id)
-        booking = await bookings.booking_by_id(session, body.booking_id)
-        if booking is None or booking.user_id != client.id:
-            raise BookingNotFound()
+        booking = await self._booking_to_pay(session, client, body)
         if booking.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded):
             raise BookingAlreadyPaid()
         if booking.status != BookingStatus.scheduled:
@@ -142,11 +141,71 @@ class PaymentService:
         return recorded.payment
 
     @staticmethod
+    async def _booking_to_pay(
+        session: AsyncSession, client: User, body: PaymentIntentCreate
+    ) -> Booking:
+        """The booking named, or else the client's one unpaid booking at the price sent.
+
+        Seed 000's body names no booking. The price stays the practice's: the amount only
+        chooses among the client's own unpaid bookings, and when it chooses none or several,
+        the client is shown them to name one, rather than any being guessed.
+        """
+        if body.booking_id is not None:
+            booking = await bookings.booking_by_id(session, body.booking_id)
+            if booking is None or booking.user_id != client.id:
+                raise BookingNotFound()
+            return booking
+        unpaid = await bookings.unpaid_bookings_of_client(session, client.id)
+        currency = None if body.currency is None else body.currency.lower()
+        matching = [
+            booking
+            for booking in unpaid
+            if booking.amount_cents == body.amount and currency in (None, booking.currency)
+        ]
+        if body.amount is not None and len(matching) == 1:
+            return matching[0]
+        raise BookingNotNamed(
+            details=_why_not_chosen(body.amount, currency, len(matching), unpaid),
+            extra={"unpaid_bookings": [_unpaid_entry(booking) for booking in unpaid]},
+        )
+
+    @staticmethod
     async def _provider(call: Awaitable[Intent]) -> Intent:
         try:
             return await call
         except StripeError as error:
             raise PaymentProviderError(details=NOTHING_STORED) from error
+
+
+def _why_not_chosen(
+    amount: int | None, currency: str | None, matching: int, unpaid: Sequence[Booking]
+) -> str:
+    price = f"{amount} {currency}" if currency else f"{amount}"
+    if not unpaid:
+        reason = "You have no unpaid booking to pay."
+    elif amount is None:
+        reason = "Send booking_id, or amount and currency equal to one booking's price."
+    elif matching == 0:
+        reason = f"None of your unpaid bookings costs {price}; send booking_id."
+    else:
+        reason = f"{matching} of your unpaid bookings cost {price}; send booking_id."
+    listed = "; ".join(
+        f"{b.id} on {_instant(b.scheduled_at)} for {b.amount_cents} {b.currency}" for b in unpaid
+    )
+    return f"{reason} Your unpaid bookings (amounts in cents): {listed}." if unpaid else reason
+
+
+def _unpaid_entry(booking: Booking) -> dict[str, object]:
+    return {
+        "booking_id": booking.id,
+        "scheduled_at": _instant(booking.scheduled_at),
+        "amount": booking.amount_cents,
+        "currency": booking.currency,
+    }
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 payment_service = PaymentService()

@@ -74,10 +74,13 @@ class AttuneError(Exception):
         *,
         details: str | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, object] | None = None,
     ) -> None:
         self.error = error or self.error
         self.details = details
         self.headers = dict(headers or {})
+        # Fields of the body beside `error` and `details`, for a client to act on.
+        self.extra = dict(extra or {})
         super().__init__(self.error)
 
 
@@ -188,7 +191,12 @@ def register_error_handlers(app: FastAPI) -> None:
         if error.status_code >= 500:
             logger.warning("%s: %s", type(error).__name__, error.error)
         return JSONResponse(
-            error_body(error.error, error.details, **_server_error_reference(error.status_code)),
+            error_body(
+                error.error,
+                error.details,
+                **error.extra,
+                **_server_error_reference(error.status_code),
+            ),
             status_code=error.status_code,
             headers=error.headers,
         )
