@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 from schemathesis.errors import FailureGroup
 
@@ -142,3 +144,128 @@ class TestEdgeAnswers:
 
         with pytest.raises(FailureGroup):
             assert_documented(await openapi(client), "GET", "/health", response)
+
+
+def path_with_values(path: str, operation: dict[str, Any]) -> str:
+    """The path with a value of the right type in each parameter (ids that exist or not)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            uuid_id = parameter["schema"].get("format") == "uuid"
+            value = "7c9e6679-7425-40de-944b-e07fc1f90ae7" if uuid_id else "1"
+            path = path.replace("{" + parameter["name"] + "}", value)
+    return path
+
+
+def accepts_anonymous(operation: dict[str, Any]) -> bool:
+    """OpenAPI: no requirement, or an empty one among the alternatives, admits anonymous calls."""
+    requirements = operation.get("security", [])
+    return not requirements or {} in requirements
+
+
+class TestSecurityRequirements:
+    """What the document says each operation needs is what the operation accepts."""
+
+    async def test_every_operation_answers_an_anonymous_caller_as_documented(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await openapi(client)
+        wrong = []
+        for method, path, operation in operations(document):
+            body: dict[str, Any] | None = {} if "requestBody" in operation else None
+            response = await client.request(method, path_with_values(path, operation), json=body)
+            refused = response.status_code == 401
+            if refused == accepts_anonymous(operation):
+                wrong.append(
+                    f"{method} {path}: {response.status_code}, security {operation.get('security')}"
+                )
+        assert wrong == []
+
+    async def test_the_public_appointment_request_takes_a_token_but_does_not_need_one(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await openapi(client)
+        create = document["paths"]["/api/meetings/appointments/create"]["post"]
+
+        assert create["security"] == [{}, {"HTTPBearer": []}]
+        response = await client.post(
+            "/api/meetings/appointments/create",
+            json={},
+            headers={"Authorization": "Bearer not-a-token"},
+        )
+        assert response.status_code == 401
+
+
+class TestSchemaNames:
+    async def test_names_are_unique_and_free_of_module_paths(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        names = (await openapi(client))["components"]["schemas"]
+
+        assert [name for name in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)] == []
+
+    async def test_each_meeting_status_names_its_own_values(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await openapi(client)
+        schemas = document["components"]["schemas"]
+
+        def values(model: str) -> set[str]:
+            reference = schemas[model]["properties"]["meeting_status"]["$ref"]
+            return set(schemas[reference.rsplit("/", 1)[1]]["enum"])
+
+        assert values("MeetingRead") == {"pending", "scheduled", "active", "completed"}
+        assert values("JitsiMeetingRead") == values("AppointmentRead")
+        assert "cancelled" in values("JitsiMeetingRead")
+
+
+OPTIONAL_BODIES = [
+    ("PUT", "/api/bookings/{booking_id}/cancel"),
+    ("POST", "/api/auth/logout"),
+    ("POST", "/api/meetings/appointments/{request_id}/reject"),
+    ("PUT", "/api/admin/bookings/{booking_id}/cancel"),
+    ("POST", "/api/admin/bookings/{booking_id}/refund"),
+]
+
+
+class TestRequestBodies:
+    @pytest.mark.parametrize(("method", "path"), OPTIONAL_BODIES)
+    async def test_an_optional_body_is_declared_optional_not_nullable(
+        self, client: httpx.AsyncClient, method: str, path: str
+    ) -> None:
+        document = await openapi(client)
+        body = document["paths"][path][method.lower()]["requestBody"]
+
+        assert body.get("required", False) is False
+        assert set(body["content"]["application/json"]["schema"]) == {"$ref"}
+
+    async def test_no_body_is_declared_as_null(self, client: httpx.AsyncClient) -> None:
+        document = await openapi(client)
+        for method, path, operation in operations(document):
+            if "requestBody" in operation:
+                schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                assert "anyOf" not in schema, f"{method} {path}"
+
+    async def test_the_register_example_of_seed_003_is_valid_against_the_schema(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await openapi(client)
+        validator = jsonschema_rs.validator_for(
+            {"$ref": "#/components/schemas/UserCreate", "components": document["components"]}
+        )
+        seed_example = {
+            "email": "user@example.com",
+            "first_name": "John",
+            "last_name": "Doe",
+            "phone_number": "+1234567890",
+            "password": "SecurePassword123",
+            "password2": "SecurePassword123",
+        }
+
+        assert list(validator.iter_errors(seed_example)) == []
+        password = seed_example.pop("password2")
+        renamed = {**seed_example, "confirm_password": password}
+        assert validator.is_valid(renamed)
+        assert not validator.is_valid({**renamed, "phone_numbr": "+1234567890"})
+        # The service refuses a field sent under both its names, and so does the document.
+        assert not validator.is_valid({**renamed, "phone": "+1234567890"})
+

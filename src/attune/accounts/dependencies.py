@@ -19,8 +19,12 @@ from attune.accounts.errors import AdminRequired, EmailNotVerified, InvalidToken
 from attune.accounts.tokens import AccessClaims, decode_access_token
 from attune.models import User
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.openapi import OptionalHTTPBearer
 
-bearer = HTTPBearer(auto_error=False, description="The access token from login or token/refresh.")
+BEARER_DESCRIPTION = "The access token from login or token/refresh."
+bearer = HTTPBearer(auto_error=False, description=BEARER_DESCRIPTION)
+# For the routes that anyone may call and that know a signed-in caller when a token is sent.
+optional_bearer = OptionalHTTPBearer(description=BEARER_DESCRIPTION)
 
 
 @dataclass(frozen=True)

@@ -92,10 +92,29 @@ Otp = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"), Field(examples=["
 PHONE_ALIASES = AliasChoices("phone", "phone_number")
 
 
+def document_aliases(schema: dict[str, Any], model: type[Any]) -> None:
+    """Each other name a field answers to (the seeds disagree: `phone_number`, `confirm_password`)
+    is a property of the schema too, so a body that uses it is as valid for the document as it is
+    for the service; without this, `additionalProperties: false` would forbid it."""
+    properties = schema.get("properties", {})
+    for field in model.model_fields.values():
+        alias = field.validation_alias
+        if not isinstance(alias, AliasChoices):
+            continue
+        first, *others = (choice for choice in alias.choices if isinstance(choice, str))
+        for other in others:
+            properties[other] = {
+                **properties[first],
+                "title": other.replace("_", " ").title(),
+                "description": f"Another name for `{first}`; send one of the two.",
+            }
+            schema.setdefault("allOf", []).append({"not": {"required": [first, other]}})
+
+
 class StrictBody(BaseModel):
     """A request body that refuses fields it does not know (400), so a typo is never ignored."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=document_aliases)
 
 
 class UserCreate(StrictBody):
@@ -123,7 +142,7 @@ class Credentials(StrictBody):
 class ProfileUpdate(BaseModel):
     """Only these fields change; `email`, `is_admin` and any other field are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=document_aliases)
 
     first_name: Name | None = None
     last_name: Name | None = None

@@ -1,5 +1,7 @@
-"""How errors appear in the OpenAPI document: one error schema, 400 where FastAPI says 422, and
-the answers that the edge of the service can give to any operation.
+"""How the OpenAPI document says what the service does where FastAPI's own document would not:
+one error schema, 400 where FastAPI says 422, the answers that the edge of the service can give
+to any operation, tokens that an operation takes but does not need, and bodies that may be left
+out.
 
 Validation errors are answered 400 `{"error": "Invalid request format", ...}` (DESIGN.md §2),
 so FastAPI's generated 422 responses would describe an answer the service never gives. The
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from attune.platform.dependencies import get_database, get_session
@@ -77,6 +80,18 @@ RATE_LIMIT_HEADERS = {
     "X-RateLimit-Remaining": "RateLimitRemaining",
     "X-RateLimit-Reset": "RateLimitReset",
 }
+
+
+class OptionalHTTPBearer(HTTPBearer):
+    """A bearer token that an operation reads when one is sent and does without otherwise.
+
+    FastAPI documents any bearer scheme as required; an operation whose only schemes are these is
+    documented as `[{}, {"HTTPBearer": []}]`, OpenAPI's "anonymous, or with this token".
+    """
+
+    def __init__(self, *, description: str) -> None:
+        # The same scheme as the required token's: one token, needed by some operations only.
+        super().__init__(scheme_name="HTTPBearer", description=description, auto_error=False)
 
 
 class FieldError(BaseModel):
@@ -160,6 +175,38 @@ def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
         ):
             found.update((route.path_format or "", method) for method in route.methods or ())
     return found
+
+
+def _anonymous_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of every operation whose bearer schemes are all optional ones."""
+    found: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        schemes = [call for call in _calls(route.dependant) if isinstance(call, HTTPBearer)]
+        if schemes and all(isinstance(call, OptionalHTTPBearer) for call in schemes):
+            found.update((route.path_format or "", method) for method in route.methods or ())
+    return found
+
+
+def _admit_anonymous(schema: dict[str, Any], anonymous: set[tuple[str, str]]) -> None:
+    for path, method, operation in _operations(schema):
+        if (path, method) in anonymous:
+            operation["security"] = [{}, *operation.get("security", [])]
+
+
+def _declare_optional_bodies(schema: dict[str, Any]) -> None:
+    """FastAPI declares a body that may be left out as "the model or null"; a generated client
+    then insists on sending one. It is declared as the model, not required."""
+    for _path, _method, operation in _operations(schema):
+        body = operation.get("requestBody")
+        if body is None or body.get("required"):
+            continue
+        for media in body.get("content", {}).values():
+            choices = media.get("schema", {}).get("anyOf", [])
+            models = [choice for choice in choices if choice != {"type": "null"}]
+            if len(choices) == 2 and len(models) == 1:
+                media["schema"] = models[0]
 
 
 def _edge_errors(
@@ -258,6 +305,8 @@ def install_openapi(app: FastAPI) -> None:
                 tags=app.openapi_tags,
             )
             _replace_validation_responses(schema)
+            _admit_anonymous(schema, _anonymous_operations(app))
+            _declare_optional_bodies(schema)
             _add_edge_responses(schema, _database_operations(app))
             app.openapi_schema = schema
         return app.openapi_schema

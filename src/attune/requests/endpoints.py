@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials
 
-from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, bearer
+from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, optional_bearer
 from attune.accounts.errors import AdminRequired, InvalidToken
 from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.models import AppointmentStatus, User
@@ -62,7 +62,7 @@ RequestId = Annotated[
 
 
 async def optional_user(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)],
     session: Session,
     settings: AppSettings,
     clock: AppClock,

@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from attune.accounts.schemas import Email, Name, Phone
 from attune.bookings.schemas import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
-from attune.requests.service import DEFAULT_DURATION, AppointmentView, MeetingStatus
+from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView
 
 MAX_PREFERRED_DATES = 10
 MIN_DURATION = 15
@@ -190,7 +190,7 @@ class AppointmentRead(BaseModel):
         description="Inside the join window: 10 minutes before the start to 15 after the end.",
         examples=[False],
     )
-    meeting_status: MeetingStatus = Field(
+    meeting_status: AppointmentMeetingStatus = Field(
         description="`pending`: not scheduled; `scheduled`: before the join window; `active`: "
         "inside it; `completed`: after it; `cancelled`: rejected or withdrawn.",
         examples=["scheduled"],
@@ -227,7 +227,7 @@ class JitsiMeetingRead(BaseModel):
     )
     duration: str = Field(examples=["60 minutes"])
     can_join: bool = Field(examples=[True])
-    meeting_status: MeetingStatus = Field(examples=["active"])
+    meeting_status: AppointmentMeetingStatus = Field(examples=["active"])
     join_instructions: str = Field(
         examples=["The room is open until 11:15 (UTC): join with the meeting URL."]
     )

@@ -61,7 +61,7 @@ CLAIM_CODE_LENGTH = 32
 DEFAULT_DURATION = 60
 
 
-class MeetingStatus(StrEnum):
+class AppointmentMeetingStatus(StrEnum):
     pending = "pending"
     scheduled = "scheduled"
     active = "active"
@@ -94,7 +94,7 @@ class AppointmentView:
     reason: str | None
     rejection_reason: str | None
     meeting_url: str | None
-    meeting_status: MeetingStatus
+    meeting_status: AppointmentMeetingStatus
     can_join: bool
 
 
@@ -105,7 +105,7 @@ class Meeting:
     ends_at: datetime
     url: str
     room_id: str
-    status: MeetingStatus
+    status: AppointmentMeetingStatus
     can_join: bool
     opens_at: datetime
     closes_at: datetime
@@ -134,22 +134,24 @@ def email_hash(settings: Settings, email: str) -> str:
     return keyed_hash(settings.derived_key(EMAIL_INDEX_PURPOSE), email.strip().lower())
 
 
-def meeting_state(request: AppointmentRequest, now: datetime) -> tuple[MeetingStatus, bool]:
+def meeting_state(
+    request: AppointmentRequest, now: datetime
+) -> tuple[AppointmentMeetingStatus, bool]:
     """The meeting's status and whether its room admits people at `now` (DESIGN.md §3)."""
     if request.status in (AppointmentStatus.rejected, AppointmentStatus.withdrawn):
-        return MeetingStatus.cancelled, False
+        return AppointmentMeetingStatus.cancelled, False
     if (
         request.status != AppointmentStatus.scheduled
         or request.scheduled_at is None
         or request.scheduled_end_at is None
     ):
-        return MeetingStatus.pending, False
+        return AppointmentMeetingStatus.pending, False
     opens_at, closes_at = join_window(request.scheduled_at, request.scheduled_end_at)
     if now < opens_at:
-        return MeetingStatus.scheduled, False
+        return AppointmentMeetingStatus.scheduled, False
     if now > closes_at:
-        return MeetingStatus.completed, False
-    return MeetingStatus.active, True
+        return AppointmentMeetingStatus.completed, False
+    return AppointmentMeetingStatus.active, True
 
 
 def claim_code(settings: Settings, request: AppointmentRequest) -> str:
@@ -515,14 +517,14 @@ class AppointmentService:
 
 
 def _instructions(
-    settings: Settings, status: MeetingStatus, opens_at: datetime, closes_at: datetime
+    settings: Settings, status: AppointmentMeetingStatus, opens_at: datetime, closes_at: datetime
 ) -> str:
     opens = opens_at.astimezone(settings.zone)
     closes = closes_at.astimezone(settings.zone)
     zone = settings.practice_timezone
-    if status is MeetingStatus.completed:
+    if status is AppointmentMeetingStatus.completed:
         return "This appointment is over and its room is closed."
-    if status is MeetingStatus.active:
+    if status is AppointmentMeetingStatus.active:
         lead = f"The room is open until {closes:%H:%M} ({zone}): join with the meeting URL."
     else:
         lead = (
