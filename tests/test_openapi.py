@@ -12,10 +12,12 @@ import jsonschema_rs
 import pytest
 from schemathesis.errors import FailureGroup
 
+from attune.platform.database import Database
 from attune.platform.ratelimit import EXEMPT_PATHS
 from attune.platform.settings import Settings
 from tests.conftest import make_settings
 from tests.fuzz.documented import assert_documented
+from tests.support.people import add_admin
 
 
 async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -269,3 +271,41 @@ class TestRequestBodies:
         # The service refuses a field sent under both its names, and so does the document.
         assert not validator.is_valid({**renamed, "phone": "+1234567890"})
 
+
+class TestMethods:
+    """HTTP's method rules hold on every path, as the schema fuzzer checks them."""
+
+    async def test_head_answers_as_get_without_a_body(self, client: httpx.AsyncClient) -> None:
+        get = await client.get("/api/meetings/appointments/available-dates")
+        head = await client.head("/api/meetings/appointments/available-dates")
+
+        assert get.status_code == head.status_code == 200
+        assert get.content
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+
+    async def test_head_needs_what_get_needs(self, client: httpx.AsyncClient) -> None:
+        assert (await client.head("/api/bookings")).status_code == 401
+
+    async def test_allow_names_every_method_of_the_path(self, client: httpx.AsyncClient) -> None:
+        response = await client.options("/api/admin/users/1")
+
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, HEAD, PUT"
+        assert response.json()["error"] == "Method not allowed"
+
+    async def test_allow_of_a_path_without_get_has_no_head(self, client: httpx.AsyncClient) -> None:
+        response = await client.delete("/api/auth/login")
+
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"
+
+    async def test_a_wrong_method_on_a_fixed_path_is_405_not_an_invalid_id(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+
+        response = await client.put("/api/admin/schedules/generate", json={}, headers=admin.headers)
+
+        assert response.status_code == 405
+        assert response.headers["allow"] == "POST"

@@ -86,7 +86,7 @@ async def test_wrong_method_is_a_json_405_naming_the_allowed_ones(
 
     assert response.status_code == 405
     assert response.json() == {"error": "Method not allowed"}
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == "GET, HEAD"
 
 
 async def test_body_declared_too_large_is_refused_with_413(

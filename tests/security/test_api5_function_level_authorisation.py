@@ -29,7 +29,7 @@ KNOWN_ADMIN_ROUTES = {
     ("POST", "/api/admin/bookings/{booking_id}/refund"),
     ("GET", "/api/admin/reports/financial"),
     ("POST", "/api/admin/schedules"),
-    ("DELETE", "/api/admin/schedules/{schedule_id}"),
+    ("DELETE", "/api/admin/schedules/{schedule_id:int}"),
     ("PUT", "/api/meetings/admin/availability"),
     ("GET", "/api/meetings/appointments/stats"),
     ("POST", "/api/meetings/appointments/{request_id:uuid}/schedule"),

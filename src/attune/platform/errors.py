@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from attune.platform.logging import current_request_id
 
@@ -180,6 +182,20 @@ def _server_error_reference(status_code: int) -> dict[str, object]:
     return {"request_id": request_id} if status_code >= 500 and request_id else {}
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method that some route of the request's path answers, HEAD wherever GET is.
+
+    Starlette's 405 names the methods of the first route that matched the path only, though a
+    path such as `/api/admin/users/{id}` has a route for GET and another for PUT."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Render domain errors, validation errors (400, not FastAPI's 422) and routing errors.
 
@@ -253,14 +269,17 @@ def register_error_handlers(app: FastAPI) -> None:
         raise error
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         # Starlette raises these for unrouted paths and wrong methods (405 carries `Allow`).
         # So does the body-size middleware for a streamed body, its detail saying the limit.
         messages = {404: NotFound.error, 405: "Method not allowed", 413: PayloadTooLarge.error}
         message = messages.get(error.status_code) or str(error.detail)
         details = str(error.detail) if error.status_code == 413 else None
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return JSONResponse(
             error_body(message, details, **_server_error_reference(error.status_code)),
             status_code=error.status_code,
-            headers=error.headers,
+            headers=headers,
         )

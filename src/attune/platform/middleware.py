@@ -8,7 +8,8 @@ Pure ASGI middleware, outermost first:
 3. rate limits (`ratelimit.py`);
 4. body size: 413 before reading a body that is declared or streamed too large;
 5. content type: 415 for a body that is not JSON;
-6. trailing slash: `/api/auth/login/` is routed as `/api/auth/login` (no redirect, so POST works).
+6. trailing slash: `/api/auth/login/` is routed as `/api/auth/login` (no redirect, so POST works);
+7. HEAD: answered as GET, without the body.
 """
 
 from __future__ import annotations
@@ -347,10 +348,41 @@ class TrailingSlashMiddleware:
         await self.app(scope, receive, send)
 
 
+class HeadAsGetMiddleware:
+    """HEAD is GET without the body (RFC 9110 §9.3.2) on every path that answers GET; FastAPI
+    routes declare GET alone, so HEAD would be a 405.
+
+    The routes see a copy of the scope that says GET; the server and the outer middleware keep
+    the one that says HEAD (uvicorn leaves out the body of a HEAD answer by reading it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {**message, "body": b""}
+            await send(message)
+
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send_without_body)
+        finally:
+            if "route" in as_get:  # for the metrics and the access log, labelled by route
+                scope["route"] = as_get["route"]
+
+
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     """Add the edge middleware; `app.state.rate_limiter` is closed by the app's lifespan."""
     app.state.rate_limiter = RateLimiter(settings)
     # Starlette wraps each added middleware around the previous ones: innermost first.
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrailingSlashMiddleware)
     app.add_middleware(ContentTypeMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)

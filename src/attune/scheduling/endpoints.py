@@ -46,6 +46,9 @@ admin_router = APIRouter(
 )
 
 ScheduleId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+# Only digits are a slot's id: `PUT /generate` is then a method that `/generate` does not allow
+# (405), not an id that is not a number (400).
+ITEM = "/{schedule_id:int}"
 ADMIN_ERRORS = (InvalidToken, AdminRequired)
 
 
@@ -173,7 +176,7 @@ def _skipped(item: Skipped) -> SkippedSlot:
 
 
 @admin_router.put(
-    "/{schedule_id}",
+    ITEM,
     summary="Change a slot (admin)",
     description="Changes the fields that are sent. Times are checked as on create and can "
     "only move while no booking holds a seat; `max_bookings` never drops below "
@@ -205,7 +208,7 @@ async def update_schedule(
 
 
 @admin_router.delete(
-    "/{schedule_id}",
+    ITEM,
     summary="Delete a slot (admin)",
     description="Only a slot that no booking holds a seat in. Its cancelled bookings keep "
     "their data, without a slot.",
