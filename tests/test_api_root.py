@@ -240,6 +240,21 @@ def meetings_entry(groups: dict[str, Any], name: str) -> dict[str, Any]:
     return entry
 
 
+async def test_metrics_need_the_token_when_one_is_set(
+    tmp_path: Path, database_url: str, database: Database
+) -> None:
+    settings = make_settings(tmp_path, database_url, metrics_token="m" * 32)
+    app = create_app(settings, database=database)
+    async with app.router.lifespan_context(app), http_client(app) as client:
+        groups = (await catalogue(client))["endpoints"]
+        anonymous = await client.get("/metrics")
+
+    assert groups["monitoring"]["endpoints"]["read_metrics"]["authentication"].startswith(
+        "Required"
+    )
+    assert anonymous.status_code == 401
+
+
 class TestUrls:
     async def test_are_paths_without_a_public_url(self, client: httpx.AsyncClient) -> None:
         body = await catalogue(client)

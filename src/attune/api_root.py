@@ -35,6 +35,8 @@ from attune.accounts.dependencies import (
     verified_user,
 )
 from attune.platform.dependencies import AppSettings
+from attune.platform.metrics import require_metrics_token
+from attune.platform.settings import Settings
 
 router = APIRouter(tags=["api"])
 
@@ -43,6 +45,7 @@ NO_AUTHENTICATION = "None required"
 OPTIONAL_AUTHENTICATION = "Optional (a JWT makes it the caller's)"
 AUTHENTICATION = "Required"
 STAFF_AUTHENTICATION = "Required (Staff users only)"
+METRICS_AUTHENTICATION = "Required (Bearer ATTUNE_METRICS_TOKEN)"
 # `{request_id:uuid}` as the app declares a parameter; `<uuid:pk>` as seed 003 writes it.
 PATH_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 
@@ -368,9 +371,11 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         pending.extend(dependency.dependencies)
 
 
-def authentication_of(dependant: Dependant) -> str:
+def authentication_of(dependant: Dependant, settings: Settings) -> str:
     """Who may call a route, read from the dependencies it declares."""
     calls = set(_calls(dependant))
+    if require_metrics_token in calls and settings.metrics_token is not None:
+        return METRICS_AUTHENTICATION
     if require_admin in calls:
         return STAFF_AUTHENTICATION
     if calls & {current_user, verified_user, authenticate}:
@@ -510,20 +515,22 @@ def _group_of(path: str) -> Group | None:
     return None
 
 
-def _entry(base: str, group: Group, operations: Operations, schemas: Schemas) -> dict[str, Any]:
+def _entry(
+    settings: Settings, group: Group, operations: Operations, schemas: Schemas
+) -> dict[str, Any]:
     seed = SEED_ENDPOINTS.get(_seed_key(operations.path))
     texts: dict[str, Any] = dict(seed[1]) if seed else {}
     documented = [
         schemas.operation(method, _document_path(operations.path)) for method in operations.methods
     ]
-    authentication = authentication_of(operations.routes[0].dependant)
+    authentication = authentication_of(operations.routes[0].dependant, settings)
     seed_authentication = texts.pop("authentication", None)
     if seed_authentication and _same_level(seed_authentication, authentication):
         authentication = seed_authentication
     seed_parameters = texts.pop("query_parameters", {})
     entry: dict[str, Any] = {
         "description": texts.pop("description", None) or documented[0].get("summary", ""),
-        "url": base + _url_path(operations.path, group),
+        "url": (settings.public_url or "") + _url_path(operations.path, group),
         "methods": operations.methods,
         "authentication": authentication,
         **_fields(schemas, documented),
@@ -535,8 +542,8 @@ def _entry(base: str, group: Group, operations: Operations, schemas: Schemas) ->
     return entry
 
 
-def catalogue_endpoints(app: FastAPI, base: str) -> dict[str, Any]:
-    """Every operation of the app, by group, with URLs under `base` (no trailing slash)."""
+def catalogue_endpoints(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """Every operation of the app, by group, with URLs under `ATTUNE_PUBLIC_URL` (or paths)."""
     schemas = Schemas(app.openapi())
     groups: dict[str, Any] = {}
     for group in GROUPS:
@@ -544,7 +551,7 @@ def catalogue_endpoints(app: FastAPI, base: str) -> dict[str, Any]:
             "description": group.description,
             "base_path": group.prefixes[0],
             "endpoints": {
-                operations.name: _entry(base, group, operations, schemas)
+                operations.name: _entry(settings, group, operations, schemas)
                 for operations in _entries(app, group)
             },
             **GROUP_EXTRAS.get(group.key, {}),
@@ -664,14 +671,14 @@ class ApiRoot(BaseModel):
     authentication_notes: dict[str, Any] = Field(examples=[AUTHENTICATION_NOTES])
 
 
-def api_root(app: FastAPI, base: str) -> ApiRoot:
-    """The catalogue with every URL under `base` (no trailing slash; empty for paths)."""
+def api_root(app: FastAPI, settings: Settings) -> ApiRoot:
+    """The catalogue, every URL under `ATTUNE_PUBLIC_URL` (or a path when it is unset)."""
     return ApiRoot(
         message=API_MESSAGE,
         version=__version__,
-        base_url=f"{base}/api/",
+        base_url=f"{settings.public_url or ''}/api/",
         project_structure=PROJECT_STRUCTURE,
-        endpoints=catalogue_endpoints(app, base),
+        endpoints=catalogue_endpoints(app, settings),
         appointment_workflows=APPOINTMENT_WORKFLOWS,
         authentication_flows=AUTHENTICATION_FLOWS,
         quick_start=QUICK_START,
@@ -691,6 +698,6 @@ async def get_api_root(request: Request, settings: AppSettings) -> ApiRoot:
     # The same for every request of a process: built once.
     cached: ApiRoot | None = getattr(request.app.state, "api_root", None)
     if cached is None:
-        cached = api_root(request.app, settings.public_url or "")
+        cached = api_root(request.app, settings)
         request.app.state.api_root = cached
     return cached
