@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from attune.platform.database import Base, Database
 from attune.platform.migrations import alembic_config, upgrade
 from tests.conftest import PostgresSchema, make_settings
 from tests.support.scratch_database import scratch_database
+
+CALENDAR_UIDS = "0009"  # the migration that gives bookings their calendar UIDs
 
 
 async def _drop_everything(url: str) -> None:
@@ -73,3 +78,39 @@ def test_processes_migrating_a_new_database_at_once_all_succeed(postgres_url: st
 
         assert [process.returncode for process in migrating] == [0] * 6, outputs
         assert set(Base.metadata.tables) <= asyncio.run(_table_names(url))
+
+
+def test_bookings_made_before_calendar_uids_keep_the_uid_calendars_hold(tmp_path: Path) -> None:
+    """An older booking keeps `booking-<id>@<domain>`, the UID its invitations carried, so the
+    calendars holding it still move and remove that event; new bookings get a random UUID."""
+    path = tmp_path / "older.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    config = alembic_config(url)
+    config.attributes["settings"] = make_settings(
+        tmp_path, url, email_from="Harbour & Vale <care@harbour.example>"
+    )
+    before = ScriptDirectory.from_config(config).get_revision(CALENDAR_UIDS).down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
+    stamp = "2026-03-02 09:00:00.000000"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "INSERT INTO users (id, email, password_hash, first_name, last_name, is_admin,"
+            " is_active, created_at, updated_at)"
+            " VALUES (1, 'ada@example.com', 'x', 'Ada', 'Lovelace', 0, 1, ?, ?)",
+            (stamp, stamp),
+        )
+        for number in (1, 2):
+            connection.execute(
+                "INSERT INTO bookings (id, user_id, scheduled_at, ends_at, status, amount_cents,"
+                " currency, payment_status, room_id, calendar_sequence, cancelled_by_practice,"
+                " created_at, updated_at)"
+                " VALUES (?, 1, ?, ?, 'scheduled', 10000, 'usd', 'pending', ?, 0, 0, ?, ?)",
+                (number, stamp, "2026-03-02 10:00:00.000000", f"room-{number}", stamp, stamp),
+            )
+
+    command.upgrade(config, "head")
+
+    with closing(sqlite3.connect(path)) as connection:
+        uids = list(connection.execute("SELECT id, calendar_uid FROM bookings ORDER BY id"))
+    assert uids == [(1, "booking-1@harbour.example"), (2, "booking-2@harbour.example")]

@@ -3,6 +3,7 @@ them: one event per booking that a move updates and a cancellation removes (RFC 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -12,11 +13,12 @@ import pytest
 from fastapi import FastAPI
 from icalendar import Calendar, Event
 
+from attune.app import create_app
 from attune.platform.clock import FrozenClock
-from attune.platform.database import Database
+from attune.platform.database import Base, Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, reschedule, stored_booking
-from tests.conftest import make_settings, run_jobs
+from tests.conftest import http_client, make_settings, run_jobs
 from tests.support.mailbox import Mailbox, SmtpServer
 from tests.support.people import Person, add_admin, add_client
 from tests.support.slots import add_slot
@@ -82,7 +84,7 @@ class TestConfirmationInvitation:
 
         assert attachment.get_param("method") == "REQUEST"
         assert calendar.method == "REQUEST"
-        assert event.uid == f"booking-{booking_id}@harbour.example"
+        assert event.uid == (await stored_booking(database, booking_id)).calendar_uid
         assert event.start == STARTS_AT
         assert event.end == ENDS_AT
         assert "DTSTART:20260330T100000Z" in attachment.get_content().splitlines()
@@ -223,3 +225,48 @@ class TestRescheduleInvitation:
 
         assert [event.sequence for event in events] == [0, 1, 2, 3]
         assert len({event.uid for event in events}) == 1
+
+
+class TestUid:
+    """RFC 5545 wants a UID unique across every calendar: a random UUID given to the booking
+    when it is made (the form RFC 7986 §5.3 recommends), never derived from its id."""
+
+    async def test_is_a_random_uuid_kept_on_the_booking(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await booked_at(client, database, ada, STARTS_AT)
+
+        [event] = await invitations(app, mailbox, ada)
+
+        assert uuid.UUID(str(event.uid)).version == 4
+        assert (await stored_booking(database, booking_id)).calendar_uid == event.uid
+
+    async def test_two_practices_never_share_one(self, tmp_path: Path) -> None:
+        """Two installations (or one restored from an older backup) both have a booking 1."""
+        first = await first_booking_uid(tmp_path, "first")
+        second = await first_booking_uid(tmp_path, "second")
+
+        assert first != second
+
+
+async def first_booking_uid(tmp_path: Path, practice: str) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / practice}.db"
+    settings = make_settings(tmp_path, url, email_from="Harbour & Vale <care@harbour.example>")
+    database = Database(url)
+    async with database.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    app = create_app(settings, database=database, clock=FrozenClock(NOW))
+    ada = await add_client(database, settings)
+    slot = await add_slot(database, STARTS_AT)
+    async with app.router.lifespan_context(app), http_client(app) as client:
+        booking = await book(client, ada, slot)
+    assert booking["id"] == 1
+    uid = (await stored_booking(database, 1)).calendar_uid
+    await database.dispose()
+    return uid

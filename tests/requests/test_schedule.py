@@ -3,6 +3,7 @@ rules, the mail and calendar invitations, and no overlap in the therapist's time
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -103,7 +104,10 @@ class TestScheduling:
         assert body["jitsi_meet_url"] in text
         part, event = calendar_of(message)
         assert part.get_param("method") == "REQUEST"
-        assert str(event["uid"]).startswith(f"appointment-{asked['id']}@")
+        # The request's id, a random UUID (RFC 7986 §5.3): unique across installations and
+        # unchanged by any setting.
+        assert str(event["uid"]) == asked["id"]
+        assert uuid.UUID(str(event["uid"])).version == 4
         assert event["dtstart"].dt == STARTS_AT
         assert event["dtend"].dt == ENDS_AT
         assert event["sequence"] == 0

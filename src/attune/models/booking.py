@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -22,6 +23,10 @@ class PaymentStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     refunded = "refunded"
+
+
+def new_calendar_uid() -> str:
+    return str(uuid.uuid4())
 
 
 # A booking in one of these states holds its seat in its slot (counted in `booked_count`).
@@ -57,6 +62,11 @@ class Booking(Timestamped, Base):
     notes_encrypted: Mapped[str | None] = mapped_column(Text)
     # At least 128 random bits: knowing one room tells nothing about another.
     room_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The event's UID in every calendar (RFC 5545), in the random UUID form RFC 7986 §5.3
+    # recommends: given when the booking is made, so no booking of another installation, nor
+    # one made after restoring an older backup, shares it, and no setting changes it. Bookings
+    # made before keep the `booking-<id>@<domain>` their invitations already carry.
+    calendar_uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_calendar_uid)
     # Raised whenever the time changes, so calendar clients replace the event (ICS SEQUENCE).
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     # Set when its client moved it while its start was less than the cancellation notice away

@@ -26,15 +26,6 @@ class CalendarMethod(StrEnum):
     cancel = "CANCEL"
 
 
-def booking_uid(settings: Settings, booking: Booking) -> str:
-    return calendar_uid(settings, f"booking-{booking.id}")
-
-
-def calendar_uid(settings: Settings, name: str) -> str:
-    """A UID that stays the same for the life of what it names, unique to this practice."""
-    return f"{name}@{_sender_domain(settings)}"
-
-
 @dataclass(frozen=True)
 class Attendee:
     email: str
@@ -52,7 +43,7 @@ def booking_invitation(
     return invitation(
         settings,
         method,
-        uid=booking_uid(settings, booking),
+        uid=booking.calendar_uid,
         sequence=booking.calendar_sequence,
         # Every change of a booking stamps updated_at: the instant this version was made.
         stamp=booking.updated_at,
@@ -115,7 +106,3 @@ def invitation(
         content_type=f"text/calendar; method={method.value}; charset=utf-8",
         data=calendar.to_ical(),
     )
-
-
-def _sender_domain(settings: Settings) -> str:
-    return parseaddr(settings.email_from)[1].rpartition("@")[2] or "localhost"

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Booking, BookingStatus, Payment, User
 from attune.notifications.booking_mail import booking_context, money
-from attune.notifications.calendar import Attendee, CalendarMethod, booking_uid, invitation
+from attune.notifications.calendar import Attendee, CalendarMethod, invitation
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.settings import Settings
 from attune.video.rooms import room_url
@@ -107,7 +107,7 @@ def _calendar_update(
     return invitation(
         settings,
         CalendarMethod.cancel if removes else CalendarMethod.request,
-        uid=booking_uid(settings, booking),
+        uid=booking.calendar_uid,
         sequence=booking.calendar_sequence,
         stamp=booking.updated_at,
         starts_at=booking.scheduled_at,

@@ -31,4 +31,7 @@ def ensure_database_directory(settings: Settings) -> None:
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database to `revision` (blocking: call it before the event loop starts)."""
     ensure_database_directory(settings)
-    command.upgrade(alembic_config(settings.resolved_database_url), revision)
+    config = alembic_config(settings.resolved_database_url)
+    # For a migration that needs a setting (the sender's domain in old calendar UIDs).
+    config.attributes["settings"] = settings
+    command.upgrade(config, revision)

@@ -53,8 +53,10 @@ class Requester:
         )
 
 
-def appointment_uid(settings: Settings, request: AppointmentRequest) -> str:
-    return calendar.calendar_uid(settings, f"appointment-{request.id}")
+def appointment_uid(request: AppointmentRequest) -> str:
+    """The request's id: a random UUID given when it was made, the form of UID RFC 7986 §5.3
+    recommends, unique across installations and unchanged by any setting."""
+    return request.id
 
 
 def _long_date(moment: datetime) -> str:
@@ -129,7 +131,7 @@ def invitation(
     return calendar.invitation(
         settings,
         method,
-        uid=appointment_uid(settings, request),
+        uid=appointment_uid(request),
         sequence=request.calendar_sequence,
         stamp=request.updated_at,
         starts_at=starts_at,
