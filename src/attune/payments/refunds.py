@@ -223,7 +223,7 @@ async def settle(
     pending = await session.get(Refund, refund_id)
     if pending is None:
         return None
-    await payments.lock_payment(session, pending.payment_id)
+    locked = await payments.lock_payment(session, pending.payment_id)
     if result.status in REFUND_NOT_MADE:
         failed = await _leave_pending(
             session,
@@ -257,10 +257,11 @@ async def settle(
         or 0
     )
     # The sum of our refunds, never lowering a larger total that Stripe reported by webhook
-    # (refunds made in Stripe's dashboard are only known from there).
-    payment = await payments.raise_refunded_amount(
-        session, refund.payment_id, refunded, now
-    ) or await payments.lock_payment(session, refund.payment_id)
+    # (refunds made in Stripe's dashboard are only known from there). When not raised, the
+    # payment is as it was locked above: nobody can have changed it since.
+    payment = (
+        await payments.raise_refunded_amount(session, refund.payment_id, refunded, now) or locked
+    )
     await settle_booking(session, payment, now)
     await _queue_refund_mail(session, settings, refund, payment)
     return refund
