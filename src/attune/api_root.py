@@ -24,12 +24,12 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from attune import __version__
 from attune.accounts.dependencies import (
     authenticate,
-    bearer,
     current_user,
     require_admin,
     verified_user,
@@ -380,7 +380,8 @@ def authentication_of(dependant: Dependant, settings: Settings) -> str:
         return STAFF_AUTHENTICATION
     if calls & {current_user, verified_user, authenticate}:
         return AUTHENTICATION
-    if bearer in calls:
+    # A bearer scheme read without a user required: a token is taken but not needed.
+    if any(isinstance(call, HTTPBearer) for call in calls):
         return OPTIONAL_AUTHENTICATION
     return NO_AUTHENTICATION
 
