@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
+from sqlalchemy import text
 
 from attune.accounts.tokens import issue_access_token
 from attune.app import create_app
@@ -120,7 +121,8 @@ async def test_passwords_and_bearer_tokens_never_reach_the_log(
     )
 
     written = log_stream.getvalue()
-    assert "ada@example.org" in written  # the line was written, only the secrets are masked
+    assert "sign-in attempt" in written  # the line was written, only the secrets are masked
+    assert "ada@example.org" not in written
     assert PASSWORD not in written
     assert token not in written
     assert token.split(".")[1] not in written
@@ -169,3 +171,43 @@ async def test_text_format_is_one_readable_line(tmp_path: Path, database_url: st
 
     line = stream.getvalue().strip()
     assert line.endswith("INFO attune.probe [-] slot 42 released")
+
+
+async def test_loggers_with_handlers_of_their_own_are_redacted_too(
+    settings: Settings, clock: Clock
+) -> None:
+    """A library that writes through a handler of its own (uvicorn's default configuration,
+    SQLAlchemy's `echo`) never reaches the service's handler, and is redacted all the same."""
+    configure_logging(settings, stream=io.StringIO())
+    token = issue_access_token(settings, user_id=5, session_id="s-5", now=clock.now())
+    stream = io.StringIO()
+    library = logging.getLogger("attune_probe_library")
+    library.addHandler(logging.StreamHandler(stream))
+    library.propagate = False
+    try:
+        library.warning("retrying for %s with Authorization: Bearer %s", "ada@example.org", token)
+        library.error("failed", exc_info=RuntimeError(f"password={PASSWORD}"))
+    finally:
+        library.handlers.clear()
+        library.propagate = True
+
+    written = stream.getvalue()
+    assert "retrying for" in written
+    assert "RuntimeError" in written
+    assert "ada@example.org" not in written
+    assert token not in written
+    assert PASSWORD not in written
+
+
+async def test_sql_and_its_parameters_stay_out_of_a_debug_log(
+    tmp_path: Path, database_url: str, database: Database
+) -> None:
+    stream = io.StringIO()
+    configure_logging(make_settings(tmp_path, database_url, log_level="DEBUG"), stream=stream)
+
+    async with database.transaction(write=False) as session:
+        await session.execute(text("SELECT :name"), {"name": "Philippa Quartermaine"})
+    logging.getLogger("attune.probe").debug("still written at DEBUG")
+
+    assert "still written at DEBUG" in stream.getvalue()
+    assert "Quartermaine" not in stream.getvalue()

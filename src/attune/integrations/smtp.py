@@ -8,7 +8,6 @@ here knows what a message is about; the password never reaches a log line or an 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -23,15 +22,16 @@ import aiosmtplib
 from attune.platform.clock import Clock
 from attune.platform.settings import ConfigurationError, Settings
 
-logger = logging.getLogger("attune.mail")
-
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 _STARTTLS_DEFAULT_PORT = 587
 _TRUE = {"1", "true", "yes", "on"}
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage) -> str:
+        """Deliver the message; returns where it went, for the log: a file's name or the
+        unique part of its Message-ID, never an address or a subject."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class SmtpMailer:
         self.timeout = timeout
         self.ca_file = ca_file
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage) -> str:
         await aiosmtplib.send(
             message,
             hostname=self.server.host,
@@ -90,6 +90,8 @@ class SmtpMailer:
             timeout=self.timeout,
             cert_bundle=str(self.ca_file) if self.ca_file else None,
         )
+        # The part before "@": a Message-ID has an address's shape, and the log masks those.
+        return "sent as message " + str(message["Message-ID"]).strip("<>").partition("@")[0]
 
 
 class FileMailer:
@@ -99,12 +101,11 @@ class FileMailer:
         self.directory = directory
         self.clock = clock
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage) -> str:
         stamp = self.clock.now().strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{stamp}-{secrets.token_hex(4)}.eml"
         await asyncio.to_thread(_write_private, path, message.as_bytes(policy=SMTP_POLICY))
-        # The body stays in the file: it may hold a one-time code, which a log must never show.
-        logger.info("mail to %s, %r: written to %s", message["To"], message["Subject"], path.name)
+        return f"written to {path.name}"
 
 
 def _write_private(path: Path, content: bytes) -> None:

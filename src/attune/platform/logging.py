@@ -1,8 +1,13 @@
 """Structured logs: one JSON object a line (`ATTUNE_LOG_FORMAT=json`) or readable text.
 
-Every line carries the request id of the request that caused it, when there is one. A redaction
-filter masks tokens, passwords and codes in every line as a last line of defence: code should
-never log them, but a log line that reaches a file is hard to take back.
+Every line carries the request id of the request that caused it, when there is one. Redaction
+masks tokens, passwords, codes and e-mail addresses as a last line of defence: code should
+never log them, but a log line that reaches a file is hard to take back. It runs on every
+record as it is made, whichever logger makes it (the service's, uvicorn's, SQLAlchemy's,
+Stripe's...) and whichever handler writes it, so a library that writes through a handler of its
+own is masked too. Names and reasons cannot be recognised by a pattern: they are never logged,
+and the libraries that would log SQL with its parameters and rows are kept at WARNING even when
+the service logs at DEBUG.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from attune.platform.settings import LogFormat, Settings
 
@@ -25,6 +30,7 @@ REDACTED = "[redacted]"
 _SENSITIVE_WORDS = ("password", "passwd", "otp", "token", "secret", "authorization", "api_key")
 _JWT = re.compile(r"\beyJ[\w-]*\.[\w-]+\.[\w-]*")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[\w.~+/=-]+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+@localhost\b")
 _SENSITIVE_VALUE = re.compile(
     r"""(?ix)
     ( ["']? \w*(?:password|passwd|otp|token|secret|api_key)\w* ["']? \s* [:=] \s* )
@@ -32,6 +38,9 @@ _SENSITIVE_VALUE = re.compile(
     ( "[^"]*" | '[^']*' | [^\s,;&})\]"']+ )
     """
 )
+# Their DEBUG (and, for SQLAlchemy's engine, INFO) lines carry SQL parameters and result rows,
+# that is personal data: a debug log is not to become a copy of the database.
+_DATA_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message",
@@ -59,10 +68,16 @@ def redact(text: str) -> str:
     # Most lines (an access log line, say) hold nothing to mask: a look for what every pattern
     # needs is far cheaper than running the patterns, and the access log runs on each request.
     lowered = text.lower()
-    if "eyJ" not in text and "bearer" not in lowered and not _mentions_sensitive(lowered):
+    if (
+        "eyJ" not in text
+        and "@" not in text
+        and "bearer" not in lowered
+        and not _mentions_sensitive(lowered)
+    ):
         return text
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
+    text = _EMAIL.sub(REDACTED, text)
     return _SENSITIVE_VALUE.sub(lambda match: match.group(1) + REDACTED, text)
 
 
@@ -90,8 +105,8 @@ class RequestIdFilter(logging.Filter):
 
 
 class RedactionFilter(logging.Filter):
-    """Masks JWTs, bearer tokens and password/otp/token/secret values in messages, extras and
-    tracebacks (formatted here once; formatters reuse `exc_text`)."""
+    """Masks JWTs, bearer tokens, e-mail addresses and password/otp/token/secret values in
+    messages, extras and tracebacks (formatted here once; formatters reuse `exc_text`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -100,6 +115,8 @@ class RedactionFilter(logging.Filter):
             # A call with arguments that do not fit its format: let the handler report it.
             return True
         record.msg, record.args = redact(message), None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         for key, value in _extras(record).items():
             if _is_sensitive_name(key):
                 setattr(record, key, REDACTED)
@@ -114,6 +131,16 @@ class RedactionFilter(logging.Filter):
 
 
 _TRACEBACKS = logging.Formatter()
+_REDACTION = RedactionFilter()
+_plain_record_factory = logging.getLogRecordFactory()
+
+
+def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """Every record of every logger, redacted as it is made (`extra=` fields are added after
+    this; the service's handler redacts those)."""
+    record = _plain_record_factory(*args, **kwargs)
+    _REDACTION.filter(record)
+    return record
 
 
 class JsonFormatter(logging.Formatter):
@@ -165,3 +192,6 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    logging.setLogRecordFactory(_redacted_record)
+    for name in _DATA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
