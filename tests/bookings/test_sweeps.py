@@ -20,7 +20,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, later, reschedule, stored_booking
 from tests.conftest import make_settings, run_jobs
-from tests.support.mailbox import Mailbox, SmtpServer
+from tests.support.mailbox import Mailbox, SmtpServer, described
 from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_clients
 from tests.support.slots import add_slot
@@ -31,8 +31,8 @@ ONE_SECOND = timedelta(seconds=1)
 STARTS_AT = later(days=3, hours=1)
 ENDS_AT = STARTS_AT + timedelta(hours=1)
 WINDOW_CLOSES_AT = ENDS_AT + timedelta(minutes=15)
-DAY_BEFORE = "Reminder: your session on Thursday 5 March 2026 at 10:00"
-HOUR_BEFORE = "Your session starts soon, at 10:00"
+DAY_BEFORE = "Reminder: your session is coming up (Thursday 5 March 2026 at 10:00)"
+HOUR_BEFORE = "Your session starts soon (Thursday 5 March 2026 at 10:00)"
 
 
 class Practice(SweptApp):
@@ -54,7 +54,8 @@ class Practice(SweptApp):
         return status
 
     def subjects(self, person: Person) -> list[str]:
-        return [str(message["Subject"]) for message in self.mailbox.to(person.email)]
+        """Each mail's subject and, for a mail about a session, the time it is about."""
+        return [described(message) for message in self.mailbox.to(person.email)]
 
     def reminders(self, person: Person) -> list[str]:
         return [
@@ -206,8 +207,8 @@ class TestRescheduledBooking:
 
         assert practice.reminders(ada) == [
             DAY_BEFORE,
-            "Reminder: your session on Saturday 7 March 2026 at 14:00",
-            "Your session starts soon, at 14:00",
+            "Reminder: your session is coming up (Saturday 7 March 2026 at 14:00)",
+            "Your session starts soon (Saturday 7 March 2026 at 14:00)",
         ]
 
     async def test_moved_to_within_a_day_the_move_mail_stands_for_the_day_before_one(
@@ -224,8 +225,8 @@ class TestRescheduledBooking:
         await practice.run_at(STARTS_AT - timedelta(hours=6, minutes=30))
 
         assert practice.subjects(ada)[1:] == [
-            "Your session has moved to Thursday 5 March 2026 at 04:00",
-            "Your session starts soon, at 04:00",
+            "Your session has moved (Thursday 5 March 2026 at 04:00)",
+            "Your session starts soon (Thursday 5 March 2026 at 04:00)",
         ]
 
 

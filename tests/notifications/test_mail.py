@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jinja2 import TemplateNotFound
+from jinja2 import Environment, PackageLoader, TemplateNotFound, meta
 from sqlalchemy import select, text
 
 from attune.models import Job, JobStatus
@@ -276,3 +276,25 @@ class TestWithoutSmtp:
         assert line == f"job {job.id}: mail written to {path.name}"
         assert all(CODE not in r.getMessage() for r in log.records)
         assert job.status == JobStatus.succeeded
+
+
+# Which variant of a mail it is ("1h" or "24h", "booked" or "moved"...): nothing about anyone.
+SUBJECT_VARIABLES = {"lead", "change"}
+
+
+def test_no_subject_template_shows_a_personal_detail() -> None:
+    """A subject shows on a lock screen: every template's subject is fixed text, or picks
+    between fixed texts by the kind of mail, for mails written today and any added later."""
+    loader = PackageLoader("attune.notifications", "templates")
+    templates = Environment(loader=loader, autoescape=True)
+    subjects = [name for name in templates.list_templates() if name.endswith("/subject.txt")]
+
+    used = {
+        name: meta.find_undeclared_variables(templates.parse(loader.get_source(templates, name)[0]))
+        for name in subjects
+    }
+
+    assert len(subjects) >= 18
+    assert {
+        name: names - SUBJECT_VARIABLES for name, names in used.items() if names - SUBJECT_VARIABLES
+    } == {}

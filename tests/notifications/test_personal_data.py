@@ -315,3 +315,17 @@ async def test_every_kind_of_mail_keeps_personal_data_out_of_the_log(
         if text.lower() in line.lower()
     ]
     assert leaked == []
+
+
+async def test_no_subject_line_carries_a_personal_detail(practice: Practice) -> None:
+    """A subject shows on a lock screen: no name, address, reason, date, time or amount."""
+    subjects = [str(message["Subject"]) for message in practice.sent()]
+
+    shown = [
+        (subject, text)
+        for subject in subjects
+        for text in [*personal_data(), *TIMES]
+        if text.lower() in subject.lower()
+    ]
+    assert len(subjects) > len(KINDS_OF_MAIL)
+    assert shown == []

@@ -107,7 +107,7 @@ class TestBooked:
         [to_theo] = await notices(app, mailbox, theo)
         [to_sam] = mailbox.to(sam.email)
 
-        assert to_theo["Subject"] == "New booking: Monday 30 March 2026 at 12:00"
+        assert to_theo["Subject"] == "New booking"
         assert to_sam["Subject"] == to_theo["Subject"]
         text = text_body(to_theo)
         assert "Hello Theo," in text
@@ -177,7 +177,7 @@ class TestPaid:
 
         booked_notice, paid_notice = await notices(app, mailbox, theo)
 
-        assert paid_notice["Subject"] == "Paid: the session on Monday 30 March 2026 at 12:00"
+        assert paid_notice["Subject"] == "Paid: a session"
         assert f"{CLIENT_FIRST} {CLIENT_LAST} has paid 100.00 USD for a session." in text_body(
             paid_notice
         )
@@ -206,7 +206,7 @@ class TestRescheduled:
 
         booked_notice, moved_notice = await notices(app, mailbox, theo)
 
-        assert moved_notice["Subject"] == "Moved: a session, now Tuesday 31 March 2026 at 14:00"
+        assert moved_notice["Subject"] == "Moved: a session"
         text = text_body(moved_notice)
         assert f"{CLIENT_FIRST} {CLIENT_LAST} has moved a session." in text
         assert "It was on Monday 30 March 2026 at 12:00." in text
@@ -234,9 +234,7 @@ class TestCancelled:
 
         booked_notice, cancelled_notice = await notices(app, mailbox, theo)
 
-        assert (
-            cancelled_notice["Subject"] == "Cancelled: the session on Monday 30 March 2026 at 12:00"
-        )
+        assert cancelled_notice["Subject"] == "Cancelled: a session"
         text = text_body(cancelled_notice)
         assert f"{CLIENT_FIRST} {CLIENT_LAST} has cancelled a session." in text
         assert "Private" not in cancelled_notice.as_string()
@@ -263,9 +261,7 @@ class TestCancelled:
 
         _, released = await notices(app, mailbox, theo)
 
-        assert (
-            released["Subject"] == "Released: the unpaid session on Monday 30 March 2026 at 12:00"
-        )
+        assert released["Subject"] == "Released: an unpaid session"
         assert "was not paid within 30 minutes" in text_body(released)
         assert_no_personal_detail(released)
         method, event = event_of(released)

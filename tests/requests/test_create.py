@@ -149,7 +149,7 @@ class TestMail:
         for address in ("therapist@example.com", "second@example.com"):
             [message] = mailbox.to(address)
             text = text_body(message)
-            assert message["Subject"] == "New appointment request from John Doe"
+            assert message["Subject"] == "New appointment request"
             assert "john@example.com" not in text
             assert "+1234567890" not in text
             assert "anxiety" not in text

@@ -23,19 +23,19 @@ from attune.platform.settings import Settings
 from attune.requests import jobs, repository
 from tests.conftest import make_settings, run_jobs
 from tests.requests.builders import NOW, ROOM_URL_PREFIX, STARTS_AT, ask, scheduled
-from tests.support.mailbox import Mailbox, SmtpServer, text_body
+from tests.support.mailbox import Mailbox, SmtpServer, described, text_body
 from tests.support.people import Person, add_admin, add_client
 from tests.support.sweeps import SweptApp
 
 ONE_SECOND = timedelta(seconds=1)
 JOHN = "john@example.com"
 # STARTS_AT is Tuesday 4 March 2025, 10:00 UTC: 25 hours after NOW.
-DAY_BEFORE = "Reminder: your appointment on Tuesday 4 March 2025 at 10:00"
-HOUR_BEFORE = "Your appointment starts soon, at 10:00"
+DAY_BEFORE = "Reminder: your appointment is coming up (Tuesday 4 March 2025 at 10:00)"
+HOUR_BEFORE = "Your appointment starts soon (Tuesday 4 March 2025 at 10:00)"
 # Wednesday 5 March 2025, 15:00 UTC.
 MOVED_TO = STARTS_AT + timedelta(days=1, hours=5)
-MOVED_DAY_BEFORE = "Reminder: your appointment on Wednesday 5 March 2025 at 15:00"
-MOVED_HOUR_BEFORE = "Your appointment starts soon, at 15:00"
+MOVED_DAY_BEFORE = "Reminder: your appointment is coming up (Wednesday 5 March 2025 at 15:00)"
+MOVED_HOUR_BEFORE = "Your appointment starts soon (Wednesday 5 March 2025 at 15:00)"
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,9 @@ class Practice(SweptApp):
         )
 
     def reminders(self, address: str = JOHN) -> list[str]:
+        """Each reminder's subject and the time it reminds of."""
         return [
-            str(message["Subject"])
+            described(message)
             for message in self.mailbox.to(address)
             if str(message["Subject"]).startswith(("Reminder:", "Your appointment starts soon"))
         ]
@@ -179,7 +180,7 @@ class TestInThePracticeZone:
 
         text = " ".join(practice.reminder_text().split())
         assert practice.reminders() == [
-            "Reminder: your appointment on Tuesday 4 March 2025 at 11:00"
+            "Reminder: your appointment is coming up (Tuesday 4 March 2025 at 11:00)"
         ]
         assert "Tuesday 4 March 2025, 11:00–12:00 (Europe/Berlin time)" in text
         assert "opens at 10:50" in text
@@ -262,7 +263,7 @@ class TestNotScheduled:
 
         assert practice.reminders() == []
         assert practice.reminders("jane@example.com") == [
-            "Reminder: your appointment on Tuesday 4 March 2025 at 12:00"
+            "Reminder: your appointment is coming up (Tuesday 4 March 2025 at 12:00)"
         ]
 
     async def test_withdrawn_after_the_day_before_one_gets_no_hour_before_one(
@@ -302,9 +303,9 @@ class TestRescheduled:
         await practice.run_at(sooner - timedelta(hours=5))
         await practice.run_at(sooner - timedelta(minutes=30))
 
-        assert [str(message["Subject"]) for message in practice.mailbox.to(JOHN)][2:] == [
-            "Your appointment has moved to Monday 3 March 2025 at 15:00",
-            "Your appointment starts soon, at 15:00",
+        assert [described(message) for message in practice.mailbox.to(JOHN)[2:]] == [
+            "Your appointment has moved (Monday 3 March 2025 at 15:00)",
+            "Your appointment starts soon (Monday 3 March 2025 at 15:00)",
         ]
 
     async def test_scheduled_within_a_day_the_scheduling_mail_stands_for_the_day_before_one(
@@ -316,7 +317,9 @@ class TestRescheduled:
         await practice.run_at(soon - timedelta(hours=5))
         await practice.run_at(soon - timedelta(minutes=30))
 
-        assert practice.reminders() == ["Your appointment starts soon, at 15:00"]
+        assert practice.reminders() == [
+            "Your appointment starts soon (Monday 3 March 2025 at 15:00)"
+        ]
 
     @pytest.mark.postgres
     async def test_a_stamp_the_sweep_wrote_during_the_move_is_cleared(

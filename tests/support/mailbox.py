@@ -58,6 +58,22 @@ def text_body(message: EmailMessage) -> str:
     return content
 
 
+_SESSION_TIME = re.compile(r"(\w+day \d{1,2} \w+ \d{4}), (\d\d:\d\d)–")
+
+
+def session_time(message: EmailMessage) -> str:
+    """When the session or appointment a mail is about starts, as its body writes it
+    ("Monday 30 March 2026 at 12:00"): subjects leave the time out."""
+    match = _SESSION_TIME.search(text_body(message))
+    assert match, "no session time in the message"
+    return f"{match.group(1)} at {match.group(2)}"
+
+
+def described(message: EmailMessage) -> str:
+    """The subject, and the time the mail is about: "Your session has moved (Tuesday ...)"."""
+    return f"{message['Subject']} ({session_time(message)})"
+
+
 def otp_from(message: EmailMessage) -> str:
     match = re.search(r"\b(\d{6})\b", text_body(message))
     assert match, "no six-digit code in the message"
