@@ -21,6 +21,7 @@ from tests.bookings.builders import NOW, book, cancel, jobs_of_kind, reschedule
 from tests.conftest import make_settings, run_jobs
 from tests.payments.builders import confirm, open_intent
 from tests.support.mailbox import Mailbox, SmtpServer, text_body
+from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_person
 from tests.support.slots import add_slot
 
@@ -127,7 +128,7 @@ class TestBooked:
     ) -> None:
         theo = await add_admin(database, settings)
         client_person = await imogen(database, settings)
-        await booked(client, database, client_person)
+        booking_id = await booked(client, database, client_person)
 
         [notice] = await notices(app, mailbox, theo)
         [confirmation] = mailbox.to(client_person.email)
@@ -139,7 +140,7 @@ class TestBooked:
         assert (event.start, event.end) == (STARTS_AT, STARTS_AT + timedelta(hours=1))
         assert event.sequence == 0
         assert str(event.get("attendee")) == f"mailto:{theo.email}"
-        assert CLIENT_LAST not in str(event.get("summary"))
+        assert str(event.get("summary")) == f"Session (booking {booking_id})"
 
     async def test_is_queued_in_the_booking_transaction(
         self,
@@ -215,6 +216,31 @@ class TestRescheduled:
         method, event = event_of(moved_notice)
         assert (method, event.uid, event.start) == ("REQUEST", before.uid, MOVED_TO)
         assert event.sequence > before.sequence
+
+    async def test_a_late_move_says_a_cancellation_will_not_be_refunded(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+        *,
+        clock: FrozenClock,
+    ) -> None:
+        theo = await add_admin(database, settings)
+        client_person = await imogen(database, settings)
+        booking_id = await booked(client, database, client_person)
+        await record_paid(database, booking_id)
+        new_slot = await add_slot(database, STARTS_AT + timedelta(days=30))
+        clock.at = STARTS_AT - timedelta(hours=10)
+        assert (await reschedule(client, client_person, booking_id, new_slot)).status_code == 200
+
+        moved_notice = (await notices(app, mailbox, theo))[-1]
+
+        assert (
+            "It was moved inside the cancellation notice, so a cancellation by the client will "
+            "not be refunded." in text_body(moved_notice)
+        )
 
 
 class TestCancelled:

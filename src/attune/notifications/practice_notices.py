@@ -115,7 +115,7 @@ def _calendar_update(
         what="session",
         attendee=Attendee(admin.email, f"{admin.first_name} {admin.last_name}"),
         location=_room_for_the_therapist(settings, booking),
-        summary=f"Session, booking {booking.id}",
+        summary=f"Session (booking {booking.id})",
     )
 
 
