@@ -141,8 +141,9 @@ class BookingRead(BaseModel):
         description="True when a cancellation by the client now counts as late: the start is "
         "less than `ATTUNE_CANCEL_NOTICE_HOURS` away (the client cannot cancel it), or the "
         "client moved it while it was (cancelling it refunds nothing, whatever its new date). "
-        "Moving a booking while this is true keeps it true. An admin's cancellation is "
-        "always refunded.",
+        "Moving a booking while this is true keeps it true, unless the practice lets moved "
+        "bookings start afresh (`ATTUNE_LATE_MOVE_STAYS_LATE=false`). An admin's cancellation "
+        "is always refunded.",
         examples=[False],
     )
     cancelled_at: datetime | None = Field(examples=[None])
