@@ -78,7 +78,10 @@ class TestAdminUser:
         for path in ("/probe/admin", "/probe/admin-area/stats"):
             response = await client.get(path, headers=signed_in.headers)
             assert response.status_code == 403
-            assert response.json() == {"error": "Admin access required"}
+            assert response.json() == {
+                "error": "Admin access required",
+                "details": "Only the practice's admins may do this.",
+            }
 
     async def test_admin_is_let_in(
         self, client: httpx.AsyncClient, database: Database, settings: Settings

@@ -15,7 +15,10 @@ from tests.accounts.builders import PASSWORD, register_verified, registration, r
 from tests.conftest import http_client, make_settings
 from tests.support.mailbox import Mailbox, SmtpServer
 
-INVALID = {"error": "Invalid email or password"}
+INVALID = {
+    "error": "Invalid email or password",
+    "details": "Check both; POST /api/auth/forgot-password resets a forgotten password.",
+}
 
 
 async def login_status(client: httpx.AsyncClient) -> int:

@@ -103,7 +103,10 @@ class TestLogout:
         response = await client.post("/api/auth/logout")
 
         assert response.status_code == 401
-        assert response.json() == {"error": "User not authenticated"}
+        assert response.json() == {
+            "error": "User not authenticated",
+            "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+        }
 
     async def test_unknown_field_in_the_body_is_400_and_logs_nothing_out(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox

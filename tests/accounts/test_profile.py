@@ -52,7 +52,10 @@ class TestReadProfile:
         response = await client.get("/api/auth/profile")
 
         assert response.status_code == 401
-        assert response.json() == {"error": "User not authenticated"}
+        assert response.json() == {
+            "error": "User not authenticated",
+            "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+        }
 
 
 class TestUpdateProfile:

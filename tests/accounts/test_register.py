@@ -115,7 +115,11 @@ class TestDuplicateEmail:
         )
 
         assert response.status_code == 409
-        assert response.json() == {"error": "An account with this e-mail already exists"}
+        assert response.json() == {
+            "error": "An account with this e-mail already exists",
+            "details": "Log in instead; "
+            "POST /api/auth/forgot-password resets a forgotten password.",
+        }
 
     async def test_taken_address_creates_nothing(
         self, client: httpx.AsyncClient, database: Database

@@ -23,7 +23,10 @@ from tests.conftest import make_settings
 from tests.support.mailbox import Mailbox
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-UNAUTHENTICATED = {"error": "User not authenticated"}
+UNAUTHENTICATED = {
+    "error": "User not authenticated",
+    "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+}
 
 
 @pytest.fixture
@@ -218,7 +221,10 @@ class TestRefresh:
         reused = await refresh(client, signed_in.refresh)
 
         assert reused.status_code == 401
-        assert reused.json() == {"error": "Token is invalid or expired"}
+        assert reused.json() == {
+            "error": "Token is invalid or expired",
+            "details": "Log in again to get a new refresh token.",
+        }
         assert (await refresh(client, rotated["refresh"])).status_code == 401
         assert await profile_status(client, rotated["access"]) == 401
         assert await profile_status(client, signed_in.access) == 401

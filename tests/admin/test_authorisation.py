@@ -115,7 +115,10 @@ class TestEveryRoute:
         response = await call(client, practice, route, None)
 
         assert response.status_code == 401
-        assert response.json() == {"error": "User not authenticated"}
+        assert response.json() == {
+            "error": "User not authenticated",
+            "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+        }
         await nothing_changed(client, database, practice)
 
     async def test_a_client_is_403(
@@ -128,7 +131,10 @@ class TestEveryRoute:
         response = await call(client, practice, route, practice.client)
 
         assert response.status_code == 403
-        assert response.json() == {"error": "Admin access required"}
+        assert response.json() == {
+            "error": "Admin access required",
+            "details": "Only the practice's admins may do this.",
+        }
         await nothing_changed(client, database, practice)
 
     async def test_an_admin_is_served(

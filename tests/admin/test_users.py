@@ -227,7 +227,7 @@ class TestRead:
         response = await client.get(f"/api/admin/users/{user_id}", headers=admin.headers)
 
         assert response.status_code == 404
-        assert response.json() == {"error": "User not found"}
+        assert response.json() == {"error": "User not found", "details": "No user has this id."}
 
     @pytest.mark.parametrize("user_id", ["0", "abc", "2147483648", "99999999999999999999"])
     async def test_impossible_id_is_400(
@@ -398,7 +398,7 @@ class TestUpdateInput:
         response = await update(client, admin, 999, {"is_admin": True})
 
         assert response.status_code == 404
-        assert response.json() == {"error": "User not found"}
+        assert response.json() == {"error": "User not found", "details": "No user has this id."}
 
     @pytest.mark.parametrize(
         "body",

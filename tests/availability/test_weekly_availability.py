@@ -62,7 +62,10 @@ class TestRead:
         response = await client.get(PATH, headers=member.headers)
 
         assert response.status_code == 403
-        assert response.json() == {"error": "Admin access required"}
+        assert response.json() == {
+            "error": "Admin access required",
+            "details": "Only the practice's admins may do this.",
+        }
 
     async def test_anonymous_is_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.get(PATH + "/")
@@ -115,7 +118,7 @@ class TestPut:
         response = await client.put(PATH, json={}, headers=admin.headers)
 
         assert response.status_code == 400
-        assert response.json()["details"] == "Available_days is required"
+        assert response.json()["details"] == "Available days is required"
 
     @pytest.mark.parametrize("body", INVALID_BODIES)
     async def test_an_invalid_list_is_refused_and_changes_nothing(
@@ -133,7 +136,7 @@ class TestPut:
     ) -> None:
         response = await client.put(PATH, json={"available_days": [2, 2]}, headers=admin.headers)
 
-        assert response.json()["details"] == "Available_days: must not repeat a weekday"
+        assert response.json()["details"] == "Available days must not repeat a weekday"
 
     async def test_a_client_cannot_set_days(
         self, client: httpx.AsyncClient, admin: Person, member: Person, database: Database

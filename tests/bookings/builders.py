@@ -16,6 +16,10 @@ from tests.support.people import Person
 # token (checked only for expiry, against this clock) stays valid whatever the test moves to.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SLOT_TAKEN = "The selected time slot is no longer available"
+SLOT_TAKEN_BODY = {
+    "error": SLOT_TAKEN,
+    "details": "Choose another slot: GET /api/schedules?date=YYYY-MM-DD lists the free ones.",
+}
 
 
 def later(hours: float = 0, *, days: float = 0, minutes: float = 0) -> datetime:

@@ -26,8 +26,14 @@ from tests.bookings.builders import (
 from tests.support.people import Person, add_admin, add_client
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
-NOT_FOUND = {"error": "Booking not found"}
-NOT_AUTHENTICATED = {"error": "User not authenticated"}
+NOT_FOUND = {
+    "error": "Booking not found",
+    "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+}
+NOT_AUTHENTICATED = {
+    "error": "User not authenticated",
+    "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+}
 ANONYMOUS: dict[str, str] = {}
 FORGED = {"Authorization": "Bearer not-a-token"}
 

@@ -15,7 +15,7 @@ from attune.models import Booking
 from attune.platform.clock import Clock, FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, SLOT_TAKEN, book, later, seats_taken
+from tests.bookings.builders import NOW, SLOT_TAKEN_BODY, book, later, seats_taken
 from tests.conftest import http_client, make_settings
 from tests.support.payments import record_paid
 from tests.support.people import add_client, add_person
@@ -241,7 +241,7 @@ class TestRefused:
         )
 
         assert response.status_code == 409
-        assert response.json() == {"error": SLOT_TAKEN}
+        assert response.json() == SLOT_TAKEN_BODY
         assert await seats_taken(database, slot) == 1
 
     async def test_closed_slot(
@@ -255,7 +255,7 @@ class TestRefused:
         )
 
         assert response.status_code == 409
-        assert response.json() == {"error": SLOT_TAKEN}
+        assert response.json() == SLOT_TAKEN_BODY
         assert await booking_count(database) == 0
 
     @pytest.mark.parametrize("started", [later(minutes=-30), NOW])

@@ -178,7 +178,10 @@ class TestDetail:
         response = await client.get("/api/bookings/4242", headers=ada.headers)
 
         assert response.status_code == 404
-        assert response.json() == {"error": "Booking not found"}
+        assert response.json() == {
+            "error": "Booking not found",
+            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+        }
 
     @pytest.mark.parametrize(
         "booking_id", ["abc", "0", "-1", "1.5", str(2**31), str(2**63), "9" * 40]

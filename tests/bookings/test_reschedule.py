@@ -12,7 +12,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import (
     NOW,
-    SLOT_TAKEN,
+    SLOT_TAKEN_BODY,
     book,
     cancel,
     later,
@@ -105,7 +105,7 @@ class TestRefused:
         response = await reschedule(client, ada, booking["id"], full)
 
         assert response.status_code == 409
-        assert response.json() == {"error": SLOT_TAKEN}
+        assert response.json() == SLOT_TAKEN_BODY
         assert (await stored_booking(database, booking["id"])).schedule_id == old
         assert (await seats_taken(database, old), await seats_taken(database, full)) == (1, 1)
         await assert_seats_match_bookings(database)
@@ -121,7 +121,7 @@ class TestRefused:
         response = await reschedule(client, ada, booking["id"], closed)
 
         assert response.status_code == 409
-        assert response.json() == {"error": SLOT_TAKEN}
+        assert response.json() == SLOT_TAKEN_BODY
         assert await seats_taken(database, old) == 1
 
     async def test_a_started_slot(

@@ -288,6 +288,7 @@ class TestThePriceIsThePractices:
         response = await create_intent(client, ada, booking_id, amount=10000, currency="eur")
 
         assert response.status_code == 400
+        assert response.json()["error"] == "The currency must be the booking's currency"
         assert "usd" in response.json()["details"]
         assert await payments_of(database, booking_id) == []
 

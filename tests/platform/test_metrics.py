@@ -126,7 +126,10 @@ async def test_with_a_token_configured_strangers_get_401(
         response = await client.get("/metrics", headers=headers)
 
     assert response.status_code == 401
-    assert response.json() == {"error": "Invalid metrics token"}
+    assert response.json() == {
+        "error": "Invalid metrics token",
+        "details": "Send the token of ATTUNE_METRICS_TOKEN as `Authorization: Bearer <token>`.",
+    }
     assert "http_requests_total" not in response.text
 
 

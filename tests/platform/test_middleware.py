@@ -178,4 +178,7 @@ async def test_root_path_keeps_its_slash(client: httpx.AsyncClient) -> None:
     response = await client.get("/")
 
     assert response.status_code == 404
-    assert response.json() == {"error": "Not found"}
+    assert response.json() == {
+        "error": "Not found",
+        "details": "No endpoint answers at this path; GET /api/ lists them.",
+    }

@@ -216,7 +216,7 @@ class TestRefusals:
         response = await client.post(CREATE, json=body)
 
         assert response.status_code == 400
-        assert response.json()["details"] == f"{field.capitalize()} is required"
+        assert response.json()["details"] == f"{field.replace('_', ' ').capitalize()} is required"
 
     async def test_every_bad_date_is_named(self, client: httpx.AsyncClient) -> None:
         response = await client.post(

@@ -44,7 +44,7 @@ class TestSlotsKeepClearOfAppointments:
         )
 
         assert response.status_code == 409
-        assert response.json()["details"] == "It overlaps a scheduled appointment request."
+        assert response.json()["error"] == "The slot overlaps a scheduled appointment"
 
     async def test_a_slot_right_after_it_is_fine(
         self, client: httpx.AsyncClient, admin: Person

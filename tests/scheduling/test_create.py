@@ -92,16 +92,16 @@ class TestCreateRefused:
     @pytest.mark.parametrize(
         ("overrides", "details"),
         [
-            ({"start_time": "2024-12-15T10:00:00"}, "start_time: must be an RFC 3339"),
-            ({"end_time": "2024-12-15 11:00"}, "end_time: must be an RFC 3339"),
-            ({"start_time": 1734256800}, "start_time: must be an RFC 3339"),
-            ({"start_time": "2024-02-30T10:00:00Z"}, "start_time: must be an RFC 3339"),
+            ({"start_time": "2024-12-15T10:00:00"}, "Start time must be an RFC 3339"),
+            ({"end_time": "2024-12-15 11:00"}, "End time must be an RFC 3339"),
+            ({"start_time": 1734256800}, "Start time must be an RFC 3339"),
+            ({"start_time": "2024-02-30T10:00:00Z"}, "Start time must be an RFC 3339"),
             ({"end_time": "2024-12-15T10:00:00Z"}, "end_time must be after start_time"),
             ({"end_time": "2024-12-15T09:00:00Z"}, "end_time must be after start_time"),
             ({"end_time": "2024-12-15T22:01:00Z"}, "A slot lasts at most 12 hours"),
-            ({"max_bookings": 0}, "max_bookings: Input should be greater than or equal to 1"),
-            ({"max_bookings": 101}, "max_bookings: Input should be less than or equal to 100"),
-            ({"is_available": "perhaps"}, "is_available:"),
+            ({"max_bookings": 0}, "Max bookings must be at least 1"),
+            ({"max_bookings": 101}, "Max bookings must be at most 100"),
+            ({"is_available": "perhaps"}, "Is available must be true or false"),
         ],
     )
     async def test_invalid_slot(
@@ -127,7 +127,8 @@ class TestCreateRefused:
         response = await create(client, admin, body)
 
         assert response.status_code == 400
-        assert response.json()["fields"] == [{"field": field, "message": "is required"}]
+        label = field.replace("_", " ").capitalize()
+        assert response.json()["fields"] == [{"field": field, "message": f"{label} is required"}]
 
     @pytest.mark.parametrize("start", [NOW, NOW - timedelta(minutes=1)])
     async def test_start_not_in_the_future(
@@ -180,10 +181,16 @@ class TestCreateRefused:
         response = await client.post(PATH, json=slot_body())
 
         assert response.status_code == 401
-        assert response.json() == {"error": "User not authenticated"}
+        assert response.json() == {
+            "error": "User not authenticated",
+            "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+        }
 
     async def test_client(self, client: httpx.AsyncClient, member: Person) -> None:
         response = await client.post(PATH, json=slot_body(), headers=member.headers)
 
         assert response.status_code == 403
-        assert response.json() == {"error": "Admin access required"}
+        assert response.json() == {
+            "error": "Admin access required",
+            "details": "Only the practice's admins may do this.",
+        }

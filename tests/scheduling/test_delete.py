@@ -73,7 +73,7 @@ class TestDeleteRefused:
         response = await client.delete(path(slot), headers=admin.headers)
 
         assert response.status_code == 404
-        assert response.json() == {"error": "Schedule not found"}
+        assert response.json() == {"error": "Schedule not found", "details": "No slot has this id."}
 
     async def test_anonymous(self, client: httpx.AsyncClient, database: Database) -> None:
         slot = await add_slot(database, SEED_START)

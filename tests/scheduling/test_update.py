@@ -200,8 +200,8 @@ class TestUpdateRefused:
                 {"start_time": "2024-11-30T10:00:00Z", "end_time": "2024-11-30T11:00:00Z"},
                 "start_time must be in the future",
             ),
-            ({"start_time": "2024-12-15T10:00:00"}, "Start_time: must be an RFC 3339"),
-            ({"max_bookings": 0}, "Max_bookings: Input should be greater than or equal to 1"),
+            ({"start_time": "2024-12-15T10:00:00"}, "Start time must be an RFC 3339"),
+            ({"max_bookings": 0}, "Max bookings must be at least 1"),
             ({}, "Send at least one of start_time, end_time, max_bookings, is_available"),
             ({"max_bookings": None}, "Send at least one of"),
         ],
@@ -237,7 +237,10 @@ class TestUpdateRefused:
         expected = 404 if schedule_id in ("999", "abc") else 400
         assert response.status_code == expected
         if schedule_id == "999":
-            assert response.json() == {"error": "Schedule not found"}
+            assert response.json() == {
+                "error": "Schedule not found",
+                "details": "No slot has this id.",
+            }
 
     async def test_anonymous(self, client: httpx.AsyncClient, database: Database) -> None:
         slot = await add_slot(database, SEED_START)

@@ -114,7 +114,7 @@ class TestDayView:
         assert response.status_code == 400
         body = response.json()
         assert body["error"] == "Invalid request format"
-        assert body["details"] == "Date: must be a date written YYYY-MM-DD"
+        assert body["details"] == "Date must be a date written YYYY-MM-DD"
 
     @pytest.mark.parametrize("date", ["2029-12-02", "2019-11-30", "9999-12-31", "0001-01-01"])
     async def test_more_than_five_years_away(self, client: httpx.AsyncClient, date: str) -> None:
@@ -182,8 +182,8 @@ class TestAdminList:
             ({"from": "2024-12-01", "to": "2025-12-02"}, "The range spans at most 366 days"),
             ({"from": "2030-01-01"}, "from must be within five years of today"),
             ({"from": "2024-12-01", "to": "9999-01-01"}, "to must be within five years of today"),
-            ({"from": "2024-12-15T00:00"}, "From: must be a date written YYYY-MM-DD"),
-            ({"to": "tomorrow"}, "To: must be a date written YYYY-MM-DD"),
+            ({"from": "2024-12-15T00:00"}, "From must be a date written YYYY-MM-DD"),
+            ({"to": "tomorrow"}, "To must be a date written YYYY-MM-DD"),
         ],
     )
     async def test_invalid_range(

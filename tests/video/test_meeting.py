@@ -338,7 +338,10 @@ class TestWhoMayAsk:
         response = await client.get(f"/api/bookings/{booking_id}/meeting", headers=bob.headers)
 
         assert response.status_code == 404
-        assert response.json() == {"error": "Booking not found"}
+        assert response.json() == {
+            "error": "Booking not found",
+            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+        }
 
     async def test_the_therapist(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
@@ -361,7 +364,10 @@ class TestWhoMayAsk:
         response = await client.get(f"/api/bookings/{booking_id}/meeting")
 
         assert response.status_code == 401
-        assert response.json() == {"error": "User not authenticated"}
+        assert response.json() == {
+            "error": "User not authenticated",
+            "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+        }
 
     async def test_unknown_booking(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
@@ -371,7 +377,10 @@ class TestWhoMayAsk:
         response = await client.get("/api/bookings/999/meeting", headers=ada.headers)
 
         assert response.status_code == 404
-        assert response.json() == {"error": "Booking not found"}
+        assert response.json() == {
+            "error": "Booking not found",
+            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+        }
 
     @pytest.mark.parametrize("booking_id", ["abc", "0", "-1", str(2**31), str(2**63)])
     async def test_malformed_booking_id(

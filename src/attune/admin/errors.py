@@ -7,12 +7,15 @@ from attune.platform.errors import BadRequest, Conflict, NotFound
 
 class UserNotFound(NotFound):
     error = "User not found"
+    details = "No user has this id."
 
 
 class SelfLockout(Conflict):
     # The practice must keep someone who can run it: no admin can take themselves out.
     error = "You cannot revoke your own admin access or deactivate your own account"
+    details = "Another admin can do this for you."
 
 
 class EmptyUserUpdate(BadRequest):
     error = "Nothing to change"
+    details = "Send at least one of the fields to change."

@@ -38,14 +38,17 @@ MAX_TYPE_LENGTH = 100
 
 class InvalidSignature(BadRequest):
     error = "Invalid signature"
+    details = "The Stripe-Signature header does not match the body under the webhook secret."
 
 
 class WebhooksNotConfigured(ServiceUnavailable):
     error = "Stripe webhooks are not configured"
+    details = "Set ATTUNE_STRIPE_WEBHOOK_SECRET to receive Stripe events."
 
 
 class MalformedEvent(BadRequest):
     error = "Malformed event"
+    details = "Send a Stripe event: a JSON object with an id and a type."
 
 
 @dataclass(frozen=True)

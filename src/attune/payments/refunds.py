@@ -52,14 +52,17 @@ REFUND_NOT_MADE = frozenset({"failed", "canceled"})
 
 class BookingNotPaid(Conflict):
     error = "This booking has not been paid"
+    details = "Only a paid booking can be refunded."
 
 
 class NothingToRefund(Conflict):
     error = "Nothing is left to refund on this booking"
+    details = "The booking has been refunded in full."
 
 
 class RefundTooLarge(BadRequest):
     error = "The refund is larger than what is left to refund"
+    details = "Send at most what is left, or leave `amount_cents` out to refund all of it."
 
 
 class ProviderNotConfigured(RuntimeError):

@@ -24,6 +24,7 @@ from attune.payments.errors import (
     BookingAlreadyPaid,
     BookingNotNamed,
     BookingNotPayable,
+    CurrencyMismatch,
     PaymentNotFound,
     PaymentProviderError,
     PaymentsNotRequired,
@@ -68,9 +69,12 @@ class PaymentService:
         if booking.amount_cents <= 0:
             # Booked while the practice charged nothing: there is nothing to pay.
             raise PaymentsNotRequired(details="This booking costs nothing.")
-        if (body.amount is not None and body.amount != booking.amount_cents) or (
-            body.currency is not None and body.currency.lower() != booking.currency
-        ):
+        if body.currency is not None and body.currency.lower() != booking.currency:
+            raise CurrencyMismatch(
+                details=f"This booking is paid in {booking.currency}; send that currency or "
+                "leave it out."
+            )
+        if body.amount is not None and body.amount != booking.amount_cents:
             raise PriceMismatch(
                 details=f"This booking costs {booking.amount_cents} "
                 f"(integer cents, {booking.currency}); send that amount or leave it out."

@@ -1,7 +1,8 @@
 """Domain errors and the one place where every error becomes an HTTP response (STYLE.md §6).
 
-Every error body is `{"error": ..., "details": ...}`; `details` is left out when there is
-nothing to add. Services raise `AttuneError` subclasses, never `HTTPException`.
+Every error body is `{"error": ..., "details": ...}`: `error` says what went wrong, `details`
+what the caller can do about it. Each error class has default details, which a raise may
+replace with more exact ones. Services raise `AttuneError` subclasses, never `HTTPException`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from attune.platform.logging import current_request_id
+from attune.platform.validation_messages import describe_validation_errors
 
 logger = logging.getLogger("attune.errors")
 
@@ -69,6 +70,7 @@ def _is_unreachable(error: DBAPIError) -> bool:
 class AttuneError(Exception):
     status_code = 500
     error = "Internal server error"
+    details: str | None = "Something went wrong on our side; nothing was changed."
 
     def __init__(
         self,
@@ -79,7 +81,7 @@ class AttuneError(Exception):
         extra: Mapping[str, object] | None = None,
     ) -> None:
         self.error = error or self.error
-        self.details = details
+        self.details = details or self.details
         self.headers = dict(headers or {})
         # Fields of the body beside `error` and `details`, for a client to act on.
         self.extra = dict(extra or {})
@@ -89,11 +91,13 @@ class AttuneError(Exception):
 class BadRequest(AttuneError):
     status_code = 400
     error = INVALID_REQUEST
+    details = "Correct the request and send it again."
 
 
 class Unauthorized(AttuneError):
     status_code = 401
     error = "User not authenticated"
+    details = "Log in, then send the access token as `Authorization: Bearer <token>`."
 
     def __init__(self, error: str | None = None, *, details: str | None = None) -> None:
         super().__init__(error, details=details, headers={"WWW-Authenticate": "Bearer"})
@@ -102,41 +106,49 @@ class Unauthorized(AttuneError):
 class PaymentRequired(AttuneError):
     status_code = 402
     error = "Payment required"
+    details = "Pay for the booking first: POST /api/payments/intent."
 
 
 class Forbidden(AttuneError):
     status_code = 403
     error = "Insufficient permissions"
+    details = "This account may not do this."
 
 
 class NotFound(AttuneError):
     status_code = 404
     error = "Not found"
+    details = "Nothing with this id is visible to you."
 
 
 class Conflict(AttuneError):
     status_code = 409
     error = "Conflict"
+    details = "It no longer fits what is stored; read it again and retry."
 
 
 class PayloadTooLarge(AttuneError):
     status_code = 413
     error = "Request body too large"
+    details = "Send a smaller body."
 
 
 class UnsupportedMediaType(AttuneError):
     status_code = 415
     error = "Unsupported media type"
+    details = "Send the body as application/json."
 
 
 class TooManyRequests(AttuneError):
     status_code = 429
     error = "Too many requests"
+    details = "Wait as long as Retry-After says, then try again."
 
 
 class ServiceUnavailable(AttuneError):
     status_code = 503
     error = "Service temporarily unavailable"
+    details = "Nothing was changed. Try again in a moment."
 
 
 def error_body(error: str, details: object = None, **extra: object) -> dict[str, object]:
@@ -145,35 +157,6 @@ def error_body(error: str, details: object = None, **extra: object) -> dict[str,
         body["details"] = details
     body.update(extra)
     return body
-
-
-def _location(loc: Sequence[Any]) -> str:
-    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
-    return ".".join(parts)
-
-
-def describe_validation_errors(
-    errors: Sequence[Mapping[str, Any]],
-) -> tuple[str, list[dict[str, str]]]:
-    """A sentence for `details` (the seed's shape) and a list of field errors for machines."""
-    fields: list[dict[str, str]] = []
-    parts: list[str] = []
-    for item in errors:
-        field = _location(item.get("loc", ()))
-        kind = item.get("type", "")
-        if kind == "json_invalid":
-            field, message, part = "", "the body is not valid JSON", "the body is not valid JSON"
-        elif kind in ("missing", "extra_forbidden"):
-            # The seed's phrasing: "Email is required".
-            message = "is required" if kind == "missing" else "is not an accepted field"
-            part = f"{field} {message}".strip()
-        else:
-            message = str(item.get("msg", "is invalid"))
-            part = f"{field}: {message}" if field else message
-        fields.append({"field": field, "message": message})
-        parts.append(part)
-    sentence = "; ".join(parts) or "invalid input"
-    return sentence[:1].upper() + sentence[1:], fields
 
 
 def _server_error_reference(status_code: int) -> dict[str, object]:
@@ -274,10 +257,15 @@ def register_error_handlers(app: FastAPI) -> None:
         # So does the body-size middleware for a streamed body, its detail saying the limit.
         messages = {404: NotFound.error, 405: "Method not allowed", 413: PayloadTooLarge.error}
         message = messages.get(error.status_code) or str(error.detail)
-        details = str(error.detail) if error.status_code == 413 else None
         headers = dict(error.headers or {})
-        if error.status_code == 405:
+        details: str | None = None
+        if error.status_code == 404:
+            details = "No endpoint answers at this path; GET /api/ lists them."
+        elif error.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request))
+            details = f"This path answers {headers['Allow']}."
+        elif error.status_code == 413:
+            details = str(error.detail)
         return JSONResponse(
             error_body(message, details, **_server_error_reference(error.status_code)),
             status_code=error.status_code,

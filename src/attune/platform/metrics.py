@@ -101,7 +101,10 @@ async def require_metrics_token(
     scheme, _, token = (authorization or "").partition(" ")
     expected = settings.metrics_token.get_secret_value()
     if scheme.lower() != "bearer" or not same_secret(token.strip(), expected):
-        raise Unauthorized("Invalid metrics token")
+        raise Unauthorized(
+            "Invalid metrics token",
+            details="Send the token of ATTUNE_METRICS_TOKEN as `Authorization: Bearer <token>`.",
+        )
 
 
 @router.get(

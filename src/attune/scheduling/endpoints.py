@@ -20,6 +20,7 @@ from attune.scheduling.errors import (
     ScheduleHasBookings,
     ScheduleNotFound,
     ScheduleOverlap,
+    SlotOverlapsAppointment,
 )
 from attune.scheduling.schemas import (
     CREATE_EXAMPLES,
@@ -115,8 +116,10 @@ async def list_schedules(
     summary="Create a slot (admin)",
     description="`start_time` and `end_time` are RFC 3339 instants with an offset. The slot "
     "must start in the future, last at most 12 hours and overlap no other slot (a slot may "
-    "start when another ends).",
-    responses=documented_errors(*ADMIN_ERRORS, InvalidSchedule, ScheduleOverlap),
+    "start when another ends) nor a scheduled appointment.",
+    responses=documented_errors(
+        *ADMIN_ERRORS, InvalidSchedule, ScheduleOverlap, SlotOverlapsAppointment
+    ),
 )
 async def create_schedule(
     body: Annotated[ScheduleCreate, Body(openapi_examples=CREATE_EXAMPLES)],
@@ -186,6 +189,7 @@ def _skipped(item: Skipped) -> SkippedSlot:
         InvalidSchedule,
         ScheduleNotFound,
         ScheduleOverlap,
+        SlotOverlapsAppointment,
         ScheduleHasBookings,
         CapacityBelowBookings,
     ),

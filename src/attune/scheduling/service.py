@@ -30,6 +30,7 @@ from attune.scheduling.errors import (
     ScheduleHasBookings,
     ScheduleNotFound,
     ScheduleOverlap,
+    SlotOverlapsAppointment,
 )
 from attune.scheduling.schemas import (
     MAX_RANGE_DAYS,
@@ -94,7 +95,7 @@ async def _refuse_appointment_overlap(
     session: AsyncSession, start_at: datetime, end_at: datetime
 ) -> None:
     if await repository.overlapping_appointment(session, start_at, end_at) is not None:
-        raise ScheduleOverlap(details="It overlaps a scheduled appointment request.")
+        raise SlotOverlapsAppointment()
 
 
 @dataclass(frozen=True)

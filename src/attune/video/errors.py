@@ -7,3 +7,4 @@ from attune.platform.errors import Conflict
 
 class MeetingCancelled(Conflict):
     error = "This booking is cancelled, so it has no meeting"
+    details = "A cancelled booking has no video session."
