@@ -228,7 +228,10 @@ class TestList:
         assert response.status_code == 200
         booking = response.json()["booking"]
         assert (booking["id"], booking["user"]["email"]) == (booking_id, ada.email)
-        assert (missing.status_code, missing.json()) == (404, {"error": "Booking not found"})
+        assert (missing.status_code, missing.json()) == (
+            404,
+            {"error": "Booking not found", "details": "No booking with this id is visible to you."},
+        )
 
 
 class TestCancel:
@@ -355,7 +358,10 @@ class TestCancel:
     async def test_unknown_booking_is_404(self, client: httpx.AsyncClient, admin: Person) -> None:
         response = await client.put("/api/admin/bookings/999/cancel", headers=admin.headers)
 
-        assert (response.status_code, response.json()) == (404, {"error": "Booking not found"})
+        assert (response.status_code, response.json()) == (
+            404,
+            {"error": "Booking not found", "details": "No booking with this id is visible to you."},
+        )
 
     @pytest.mark.parametrize(
         "body", [{"reason": "x" * 501}, {"reason": "bad\x00"}, {"why": "ill"}, ["ill"]]

@@ -28,7 +28,7 @@ from tests.support.slots import add_slot, assert_seats_match_bookings
 
 NOT_FOUND = {
     "error": "Booking not found",
-    "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+    "details": "No booking with this id is visible to you.",
 }
 NOT_AUTHENTICATED = {
     "error": "User not authenticated",

@@ -180,7 +180,7 @@ class TestDetail:
         assert response.status_code == 404
         assert response.json() == {
             "error": "Booking not found",
-            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+            "details": "No booking with this id is visible to you.",
         }
 
     @pytest.mark.parametrize(

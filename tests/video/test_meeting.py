@@ -340,7 +340,7 @@ class TestWhoMayAsk:
         assert response.status_code == 404
         assert response.json() == {
             "error": "Booking not found",
-            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+            "details": "No booking with this id is visible to you.",
         }
 
     async def test_the_therapist(
@@ -379,7 +379,7 @@ class TestWhoMayAsk:
         assert response.status_code == 404
         assert response.json() == {
             "error": "Booking not found",
-            "details": "No booking with this id is visible to you; GET /api/bookings lists yours.",
+            "details": "No booking with this id is visible to you.",
         }
 
     @pytest.mark.parametrize("booking_id", ["abc", "0", "-1", str(2**31), str(2**63)])

@@ -8,7 +8,7 @@ from attune.platform.errors import BadRequest, Conflict, NotFound
 class BookingNotFound(NotFound):
     # Also the answer for another client's booking: its existence is not revealed.
     error = "Booking not found"
-    details = "No booking with this id is visible to you; GET /api/bookings lists yours."
+    details = "No booking with this id is visible to you."
 
 
 class TooManyUnpaidBookings(Conflict):
