@@ -24,7 +24,10 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.support.people import PASSWORD, Person, add_admin, add_client, add_person
 
-UNAUTHENTICATED = {"error": "User not authenticated"}
+UNAUTHENTICATED = {
+    "error": "User not authenticated",
+    "details": "Log in, then send the access token as `Authorization: Bearer <token>`.",
+}
 
 Claims = dict[str, Any]
 Forgery = Callable[[bytes, Claims], str]

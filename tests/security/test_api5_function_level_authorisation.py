@@ -103,12 +103,19 @@ class TestAdminRoutes:
                 as_client = await call(client, endpoint.method, shown, practice.owner)
                 if (anonymous.status_code, anonymous.json()) != (
                     401,
-                    {"error": "User not authenticated"},
+                    {
+                        "error": "User not authenticated",
+                        "details": "Log in, then send the access token as "
+                        "`Authorization: Bearer <token>`.",
+                    },
                 ):
                     wrong.append(f"anonymous {endpoint.method} {shown}: {anonymous.text}")
                 if (as_client.status_code, as_client.json()) != (
                     403,
-                    {"error": "Admin access required"},
+                    {
+                        "error": "Admin access required",
+                        "details": "Only the practice's admins may do this.",
+                    },
                 ):
                     wrong.append(f"client {endpoint.method} {shown}: {as_client.text}")
 
