@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from attune.app import create_app
 from attune.models import Job, OtpCode
@@ -22,6 +25,26 @@ EMAIL = "ada@example.com"
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
+
+
+@contextmanager
+def recorded_statements(database: Database) -> Iterator[list[str]]:
+    """The kind and table of each SQL statement run meanwhile ("UPDATE otp_codes")."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        words = args[2].split()
+        table = next(
+            (words[i + 1] for i, word in enumerate(words[:-1]) if word in ("FROM", "INTO")),
+            words[1] if len(words) > 1 else "",
+        )
+        statements.append(f"{words[0]} {table}")
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
 def wrong(code: str) -> str:
@@ -443,6 +466,24 @@ class TestWrongCodeLimit:
             await fresh_database.dispose()
 
         assert response.status_code == 429
+
+    async def test_a_wrong_code_costs_the_same_statements_for_an_unknown_address(
+        self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox, database: Database
+    ) -> None:
+        code = await register(client, app, mailbox)
+
+        async def statements_of(email: str) -> list[str]:
+            with recorded_statements(database) as statements:
+                response = await client.post(
+                    "/api/auth/verify-otp", json={"email": email, "otp": wrong(code)}
+                )
+            assert response.status_code == 400
+            return statements
+
+        known = await statements_of(EMAIL)
+        unknown = await statements_of("nobody@example.com")
+
+        assert unknown == known
 
     async def test_a_lock_of_one_address_leaves_others_open(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox

@@ -65,6 +65,7 @@ CODE_TEMPLATES = {
 SEND_CODE_JOB = "send_account_code"
 # Compared against when an e-mail has no account, so that path does the same work.
 _DECOY_CODE_HASH = "0" * 64
+_DECOY_CODE_ID = 0  # ids start at 1
 
 
 class AccountService:
@@ -438,6 +439,10 @@ class AccountService:
     ) -> tuple[User, OtpCode] | None:
         user, stored = await repository.user_with_latest_code(session, email, purpose)
         if user is None or stored is None:
+            # The same statements and hashing as for a wrong code, on a row that cannot exist.
+            await repository.spend_attempt(
+                session, _DECOY_CODE_ID, max_attempts=settings.otp_max_attempts, now=now
+            )
             otp.code_matches(settings, _DECOY_CODE_HASH, code)
             return None
         if not await repository.spend_attempt(
