@@ -369,7 +369,11 @@ async def test_unexpected_error_is_a_500_with_request_id_and_no_stack_trace(
 
     assert response.status_code == 500
     request_id = response.headers["x-request-id"]
-    assert response.json() == {"error": "Internal server error", "request_id": request_id}
+    assert response.json() == {
+        "error": "Internal server error",
+        "details": AttuneError.details,
+        "request_id": request_id,
+    }
     assert "Traceback" not in response.text
     assert "hunter2" not in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -417,5 +421,5 @@ class TestDatabaseContention:
         response = await client.get("/api/probe/database/42P01")
 
         assert response.status_code == 500
-        assert set(response.json()) == {"error", "request_id"}
+        assert set(response.json()) == {"error", "details", "request_id"}
         assert "schedules" not in response.text

@@ -180,6 +180,7 @@ class TestProduction:
         assert response.status_code == 500
         assert response.json() == {
             "error": "Internal server error",
+            "details": "Something went wrong on our side; quote the request id to report it.",
             "request_id": response.headers["x-request-id"],
         }
         assert response.headers["strict-transport-security"].startswith("max-age=")

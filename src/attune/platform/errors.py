@@ -70,7 +70,7 @@ def _is_unreachable(error: DBAPIError) -> bool:
 class AttuneError(Exception):
     status_code = 500
     error = "Internal server error"
-    details: str | None = "Something went wrong on our side; nothing was changed."
+    details: str | None = "Something went wrong on our side; quote the request id to report it."
 
     def __init__(
         self,

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from attune.platform.client_address import SCOPE_KEY as CLIENT_ADDRESS_KEY
 from attune.platform.client_address import resolve_client_address
 from attune.platform.errors import (
+    AttuneError,
     PayloadTooLarge,
     TooManyRequests,
     UnsupportedMediaType,
@@ -153,7 +154,8 @@ class RequestContextMiddleware:
                 if started:
                     raise  # Too late for a 500: the server aborts the half-sent response.
                 response = JSONResponse(
-                    error_body("Internal server error", request_id=request_id), status_code=500
+                    error_body(AttuneError.error, AttuneError.details, request_id=request_id),
+                    status_code=500,
                 )
                 await response(scope, receive, send_with_headers)
             finally:

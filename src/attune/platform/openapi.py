@@ -241,7 +241,11 @@ def _edge_errors(
     yield (
         "500",
         "An unexpected error: a bug, logged under the request id",
-        {"error": "Internal server error", "request_id": EXAMPLE_REQUEST_ID},
+        {
+            "error": AttuneError.error,
+            "details": AttuneError.details,
+            "request_id": EXAMPLE_REQUEST_ID,
+        },
     )
     if uses_database:
         yield (
