@@ -333,6 +333,24 @@ class TestValidationMessages:
         assert response.status_code == 400
         assert response.json()["details"] == "First name is required"
 
+    async def test_a_phone_number_of_the_wrong_shape_is_explained(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            "/api/auth/register",
+            json={
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": "ada@example.com",
+                "password": "correct horse battery",
+                "phone_number": "call me",
+            },
+        )
+
+        assert response.json()["details"] == (
+            "Phone must be a phone number: digits, spaces and + - ( ) . only"
+        )
+
     async def test_a_rule_of_the_schema_reads_as_a_sentence(
         self, client: httpx.AsyncClient
     ) -> None:

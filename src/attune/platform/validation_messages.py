@@ -26,12 +26,11 @@ PATTERN_SENTENCES = {
     "phone": "Phone must be a phone number: digits, spaces and + - ( ) . only",
     "phone_number": "Phone must be a phone number: digits, spaces and + - ( ) . only",
 }
+# Fields whose name alone would not tell a person what is meant.
 LABELS = {
     "otp": "The code from the e-mail",
-    "email": "Email",
     "password2": "Password confirmation",
     "confirm_password": "Password confirmation",
-    "jitsi_room_id": "Room",
 }
 DATE_EXAMPLE = "2025-03-14"
 _INSTANT = "a date and time with its offset, such as 2025-03-14T10:00:00Z"
@@ -117,7 +116,7 @@ def field_label(path: Sequence[str | int]) -> str:
     if not names:
         return ""
     name = names[-1]
-    label = LABELS.get(name) or name.replace("_", " ").strip("` ").capitalize()
+    label = LABELS.get(name) or name.replace("_", " ").capitalize()
     positions = [part for part in path if isinstance(part, int)]
     if positions:
         label += f" (item {positions[-1] + 1})"
