@@ -21,7 +21,7 @@ from tests.bookings.builders import (
     stored_booking,
 )
 from tests.support.payments import record_paid
-from tests.support.people import add_client
+from tests.support.people import add_admin, add_client
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
 
@@ -207,17 +207,20 @@ class TestRefund:
 
 
 class TestRoomLink:
-    async def test_a_cancelled_booking_shows_no_link(
+    async def test_a_cancelled_booking_shows_no_link_and_no_window(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
         ada = await add_client(database, settings)
+        theo = await add_admin(database, settings)
         slot = await add_slot(database, later(days=3))
         booking = await book(client, ada, slot)
         await mark_paid(database, booking["id"])
-        paid = await client.get(f"/api/bookings/{booking['id']}", headers=ada.headers)
+        paid = await client.get(f"/api/bookings/{booking['id']}", headers=theo.headers)
         assert paid.json()["booking"]["jitsi_room_url"] is not None
 
         response = await cancel(client, ada, booking["id"])
+        seen = await client.get(f"/api/bookings/{booking['id']}", headers=theo.headers)
 
-        assert response.json()["booking"]["jitsi_room_url"] is None
-        assert response.json()["booking"]["jitsi_room_id"] is None
+        for shown in (response.json()["booking"], seen.json()["booking"]):
+            assert (shown["jitsi_room_url"], shown["jitsi_room_id"]) == (None, None)
+            assert shown["meeting_opens_at"] is None

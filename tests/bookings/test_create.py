@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,14 @@ from attune.models import Booking
 from attune.platform.clock import Clock, FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
-from tests.bookings.builders import NOW, SLOT_TAKEN_BODY, book, later, seats_taken
+from tests.bookings.builders import (
+    NOW,
+    SLOT_TAKEN_BODY,
+    book,
+    later,
+    seats_taken,
+    stored_booking,
+)
 from tests.conftest import http_client, make_settings
 from tests.support.payments import record_paid
 from tests.support.people import add_client, add_person
@@ -143,19 +150,26 @@ class TestVideoRoom:
 
         assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
 
-    async def test_link_is_given_when_payments_are_off(
-        self, tmp_path: Path, database: Database, database_url: str, clock: Clock
+    async def test_with_payments_off_the_link_needs_only_the_join_window(
+        self, tmp_path: Path, database: Database, database_url: str
     ) -> None:
         settings = make_settings(tmp_path, database_url, payments_enabled=False)
+        clock = FrozenClock(NOW)
         app = create_app(settings, database=database, clock=clock)
         ada = await add_client(database, settings)
-        slot = await add_slot(database, later(days=3))
+        starts_at = later(days=3)
+        slot = await add_slot(database, starts_at)
 
         async with app.router.lifespan_context(app), http_client(app) as client:
             booking = await book(client, ada, slot)
+            clock.at = starts_at - timedelta(minutes=10)
+            joinable = (
+                await client.get(f"/api/bookings/{booking['id']}", headers=ada.headers)
+            ).json()["booking"]
 
-        assert booking["jitsi_room_id"].startswith("attune-")
-        assert booking["jitsi_room_url"] == f"https://meet.jit.si/{booking['jitsi_room_id']}"
+        assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
+        assert joinable["jitsi_room_id"].startswith("attune-")
+        assert joinable["jitsi_room_url"] == f"https://meet.jit.si/{joinable['jitsi_room_id']}"
 
     async def test_every_booking_gets_its_own_room(
         self, tmp_path: Path, database: Database, database_url: str, clock: Clock
@@ -167,8 +181,9 @@ class TestVideoRoom:
         slot = await add_slot(database, later(days=3), capacity=2)
 
         async with app.router.lifespan_context(app), http_client(app) as client:
-            rooms = {(await book(client, p, slot))["jitsi_room_id"] for p in (ada, bob)}
+            bookings = [(await book(client, p, slot))["id"] for p in (ada, bob)]
 
+        rooms = {(await stored_booking(database, booking_id)).room_id for booking_id in bookings}
         assert len(rooms) == 2
 
 

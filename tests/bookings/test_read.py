@@ -1,17 +1,29 @@
-"""`GET /api/bookings` and `GET /api/bookings/{id}`: a client's own bookings."""
+"""`GET /api/bookings` and `GET /api/bookings/{id}`: a client's own bookings, and the meeting
+link they carry by the one rule (docs/decisions.md, "The meeting link")."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
 import httpx
+import jwt
 import pytest
 
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, later
+from tests.conftest import make_settings
+from tests.support.mailbox import SmtpServer
 from tests.support.payments import record_paid
-from tests.support.people import Person, add_client
+from tests.support.people import Person, add_admin, add_client
 from tests.support.slots import add_slot
+
+JITSI_APP_ID = "attune-practice"
+JITSI_APP_SECRET = "jitsi-app-secret-0123456789abcdefghijkl"
 
 
 @pytest.fixture
@@ -211,3 +223,162 @@ class TestDetail:
         )
 
         assert response.status_code == 400
+
+
+async def shown(client: httpx.AsyncClient, person: Person, booking_id: int) -> dict[str, Any]:
+    response = await client.get(f"/api/bookings/{booking_id}", headers=person.headers)
+    assert response.status_code == 200, response.text
+    booking: dict[str, Any] = response.json()["booking"]
+    return booking
+
+
+async def meeting_url(client: httpx.AsyncClient, person: Person, booking_id: int) -> str | None:
+    response = await client.get(f"/api/bookings/{booking_id}/meeting", headers=person.headers)
+    assert response.status_code == 200, response.text
+    url: str | None = response.json()["meeting_url"]
+    return url
+
+
+def jitsi_claims(url: str) -> dict[str, Any]:
+    (token,) = parse_qs(urlsplit(url).query)["jwt"]
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        JITSI_APP_SECRET,
+        algorithms=["HS256"],
+        audience="jitsi",
+        issuer=JITSI_APP_ID,
+        options={"verify_exp": False, "verify_nbf": False},
+    )
+    return claims
+
+
+class TestMeetingLink:
+    """A paid booking's answer carries the room link only inside the join window, the same
+    link as `GET /api/bookings/{id}/meeting`; outside it the fields are null and the answer
+    says when the window opens and that a public Jitsi room does not keep it."""
+
+    async def test_withheld_from_a_paid_booking_before_the_window(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        starts_at = later(days=2)
+        booking_id = await book_paid(client, database, ada, await add_slot(database, starts_at))
+
+        booking = await shown(client, ada, booking_id)
+
+        assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
+        assert datetime.fromisoformat(booking["meeting_opens_at"]) == starts_at - timedelta(
+            minutes=10
+        )
+        assert booking["join_window_enforced"] is False
+
+    async def test_given_inside_the_window_as_the_meeting_gives_it(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        starts_at = later(days=2)
+        booking_id = await book_paid(client, database, ada, await add_slot(database, starts_at))
+        clock.at = starts_at - timedelta(minutes=10)
+
+        booking = await shown(client, ada, booking_id)
+        (listed,) = (await client.get("/api/bookings", headers=ada.headers)).json()["bookings"]
+
+        assert booking["jitsi_room_url"] == await meeting_url(client, ada, booking_id)
+        assert booking["jitsi_room_url"] == f"https://meet.jit.si/{booking['jitsi_room_id']}"
+        assert listed["jitsi_room_url"] == booking["jitsi_room_url"]
+
+    async def test_withheld_again_after_the_window(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        starts_at = later(days=2)
+        booking_id = await book_paid(client, database, ada, await add_slot(database, starts_at))
+        clock.at = starts_at + timedelta(hours=1, minutes=15, seconds=1)
+
+        booking = await shown(client, ada, booking_id)
+
+        assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
+
+    async def test_withheld_inside_the_window_while_unpaid(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        starts_at = later(hours=2)
+        booking_id = (await book(client, ada, await add_slot(database, starts_at)))["id"]
+        clock.at = starts_at
+
+        booking = await shown(client, ada, booking_id)
+
+        assert (booking["jitsi_room_id"], booking["jitsi_room_url"]) == (None, None)
+
+
+class TestMeetingLinkWithJitsiTokens:
+    """A server that admits only tokens refuses a bare link: every link handed out carries
+    one, for the person it is given to, and the window is then enforced by the server."""
+
+    @pytest.fixture
+    def settings(self, tmp_path: Path, database_url: str, smtp_server: SmtpServer) -> Settings:
+        return make_settings(
+            tmp_path,
+            database_url,
+            smtp_url=smtp_server.url,
+            jitsi_app_id=JITSI_APP_ID,
+            jitsi_app_secret=JITSI_APP_SECRET,
+        )
+
+    async def test_the_clients_link_carries_their_token(
+        self,
+        client: httpx.AsyncClient,
+        database: Database,
+        settings: Settings,
+        clock: FrozenClock,
+    ) -> None:
+        ada = await add_client(database, settings)
+        starts_at = later(days=2)
+        booking_id = await book_paid(client, database, ada, await add_slot(database, starts_at))
+        clock.at = starts_at
+
+        booking = await shown(client, ada, booking_id)
+        claims = jitsi_claims(booking["jitsi_room_url"])
+
+        assert booking["join_window_enforced"] is True
+        assert claims["room"] == booking["jitsi_room_id"]
+        assert claims["context"]["user"]["email"] == ada.email
+        assert claims["context"]["user"]["moderator"] == "false"
+        assert claims["nbf"] == int((starts_at - timedelta(minutes=10)).timestamp())
+
+    async def test_the_therapists_link_carries_a_moderator_token_in_every_answer(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        theo = await add_admin(database, settings)
+        booking_id = (await book(client, ada, await add_slot(database, later(days=2))))["id"]
+
+        answers = [
+            (await shown(client, theo, booking_id))["jitsi_room_url"],
+            (await client.get(f"/api/admin/bookings/{booking_id}", headers=theo.headers)).json()[
+                "booking"
+            ]["jitsi_room_url"],
+            (await client.get("/api/admin/bookings", headers=theo.headers)).json()["bookings"][0][
+                "jitsi_room_url"
+            ],
+        ]
+
+        for url in answers:
+            assert jitsi_claims(url)["context"]["user"] == {
+                "name": f"{theo.first_name} Lovelace",
+                "email": theo.email,
+                "moderator": "true",
+            }

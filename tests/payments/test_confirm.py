@@ -23,6 +23,7 @@ from tests.payments.builders import (
 )
 from tests.support.localstripe import DECLINED_CARD, pay_at_stripe, stripe_settings
 from tests.support.mailbox import Mailbox, SmtpServer
+from tests.support.payments import room_released
 from tests.support.people import add_client
 
 
@@ -72,7 +73,7 @@ class TestConfirmPaid:
     ) -> None:
         ada = await add_client(database, settings)
         booking_id = await booked(client, database, ada)
-        assert (await booking_as_shown(client, ada, booking_id))["jitsi_room_url"] is None
+        assert not await room_released(client, ada, booking_id)
         intent_id = await open_intent(client, ada, booking_id)
         pay_at_stripe(localstripe_url, intent_id)
 
@@ -81,7 +82,7 @@ class TestConfirmPaid:
         booking = await booking_as_shown(client, ada, booking_id)
         assert booking["payment_status"] == "succeeded"
         assert booking["payment_id"] == intent_id
-        assert booking["jitsi_room_url"] is not None
+        assert await room_released(client, ada, booking_id)
 
     async def test_one_receipt_is_mailed_however_often_it_is_confirmed(
         self,
@@ -143,7 +144,7 @@ class TestConfirmUnpaid:
         assert response.json() == {"error": "Payment failed", "details": "Your card was declined."}
         booking = await booking_as_shown(client, ada, booking_id)
         assert booking["payment_status"] == "failed"
-        assert booking["jitsi_room_url"] is None
+        assert not await room_released(client, ada, booking_id)
 
     async def test_a_good_card_after_a_declined_one_pays_the_booking(
         self,

@@ -16,6 +16,7 @@ from tests.payments.builders import (
     create_intent,
 )
 from tests.support.mailbox import Mailbox
+from tests.support.payments import room_released
 from tests.support.people import add_client
 
 
@@ -56,6 +57,6 @@ class TestDemoPayments:
         assert response.json()["status"] == "succeeded"
         booking = await booking_as_shown(client, ada, booking_id)
         assert booking["payment_status"] == "succeeded"
-        assert booking["jitsi_room_url"] is not None
+        assert await room_released(client, ada, booking_id)
         subjects = [str(m["Subject"]) for m in mailbox.to(ada.email)]
         assert sum(s.startswith(RECEIPT) for s in subjects) == 1

@@ -37,6 +37,7 @@ from tests.support.localstripe import (
     stripe_settings,
 )
 from tests.support.mailbox import Mailbox, SmtpServer
+from tests.support.payments import room_released
 from tests.support.people import Person, add_client
 from tests.support.slots import add_slot
 
@@ -395,11 +396,11 @@ class TestPaymentSucceeded:
         mailbox: Mailbox,
     ) -> None:
         person, booking_id, intent_id = await booking_with_intent(client, database, settings)
-        assert (await booking_of(client, person, booking_id))["jitsi_room_url"] is None
+        assert not await room_released(client, person, booking_id)
 
         await send(client, succeeded(intent_id))
 
-        assert (await booking_of(client, person, booking_id))["jitsi_room_url"]
+        assert await room_released(client, person, booking_id)
         assert len(await receipts(app, mailbox, person)) == 1
 
     async def test_an_amount_other_than_the_price_is_not_taken_as_payment(
@@ -487,7 +488,7 @@ class TestOutOfOrder:
         assert response.status_code == 200
         booking = await booking_of(client, person, booking_id)
         assert booking["payment_status"] == "succeeded"
-        assert booking["jitsi_room_url"]
+        assert await room_released(client, person, booking_id)
         assert (await stored_payment(database, intent_id)).failure_message is None
         assert len(await receipts(app, mailbox, person)) == 1
 
@@ -511,7 +512,7 @@ class TestOutOfOrder:
 
         booking = await booking_of(client, person, booking_id)
         assert booking["payment_status"] == "refunded"
-        assert booking["jitsi_room_url"] is None
+        assert not await room_released(client, person, booking_id)
         assert (await stored_payment(database, intent_id)).amount_refunded_cents == PRICE
 
     async def test_an_older_partial_refund_never_lowers_a_newer_one(
@@ -744,7 +745,7 @@ class TestEventsFromStripe(AgainstStripe):
         assert response.status_code == 200
         booking = await booking_of(client, person, booking_id)
         assert booking["payment_status"] == "succeeded"
-        assert booking["jitsi_room_url"]
+        assert await room_released(client, person, booking_id)
         assert len(await receipts(app, mailbox, person)) == 1
 
     async def test_a_declined_card_marks_the_booking_failed(

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy import update
 
 from attune.models import Booking, IntentStatus, Payment, PaymentProvider, PaymentStatus
 from attune.platform.database import Database
+from tests.support.people import Person
 
 
 async def record_paid(
@@ -39,3 +41,11 @@ async def record_paid(
             .values(payment_status=PaymentStatus.succeeded, payment_id=intent_id)
         )
     return intent_id
+
+
+async def room_released(client: httpx.AsyncClient, person: Person, booking_id: int) -> bool:
+    """Whether the booking's room is released to its client (paid, or payments are off): its
+    meeting is no longer `pending`. The link itself comes only with the join window."""
+    response = await client.get(f"/api/bookings/{booking_id}/meeting", headers=person.headers)
+    assert response.status_code == 200, response.text
+    return bool(response.json()["meeting_status"] != "pending")

@@ -198,6 +198,8 @@ async def update_user(
 )
 async def list_bookings(
     query: Annotated[BookingQuery, Query()],
+    *,
+    admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
@@ -214,7 +216,8 @@ async def list_bookings(
     return AdminBookingList(
         bookings=[
             with_refunds(
-                admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+                admin_booking(settings, booking, client, viewer=admin, now=clock.now()),
+                shown.get(booking.id),
             )
             for booking, client in rows
         ],
@@ -245,7 +248,8 @@ async def read_booking(
     shown = await booking_service.refunds_of(session, [booking])
     return AdminBookingRead(
         booking=with_refunds(
-            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+            admin_booking(settings, booking, client, viewer=admin, now=clock.now()),
+            shown.get(booking.id),
         )
     )
 
@@ -282,7 +286,8 @@ async def cancel_booking(
     return AdminBookingChanged(
         message="Booking cancelled successfully",
         booking=with_refunds(
-            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+            admin_booking(settings, booking, client, viewer=admin, now=clock.now()),
+            shown.get(booking.id),
         ),
     )
 
@@ -333,7 +338,8 @@ async def reschedule_booking(
     return AdminBookingChanged(
         message="Booking rescheduled successfully",
         booking=with_refunds(
-            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+            admin_booking(settings, booking, client, viewer=admin, now=clock.now()),
+            shown.get(booking.id),
         ),
     )
 
@@ -367,7 +373,8 @@ async def record_outcome(
     return AdminBookingChanged(
         message="Booking status updated successfully",
         booking=with_refunds(
-            admin_booking(settings, booking, client, now=clock.now()), shown.get(booking.id)
+            admin_booking(settings, booking, client, viewer=admin, now=clock.now()),
+            shown.get(booking.id),
         ),
     )
 

@@ -22,7 +22,6 @@ from attune.admin.audit import AuditAction, AuditTarget
 from attune.bookings.schemas import BookingRead, booking_read
 from attune.models import AuditEntry, Booking, BookingStatus, User
 from attune.platform.settings import Settings
-from attune.video.rooms import room_url
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
@@ -258,12 +257,11 @@ def _account_fields(user: User) -> dict[str, Any]:
 
 
 def admin_booking(
-    settings: Settings, booking: Booking, client: User, *, now: datetime
+    settings: Settings, booking: Booking, client: User, *, viewer: User, now: datetime
 ) -> AdminBooking:
-    fields = booking_read(settings, booking, now=now).model_dump()
-    if booking.status != BookingStatus.cancelled:
-        fields["jitsi_room_id"] = booking.room_id
-        fields["jitsi_room_url"] = room_url(settings, booking.room_id)
+    """The booking with its client; `viewer` is the admin, who gets the room's link (as its
+    moderator) whenever the booking is not cancelled."""
+    fields = booking_read(settings, booking, viewer=viewer, now=now).model_dump()
     return AdminBooking(
         **fields,
         user=BookingClient(

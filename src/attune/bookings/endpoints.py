@@ -82,7 +82,8 @@ async def create_booking(
     now = clock.now()
     booking = await booking_service.create(session, settings, user, body, now=now)
     return BookingCreated(
-        message="Booking created successfully", booking=booking_read(settings, booking, now=now)
+        message="Booking created successfully",
+        booking=booking_read(settings, booking, viewer=user, now=now),
     )
 
 
@@ -107,7 +108,8 @@ async def list_bookings(
     shown = await booking_service.refunds_of(session, bookings)
     return BookingList(
         bookings=[
-            booking_read(settings, booking, shown.get(booking.id), now=now) for booking in bookings
+            booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now)
+            for booking in bookings
         ]
     )
 
@@ -135,7 +137,7 @@ async def read_booking(
         )
     shown = await booking_service.refunds_of(session, [booking])
     return BookingDetail(
-        booking=booking_read(settings, booking, shown.get(booking.id), now=clock.now())
+        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=clock.now())
     )
 
 
@@ -180,7 +182,7 @@ async def cancel_booking(
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking cancelled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id), now=now),
+        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now),
     )
 
 
@@ -237,5 +239,5 @@ async def reschedule_booking(
     shown = await booking_service.refunds_of(session, [booking])
     return BookingChanged(
         message="Booking rescheduled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id), now=now),
+        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now),
     )

@@ -12,10 +12,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic_core import PydanticCustomError
 
 from attune.bookings.policy import late_cancellation
-from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus
+from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
-from attune.video.rooms import room_released, room_url
+from attune.video.meetings import booking_meeting
+from attune.video.rooms import window_enforced
+from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
 MAX_NOTES_LENGTH = 2000
 MAX_REASON_LENGTH = 500
@@ -109,8 +111,9 @@ class RefundRead(BaseModel):
 class BookingRead(BaseModel):
     """A booking as seed 000 shows it, plus fields the seed leaves out.
 
-    `jitsi_room_id` and `jitsi_room_url` are null until the booking is paid (or payments are
-    off), and for a cancelled booking; `amount` is the seed's decimal, `amount_cents` exact.
+    `jitsi_room_id` and `jitsi_room_url` follow the meeting link's one rule: the client gets
+    them only inside the join window of a paid booking (or payments are off), the therapist
+    whenever the booking is not cancelled; `amount` is the seed's decimal, `amount_cents` exact.
     """
 
     id: int = Field(examples=[1])
@@ -120,10 +123,24 @@ class BookingRead(BaseModel):
     ends_at: datetime = Field(examples=["2024-12-15T11:00:00Z"])
     duration: int = Field(description="Minutes.", examples=[60])
     status: BookingStatus = Field(examples=["scheduled"])
-    jitsi_room_id: str | None = Field(examples=["attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"])
-    jitsi_room_url: str | None = Field(
-        examples=["https://meet.jit.si/attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"]
+    jitsi_room_id: str | None = Field(
+        description="Null unless the caller may have the room's link now (as `jitsi_room_url`).",
+        examples=["attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"],
     )
+    jitsi_room_url: str | None = Field(
+        description="The link to join with, given to the client only inside the join window "
+        "(from `meeting_opens_at`, 10 minutes before the start, to 15 minutes after the end) "
+        "of a paid session, or one that needs no payment; null otherwise. The therapist gets "
+        "it whenever the booking is not cancelled. Carries a `jwt` when Jitsi tokens are "
+        "configured.",
+        examples=["https://meet.jit.si/attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"],
+    )
+    meeting_opens_at: datetime | None = Field(
+        description="When the join window opens and the client is given the link (once the "
+        "session is paid, unless payments are off); null for a cancelled booking.",
+        examples=["2024-12-15T09:50:00Z"],
+    )
+    join_window_enforced: bool = Field(description=WINDOW_ENFORCED_DESCRIPTION, examples=[False])
     amount: float = Field(examples=[100.0])
     amount_cents: int = Field(examples=[10000])
     currency: str = Field(examples=["usd"])
@@ -173,11 +190,14 @@ def booking_read(
     booking: Booking,
     refunds: BookingRefunds | None = None,
     *,
+    viewer: User,
     now: datetime,
 ) -> BookingRead:
-    """`refunds` as loaded by the caller; a booking shown without them shows none. `now`
-    decides whether a cancellation would be late."""
-    released = room_released(settings, booking)
+    """The booking as `viewer` (its client or an admin) may see it at `now` (which also decides
+    whether a cancellation would be late); `refunds` as loaded by the caller (a booking shown
+    without them shows none)."""
+    cancelled = booking.status == BookingStatus.cancelled
+    meeting = None if cancelled else booking_meeting(settings, booking, viewer, now)
     encryptor = Encryptor.from_settings(settings)
     return BookingRead(
         id=booking.id,
@@ -187,8 +207,10 @@ def booking_read(
         ends_at=booking.ends_at,
         duration=booking.duration_minutes,
         status=booking.status,
-        jitsi_room_id=booking.room_id if released else None,
-        jitsi_room_url=room_url(settings, booking.room_id) if released else None,
+        jitsi_room_id=meeting.room_id if meeting else None,
+        jitsi_room_url=meeting.url if meeting else None,
+        meeting_opens_at=meeting.opens_at if meeting else None,
+        join_window_enforced=window_enforced(settings),
         amount=booking.amount_cents / 100,
         amount_cents=booking.amount_cents,
         currency=booking.currency,

@@ -109,7 +109,7 @@ async def create_appointment(
         preferred_time_slots=[slot.value for slot in body.preferred_time_slots],
     )
     request = await appointment_service.create(session, settings, wanted, caller, now=now)
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, caller, now))
 
 
 @router.get(
@@ -148,7 +148,9 @@ async def list_appointments(
         (item.id for item in requests),
         via=via,
     )
-    return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
+    return [
+        appointment_read(appointment_service.view(settings, item, user, now)) for item in requests
+    ]
 
 
 @router.get(
@@ -182,7 +184,9 @@ async def own_appointments(
 ) -> list[AppointmentRead]:
     now = clock.now()
     requests = await appointment_service.own(session, user)
-    return [appointment_read(appointment_service.view(settings, item, now)) for item in requests]
+    return [
+        appointment_read(appointment_service.view(settings, item, user, now)) for item in requests
+    ]
 
 
 @router.get(
@@ -204,7 +208,7 @@ async def read_appointment(
     await audit.record_views(
         AuditAction.appointment_viewed, AuditTarget.appointment_request, [request.id], via="detail"
     )
-    return appointment_read(appointment_service.view(settings, request, clock.now()))
+    return appointment_read(appointment_service.view(settings, request, user, clock.now()))
 
 
 @router.post(
@@ -231,7 +235,7 @@ async def claim_appointment(
     request = await appointment_service.claim(
         session, settings, str(request_id), body.code, user, now=now
     )
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, user, now))
 
 
 @router.post(
@@ -254,7 +258,7 @@ async def schedule_appointment(
     request_id: RequestId,
     *,
     body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    _admin: AdminUser,
+    admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
@@ -276,7 +280,7 @@ async def schedule_appointment(
         scheduled_at=body.scheduled_datetime.isoformat(),
         duration_minutes=body.scheduled_duration,
     )
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, admin, now))
 
 
 @router.post(
@@ -298,7 +302,7 @@ async def reschedule_appointment(
     request_id: RequestId,
     *,
     body: Annotated[AppointmentMove, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    _admin: AdminUser,
+    admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
@@ -320,7 +324,7 @@ async def reschedule_appointment(
         scheduled_at=body.scheduled_datetime.isoformat(),
         duration_minutes=request.scheduled_duration,
     )
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, admin, now))
 
 
 @router.post(
@@ -335,7 +339,7 @@ async def reschedule_appointment(
 async def reject_appointment(
     request_id: RequestId,
     *,
-    _admin: AdminUser,
+    admin: AdminUser,
     session: Session,
     settings: AppSettings,
     clock: AppClock,
@@ -352,7 +356,7 @@ async def reject_appointment(
         request.id,
         reason_given=reason is not None,
     )
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, admin, now))
 
 
 @router.post(
@@ -378,7 +382,7 @@ async def withdraw_appointment(
 ) -> AppointmentRead:
     now = clock.now()
     request = await appointment_service.withdraw(session, settings, str(request_id), user, now=now)
-    return appointment_read(appointment_service.view(settings, request, now))
+    return appointment_read(appointment_service.view(settings, request, user, now))
 
 
 @router.get(
@@ -426,4 +430,5 @@ async def appointment_meeting(
         ends_at=meeting.ends_at,
         join_opens_at=meeting.opens_at,
         join_closes_at=meeting.closes_at,
+        join_window_enforced=meeting.window_enforced,
     )

@@ -19,6 +19,7 @@ from attune.accounts.schemas import Email, Name, Phone
 from attune.bookings.schemas import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
 from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView
+from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
 MAX_PREFERRED_DATES = 10
 MIN_DURATION = 15
@@ -182,10 +183,24 @@ class AppointmentRead(BaseModel):
     scheduled_end: datetime | None = Field(examples=["2024-01-15T11:00:00Z"])
     rejection_reason: str | None = Field(examples=[None])
     jitsi_meet_url: str | None = Field(
-        description="Only while scheduled.", examples=[f"https://meet.jit.si/{EXAMPLE_ROOM}"]
+        description="The link to join with, given to the requester only inside the join "
+        "window of a scheduled appointment (from `meeting_opens_at`, 10 minutes before the "
+        "start, to 15 minutes after the end), null otherwise; an admin gets it whenever the "
+        "appointment is scheduled. Carries a `jwt` when Jitsi tokens are configured.",
+        examples=[f"https://meet.jit.si/{EXAMPLE_ROOM}"],
     )
-    jitsi_room_id: str | None = Field(examples=[EXAMPLE_ROOM])
-    has_jitsi_meeting: bool = Field(examples=[True])
+    jitsi_room_id: str | None = Field(
+        description="Null unless the caller may have the link now (as `jitsi_meet_url`).",
+        examples=[EXAMPLE_ROOM],
+    )
+    has_jitsi_meeting: bool = Field(
+        description="Whether the appointment is scheduled with a video room.", examples=[True]
+    )
+    meeting_opens_at: datetime | None = Field(
+        description="When the join window opens and the link is given; null unless scheduled.",
+        examples=["2024-01-15T09:50:00Z"],
+    )
+    join_window_enforced: bool = Field(description=WINDOW_ENFORCED_DESCRIPTION, examples=[False])
     can_join_meeting: bool = Field(
         description="Inside the join window: 10 minutes before the start to 15 after the end.",
         examples=[False],
@@ -215,12 +230,15 @@ class JitsiMeetingRead(BaseModel):
     """Seed 003's `jitsi-meeting` answer, with exact times added."""
 
     appointment_id: str = Field(examples=[EXAMPLE_ID])
-    meeting_url: str = Field(
-        description="The link to join with; carries a `jwt` when Jitsi tokens are configured, "
-        "valid only inside the join window.",
+    meeting_url: str | None = Field(
+        description="The link to join with, given to the requester only inside the join "
+        "window (null before and after it); an admin gets it at any time. Carries a `jwt` "
+        "when Jitsi tokens are configured, valid only inside the join window.",
         examples=[f"https://meet.jit.si/{EXAMPLE_ROOM}"],
     )
-    room_id: str = Field(examples=[EXAMPLE_ROOM])
+    room_id: str | None = Field(
+        description="Null unless `meeting_url` is given.", examples=[EXAMPLE_ROOM]
+    )
     scheduled_time: str = Field(
         description="The start in the practice's zone, for people.",
         examples=["Monday 15 January 2024, 10:00 (UTC)"],
@@ -235,12 +253,11 @@ class JitsiMeetingRead(BaseModel):
     ends_at: datetime = Field(examples=["2024-01-15T11:00:00Z"])
     join_opens_at: datetime = Field(examples=["2024-01-15T09:50:00Z"])
     join_closes_at: datetime = Field(examples=["2024-01-15T11:15:00Z"])
+    join_window_enforced: bool = Field(description=WINDOW_ENFORCED_DESCRIPTION, examples=[False])
 
 
 def appointment_read(view: AppointmentView) -> AppointmentRead:
     request = view.request
-    # A withdrawn request keeps its room name in the table, for the record; it has no meeting.
-    room_id = request.room_id if request.status == AppointmentStatus.scheduled else None
     return AppointmentRead(
         id=request.id,
         user_id=request.user_id,
@@ -257,8 +274,10 @@ def appointment_read(view: AppointmentView) -> AppointmentRead:
         scheduled_end=request.scheduled_end_at,
         rejection_reason=view.rejection_reason,
         jitsi_meet_url=view.meeting_url,
-        jitsi_room_id=room_id,
-        has_jitsi_meeting=room_id is not None,
+        jitsi_room_id=view.room_id,
+        has_jitsi_meeting=view.has_meeting,
+        meeting_opens_at=view.meeting_opens_at,
+        join_window_enforced=view.window_enforced,
         can_join_meeting=view.can_join,
         meeting_status=view.meeting_status,
         created_at=request.created_at,

@@ -51,7 +51,13 @@ from attune.requests.errors import (
     RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
-from attune.video.rooms import join_url, join_window, new_room_id, room_url, what_is_needed
+from attune.video.rooms import (
+    join_window,
+    link_for,
+    new_room_id,
+    what_is_needed,
+    window_enforced,
+)
 
 EMAIL_INDEX_PURPOSE = "email-index"
 CLAIM_CODE_PURPOSE = "appointment-claim"
@@ -93,9 +99,13 @@ class AppointmentView:
     phone: str | None
     reason: str | None
     rejection_reason: str | None
+    has_meeting: bool
     meeting_url: str | None
+    room_id: str | None
     meeting_status: AppointmentMeetingStatus
+    meeting_opens_at: datetime | None
     can_join: bool
+    window_enforced: bool
 
 
 @dataclass(frozen=True)
@@ -103,13 +113,14 @@ class Meeting:
     request: AppointmentRequest
     scheduled_at: datetime
     ends_at: datetime
-    url: str
-    room_id: str
+    url: str | None
+    room_id: str | None
     status: AppointmentMeetingStatus
     can_join: bool
     opens_at: datetime
     closes_at: datetime
     instructions: str
+    window_enforced: bool
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,47 @@ def meeting_state(
     return AppointmentMeetingStatus.active, True
 
 
+def meeting_window(request: AppointmentRequest) -> tuple[datetime, datetime] | None:
+    """The join window of a scheduled request's meeting; None when it has no meeting (a
+    withdrawn request keeps its room name in the table, for the record)."""
+    if (
+        request.status != AppointmentStatus.scheduled
+        or request.room_id is None
+        or request.scheduled_at is None
+        or request.scheduled_end_at is None
+    ):
+        return None
+    return join_window(request.scheduled_at, request.scheduled_end_at)
+
+
+def meeting_link(
+    settings: Settings,
+    request: AppointmentRequest,
+    person: mail.Requester,
+    viewer: User | None,
+    now: datetime,
+) -> str | None:
+    """The link `viewer` is given at `now` (video.rooms.link_for): the requester inside the
+    join window, an admin (as moderator) whenever the request is scheduled."""
+    window = meeting_window(request)
+    if window is None:
+        return None
+    if viewer is not None and viewer.is_admin:
+        name, email, moderator = f"{viewer.first_name} {viewer.last_name}", viewer.email, True
+    else:
+        name, email, moderator = person.full_name, person.email, False
+    participant = Participant(name=name, email=email, moderator=moderator)
+    status, _ = meeting_state(request, now)
+    return link_for(
+        settings,
+        request.room_id,
+        window,
+        participant,
+        released=status is AppointmentMeetingStatus.active,
+        now=now,
+    )
+
+
 def claim_code(settings: Settings, request: AppointmentRequest) -> str:
     """The code mailed to an unowned request's address, which adds it to that address's account.
 
@@ -183,22 +235,38 @@ def _asker(wanted: NewAppointment, caller: User | None) -> tuple[User | None, st
 
 class AppointmentService:
     def view(
-        self, settings: Settings, request: AppointmentRequest, now: datetime
+        self,
+        settings: Settings,
+        request: AppointmentRequest,
+        viewer: User | None,
+        now: datetime,
     ) -> AppointmentView:
+        """The request as `viewer` (its requester, an admin, or an anonymous requester just
+        after asking) sees it at `now`."""
         encryptor = Encryptor.from_settings(settings)
         status, can_join = meeting_state(request, now)
-        shown = request.status == AppointmentStatus.scheduled and request.room_id is not None
-        return AppointmentView(
-            request=request,
+        person = mail.Requester(
             first_name=encryptor.decrypt(request.first_name_encrypted),
             last_name=encryptor.decrypt(request.last_name_encrypted),
             email=encryptor.decrypt(request.email_encrypted),
+        )
+        window = meeting_window(request)
+        url = meeting_link(settings, request, person, viewer, now)
+        return AppointmentView(
+            request=request,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
             phone=encryptor.decrypt_optional(request.phone_encrypted),
             reason=encryptor.decrypt_optional(request.reason_encrypted),
             rejection_reason=encryptor.decrypt_optional(request.rejection_reason_encrypted),
-            meeting_url=room_url(settings, request.room_id) if shown and request.room_id else None,
+            has_meeting=window is not None,
+            meeting_url=url,
+            room_id=request.room_id if url is not None else None,
             meeting_status=status,
+            meeting_opens_at=window[0] if window is not None else None,
             can_join=can_join,
+            window_enforced=window_enforced(settings),
         )
 
     async def create(
@@ -465,25 +533,19 @@ class AppointmentService:
             )
         status, can_join = meeting_state(request, now)
         window = join_window(request.scheduled_at, request.scheduled_end_at)
-        person = mail.Requester.of(settings, request)
-        participant = (
-            Participant(
-                name=f"{viewer.first_name} {viewer.last_name}", email=viewer.email, moderator=True
-            )
-            if viewer.is_admin
-            else Participant(name=person.full_name, email=person.email, moderator=False)
-        )
+        url = meeting_link(settings, request, mail.Requester.of(settings, request), viewer, now)
         return Meeting(
             request=request,
             scheduled_at=request.scheduled_at,
             ends_at=request.scheduled_end_at,
-            url=join_url(settings, request.room_id, participant, window),
-            room_id=request.room_id,
+            url=url,
+            room_id=request.room_id if url is not None else None,
             status=status,
             can_join=can_join,
             opens_at=window[0],
             closes_at=window[1],
             instructions=_instructions(settings, status, *window),
+            window_enforced=window_enforced(settings),
         )
 
     async def _existing(self, session: AsyncSession, request_id: str) -> AppointmentRequest:

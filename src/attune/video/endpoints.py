@@ -13,8 +13,8 @@ from attune.bookings.errors import BookingNotFound
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
-from attune.video.meetings import meeting_service
 from attune.video.schemas import MeetingRead, meeting_read
+from attune.video.service import meeting_service
 
 router = APIRouter(tags=["video"])
 

@@ -1,10 +1,10 @@
 """A booking's video session as its client or the therapist sees it: whether and how to join.
 
-The client gets the join link only while the room is released (paid, or payments are off) and
-the join window is open, so a link handed out never admits anyone at another time. The
-therapist (an admin) gets the link of any booking that is not cancelled, at any time, and joins
-as the room's moderator. With Jitsi tokens configured, every link carries a token valid only
-inside the join window, so one passed on or kept beyond the session does not open the room.
+The link follows the one rule of `video.rooms.link_for`: the client gets it only while the room
+is released (paid, or payments are off) and the join window is open; the therapist (an admin)
+gets the link of any booking that is not cancelled, at any time, and joins as the room's
+moderator. With Jitsi tokens configured, every link carries a token valid only inside the join
+window, so one passed on or kept beyond the session does not open the room.
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from attune.bookings.service import booking_service
 from attune.integrations.jitsi import Participant
 from attune.models import Booking, BookingStatus, User
 from attune.platform.settings import Settings
-from attune.video.errors import MeetingCancelled
-from attune.video.rooms import join_url, join_window, room_released, what_is_needed
+from attune.video.rooms import (
+    join_window,
+    link_for,
+    room_released,
+    what_is_needed,
+    window_enforced,
+)
 
 # A session with a recorded outcome is over, even when its join window is still open.
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
@@ -44,6 +46,7 @@ class Meeting:
     url: str | None
     room_id: str | None
     instructions: str
+    window_enforced: bool
 
 
 def meeting_status(settings: Settings, booking: Booking, now: datetime) -> MeetingStatus:
@@ -91,44 +94,38 @@ def instructions(
     return f"{lead} {what_is_needed(settings)}"
 
 
-class MeetingService:
-    async def meeting(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        booking_id: int,
-        viewer: User,
-        *,
-        now: datetime,
-    ) -> Meeting:
-        booking = await booking_service.visible_booking(session, booking_id, viewer)
-        if booking.status == BookingStatus.cancelled:
-            raise MeetingCancelled(details="Book a new session to get a new meeting.")
-        status = meeting_status(settings, booking, now)
-        window = join_window(booking.scheduled_at, booking.ends_at)
-        opens_at, closes_at = window
-        window_open = opens_at <= now <= closes_at and booking.status == BookingStatus.scheduled
-        # The therapist may hold a session that is not paid yet; the client may not.
-        can_join = window_open if viewer.is_admin else status is MeetingStatus.active
-        shown = viewer.is_admin or can_join
-        participant = Participant(
+def booking_meeting(settings: Settings, booking: Booking, viewer: User, now: datetime) -> Meeting:
+    """The meeting of a booking that is not cancelled, as `viewer` (its client or an admin) may
+    see it at `now`."""
+    status = meeting_status(settings, booking, now)
+    window = join_window(booking.scheduled_at, booking.ends_at)
+    opens_at, closes_at = window
+    window_open = opens_at <= now <= closes_at and booking.status == BookingStatus.scheduled
+    # The therapist may hold a session that is not paid yet; the client may not.
+    can_join = window_open if viewer.is_admin else status is MeetingStatus.active
+    url = link_for(
+        settings,
+        booking.room_id if booking.status != BookingStatus.cancelled else None,
+        window,
+        Participant(
             name=f"{viewer.first_name} {viewer.last_name}",
             email=viewer.email,
             moderator=viewer.is_admin,
-        )
-        return Meeting(
-            booking=booking,
-            status=status,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            can_join=can_join,
-            moderator=viewer.is_admin,
-            url=join_url(settings, booking.room_id, participant, window) if shown else None,
-            room_id=booking.room_id if shown else None,
-            instructions=instructions(
-                settings, status, opens_at, closes_at, for_practice=viewer.is_admin
-            ),
-        )
-
-
-meeting_service = MeetingService()
+        ),
+        released=status is MeetingStatus.active,
+        now=now,
+    )
+    return Meeting(
+        booking=booking,
+        status=status,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        can_join=can_join,
+        moderator=viewer.is_admin,
+        url=url,
+        room_id=booking.room_id if url is not None else None,
+        instructions=instructions(
+            settings, status, opens_at, closes_at, for_practice=viewer.is_admin
+        ),
+        window_enforced=window_enforced(settings),
+    )

@@ -9,6 +9,12 @@ from pydantic import BaseModel, Field
 from attune.video.meetings import Meeting, MeetingStatus
 
 EXAMPLE_ROOM = "attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"
+WINDOW_ENFORCED_DESCRIPTION = (
+    "Whether the video server itself keeps the room shut outside the join window: true only "
+    "with Jitsi tokens configured. When false (a public Jitsi server without tokens), Attune "
+    "gives the link out only inside the window, but a link once given opens the room at any "
+    "time."
+)
 
 
 class MeetingRead(BaseModel):
@@ -16,7 +22,8 @@ class MeetingRead(BaseModel):
 
     `meeting_url` and `room_id` are null for the client until the session is paid (or payments
     are off) and the join window is open; the therapist gets them whenever the booking is not
-    cancelled.
+    cancelled. `join_window_enforced` says whether the video server itself keeps the room shut
+    outside the window.
     """
 
     booking_id: int = Field(examples=[1])
@@ -48,6 +55,10 @@ class MeetingRead(BaseModel):
         description="Whether the caller joins as the room's moderator (the therapist).",
         examples=[False],
     )
+    join_window_enforced: bool = Field(
+        description=WINDOW_ENFORCED_DESCRIPTION,
+        examples=[False],
+    )
 
 
 def meeting_read(meeting: Meeting) -> MeetingRead:
@@ -65,4 +76,5 @@ def meeting_read(meeting: Meeting) -> MeetingRead:
         join_opens_at=meeting.opens_at,
         join_closes_at=meeting.closes_at,
         moderator=meeting.moderator,
+        join_window_enforced=meeting.window_enforced,
     )
