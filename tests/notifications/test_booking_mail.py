@@ -1,5 +1,6 @@
 """The mail a client gets about a booking, as it arrives: confirmation, cancellation, move and
-reminders, with times in the practice's zone and the room link only once the client may have it."""
+reminders, with times in the practice's zone and Attune's join link, never the room itself (the
+link applies the meeting link's rule when followed: tests/video/test_join_links.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
+from attune.video.join_links import booking_join_link
 from tests.bookings.builders import NOW, book, cancel, reschedule, stored_booking
 from tests.conftest import make_settings, run_jobs
 from tests.support.mailbox import Mailbox, SmtpServer, described, text_body
@@ -67,8 +69,12 @@ async def mark_paid(database: Database, booking_id: int) -> None:
     await record_paid(database, booking_id)
 
 
-async def room_url(database: Database, booking_id: int) -> str:
-    return f"https://meet.jit.si/{(await stored_booking(database, booking_id)).room_id}"
+def join_link(settings: Settings, booking_id: int) -> str:
+    return booking_join_link(settings, booking_id)
+
+
+async def room_id_of(database: Database, booking_id: int) -> str:
+    return (await stored_booking(database, booking_id)).room_id
 
 
 async def last_mail(app: FastAPI, mailbox: Mailbox, person: Person) -> EmailMessage:
@@ -153,7 +159,7 @@ class TestConfirmationWithoutPayments:
     ) -> None:
         ada = await add_client(database, settings)
         booking_id = await booked(client, database, ada)
-        link = await room_url(database, booking_id)
+        link = join_link(settings, booking_id)
 
         message = await last_mail(app, mailbox, ada)
 
@@ -161,7 +167,8 @@ class TestConfirmationWithoutPayments:
         assert f"Your video room: {link}" in text
         assert "Price" not in text
         assert NOT_PAID not in text
-        assert f'<a href="{link}">' in html_body(message)
+        assert f'<a href="{link.replace("&", "&amp;")}">' in html_body(message)
+        assert await room_id_of(database, booking_id) not in message.as_string()
 
 
 class TestConfirmationWithJitsiTokens:
@@ -176,7 +183,7 @@ class TestConfirmationWithJitsiTokens:
             jitsi_app_secret="jitsi-secret-0123456789abcdefghijkl",
         )
 
-    async def test_points_to_the_personal_link_instead_of_a_room_link_that_would_not_open(
+    async def test_carries_the_join_link_instead_of_a_room_link_that_would_not_open(
         self,
         client: httpx.AsyncClient,
         app: FastAPI,
@@ -186,13 +193,13 @@ class TestConfirmationWithJitsiTokens:
     ) -> None:
         ada = await add_client(database, settings)
         booking_id = await booked(client, database, ada)
-        room_id = (await stored_booking(database, booking_id)).room_id
+        room_id = await room_id_of(database, booking_id)
 
         message = await last_mail(app, mailbox, ada)
 
         text = text_body(message)
         assert room_id not in text
-        assert "Your personal link to the video room appears with your booking" in text
+        assert f"Your video room: {join_link(settings, booking_id)}" in text
         attachment = next(part for part in message.iter_attachments())
         assert room_id not in attachment.get_content()
 
@@ -256,7 +263,8 @@ class TestCancellation:
         [message] = [m for m in mailbox.to(ada.email) if "is cancelled" in str(m["Subject"])]
 
         assert "Your payment of 100.00 USD will be refunded" in text_body(message)
-        assert (await room_url(database, booking_id)) not in message.as_string()
+        assert await room_id_of(database, booking_id) not in message.as_string()
+        assert join_link(settings, booking_id) not in text_body(message)
 
 
 class TestReschedule:
@@ -294,7 +302,7 @@ class TestReschedule:
 
         message = await last_mail(app, mailbox, ada)
 
-        link = await room_url(database, booking_id)
+        link = join_link(settings, booking_id)
         assert f"Your video room stays the same: {link}" in text_body(message)
 
     async def test_each_move_is_mailed(
@@ -408,7 +416,7 @@ class TestReminder:
         text = text_body(message)
         assert WHEN in text
         assert JOINING in text
-        assert f"Your video room: {await room_url(database, booking_id)}" in text
+        assert f"Your video room: {join_link(settings, booking_id)}" in text
         assert JOINING in html_body(message)
 
     async def test_the_hour_before_says_it_starts_soon_with_the_room_link_once_paid(
@@ -430,6 +438,6 @@ class TestReminder:
 
         assert message["Subject"] == "Your session starts soon"
         text = text_body(message)
-        assert f"Your video room: {await room_url(database, booking_id)}" in text
+        assert f"Your video room: {join_link(settings, booking_id)}" in text
         assert JOINING in text
         assert NOT_PAID not in text

@@ -17,6 +17,7 @@ from attune.app import create_app
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Base, Database
 from attune.platform.settings import Settings
+from attune.video.join_links import booking_join_link
 from tests.bookings.builders import NOW, book, cancel, reschedule, stored_booking
 from tests.conftest import http_client, make_settings, run_jobs
 from tests.support.mailbox import Mailbox, SmtpServer
@@ -112,7 +113,7 @@ class TestConfirmationInvitation:
 
         assert first.uid != second.uid
 
-    async def test_holds_no_room_link_while_unpaid(
+    async def test_locates_an_unpaid_session_at_its_join_link_never_the_room(
         self,
         client: httpx.AsyncClient,
         app: FastAPI,
@@ -128,7 +129,9 @@ class TestConfirmationInvitation:
         [message] = mailbox.to(ada.email)
         attachment, _, event = invitation(message)
 
-        assert event.location is None
+        # The join link applies the rule when followed (no room before it is paid), so even
+        # an unpaid session's entry can carry it; the room itself never.
+        assert event.location == booking_join_link(settings, booking_id)
         assert room_id not in attachment.get_content()
 
 
@@ -153,7 +156,9 @@ class TestInvitationWithoutPayments:
 
         [event] = await invitations(app, mailbox, ada)
 
-        assert event.location == f"https://meet.jit.si/{room_id}"
+        assert event.location == booking_join_link(settings, booking_id)
+        assert event.location.startswith(f"http://127.0.0.1:8080/api/bookings/{booking_id}/join?")
+        assert room_id not in event.to_ical().decode()
 
 
 class TestCancellationInvitation:

@@ -198,9 +198,9 @@ class TestWithJitsiTokens:
         body = await meeting(client, request_id, ada)
 
         for url in (listed["jitsi_meet_url"], body["meeting_url"]):
-            # The person as the request names them.
+            # The person as the request names them, at the address it answers to.
             assert jitsi_user(url) == {
                 "name": "John Doe",
-                "email": "john@example.com",
+                "email": ada.email,
                 "moderator": "false",
             }

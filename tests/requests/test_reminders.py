@@ -21,6 +21,7 @@ from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from attune.requests import jobs, repository
+from attune.video.join_links import appointment_join_link
 from tests.conftest import make_settings, run_jobs
 from tests.requests.builders import NOW, ROOM_URL_PREFIX, STARTS_AT, ask, scheduled
 from tests.support.mailbox import Mailbox, SmtpServer, described, text_body
@@ -137,13 +138,15 @@ class TestDayBeforeReminder:
         assert [len(practice.reminders(email)) for email in people] == [1, 1, 1]
 
     async def test_gives_the_time_and_how_to_join(self, practice: Practice) -> None:
-        await practice.scheduled()
+        request_id = await practice.scheduled()
 
         await practice.run_at(STARTS_AT - timedelta(hours=23))
 
         text = practice.reminder_text()
         assert "Tuesday 4 March 2025, 10:00–11:00 (UTC time), 60 minutes" in text
-        assert ROOM_URL_PREFIX in text
+        # Attune's join link, which gives the room only inside the window; never the room.
+        assert appointment_join_link(practice.settings, request_id) in text
+        assert ROOM_URL_PREFIX not in text
         assert (
             "The video room opens at 09:50, 10 minutes before your appointment starts, and "
             "closes at 11:15, 15 minutes after it ends (UTC time)."
@@ -198,14 +201,19 @@ class TestWithJitsiTokens:
             jitsi_app_secret="jitsi-secret-0123456789abcdefghijkl",
         )
 
-    async def test_no_room_link_that_would_not_open_the_room(self, practice: Practice) -> None:
-        await practice.scheduled()
+    async def test_the_join_link_instead_of_a_room_link_that_would_not_open(
+        self, practice: Practice
+    ) -> None:
+        request_id = await practice.scheduled()
 
         await practice.run_at(STARTS_AT - timedelta(hours=23))
 
         text = practice.reminder_text()
         assert "attune-" not in text
-        assert "Your personal join link is shown with your appointment" in text
+        assert (
+            f"Join the video meeting here: {appointment_join_link(practice.settings, request_id)}"
+            in text
+        )
 
 
 class TestHourBeforeReminder:

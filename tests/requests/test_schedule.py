@@ -18,6 +18,7 @@ from attune.models import Schedule
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
+from attune.video.join_links import appointment_join_link
 from tests.conftest import run_jobs
 from tests.requests.builders import (
     ENDS_AT,
@@ -90,7 +91,12 @@ class TestScheduling:
         assert response.json()["scheduled_end"] == "2025-03-04T10:15:00Z"
 
     async def test_mails_the_link_with_a_calendar_invitation(
-        self, client: httpx.AsyncClient, app: FastAPI, admin: Person, mailbox: Mailbox
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        admin: Person,
+        mailbox: Mailbox,
+        settings: Settings,
     ) -> None:
         asked = await ask(client)
         body = (await schedule(client, admin, asked["id"])).json()
@@ -100,7 +106,10 @@ class TestScheduling:
         text = text_body(message)
         assert message["Subject"] == "Your appointment is scheduled"
         assert session_time(message) == "Tuesday 4 March 2025 at 10:00"
-        assert body["jitsi_meet_url"] in text
+        link = appointment_join_link(settings, asked["id"])
+        # Attune's join link, which gives the room only inside the window; never the room.
+        assert link in text
+        assert body["jitsi_room_id"] not in message.as_string()
         part, event = calendar_of(message)
         assert part.get_param("method") == "REQUEST"
         # The request's id, a random UUID (RFC 7986 §5.3): unique across installations and
@@ -110,7 +119,7 @@ class TestScheduling:
         assert event["dtstart"].dt == STARTS_AT
         assert event["dtend"].dt == ENDS_AT
         assert event["sequence"] == 0
-        assert str(event["location"]) == body["jitsi_meet_url"]
+        assert str(event["location"]) == link
 
     async def test_only_from_pending_review(self, client: httpx.AsyncClient, admin: Person) -> None:
         asked = await scheduled(client, admin)

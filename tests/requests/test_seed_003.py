@@ -24,6 +24,7 @@ from icalendar import Calendar
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
+from attune.video.join_links import appointment_join_link
 from tests.conftest import run_jobs
 from tests.requests.builders import ENDS_AT, NOW, STARTS_AT, TODAY
 from tests.support.mailbox import Mailbox, otp_from, session_time, text_body
@@ -89,8 +90,9 @@ APPOINTMENT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "meeting_status": str,
 }
 MEETING_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "meeting_url": str,
-    "room_id": str,
+    # Null outside the join window (docs/decisions.md, "The meeting link").
+    "meeting_url": (str, type(None)),
+    "room_id": (str, type(None)),
     "scheduled_time": str,
     "duration": str,
     "can_join": bool,
@@ -492,11 +494,13 @@ class TestAuthenticationFlows:
 class TestClientBookingFlow:
     async def test_scheduled_then_joined_in_the_window(
         self,
+        *,
         client: httpx.AsyncClient,
         app: FastAPI,
         mailbox: Mailbox,
         clock: FrozenClock,
         admin: Person,
+        settings: Settings,
     ) -> None:
         john = await signed_up(client, app, mailbox, email="john@example.com")
         # 1-2. Check the dates, then ask for Tuesday and Wednesday.
@@ -528,32 +532,35 @@ class TestClientBookingFlow:
         assert message["To"].addresses[0].addr_spec == "john@example.com"
         assert message["Subject"] == "Your appointment is scheduled"
         assert session_time(message) == "Tuesday 4 March 2025 at 10:00"
-        assert body["jitsi_meet_url"] in text_body(message)
+        # The mail carries Attune's join link, which gives the room only in the join window.
+        link = appointment_join_link(settings, asked["id"])
+        assert link in text_body(message)
         part, invitation, event = calendar_of(message)
         assert part.get_param("method") == "REQUEST"
         assert invitation["method"] == "REQUEST"
         assert event["dtstart"].dt == STARTS_AT
         assert event["dtend"].dt == ENDS_AT
-        assert str(event["location"]) == body["jitsi_meet_url"]
+        assert str(event["location"]) == link
         assert "john@example.com" in str(event["attendee"])
 
-        # The client sees the meeting in their list and in the request itself.
+        # The client sees the meeting in their list and in the request itself, its link
+        # withheld until the join window opens.
         [tracked] = await own_requests(client, john)
         detail = await client.get(
             f"/api/meetings/appointments/{asked['id']}/", headers=john.headers
         )
         assert tracked["status"] == "scheduled"
-        assert tracked["jitsi_meet_url"] == body["jitsi_meet_url"]
+        assert (tracked["jitsi_meet_url"], tracked["meeting_opens_at"]) == (
+            None,
+            "2025-03-04T09:50:00Z",
+        )
         assert (tracked["can_join_meeting"], tracked["meeting_status"]) == (False, "scheduled")
         assert detail.status_code == 200
-        assert detail.json()["jitsi_room_id"] == body["jitsi_room_id"]
+        assert detail.json()["jitsi_room_id"] is None
 
         before = await jitsi_meeting(client, asked["id"], john.headers)
         assert (before["can_join"], before["meeting_status"]) == (False, "scheduled")
-        assert (before["meeting_url"], before["room_id"]) == (
-            body["jitsi_meet_url"],
-            body["jitsi_room_id"],
-        )
+        assert (before["meeting_url"], before["room_id"]) == (None, None)
         assert before["duration"] == "60 minutes"
 
         # Ten minutes before the start the room opens; a day has passed, so the client
@@ -566,6 +573,7 @@ class TestClientBookingFlow:
         assert (during["can_join"], during["meeting_status"]) == (True, "active")
         assert (listed["can_join_meeting"], listed["meeting_status"]) == (True, "active")
         assert therapist["meeting_url"] == during["meeting_url"] == body["jitsi_meet_url"]
+        assert listed["jitsi_meet_url"] == body["jitsi_meet_url"]
 
         # It closes 15 minutes after the end.
         clock.at = ENDS_AT + timedelta(minutes=15, seconds=1)

@@ -34,6 +34,9 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/verify-password-reset-otp"),
     ("POST", "/api/auth/reset-password"),
     ("POST", "/api/auth/token/refresh"),
+    # The join links of mails and calendar entries: a key instead of a token (docs/decisions.md).
+    ("GET", "/api/bookings/{booking_id}/join"),
+    ("GET", "/api/meetings/appointments/{request_id:uuid}/join"),
 }
 PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, Payment, PaymentStatus, User
+from attune.models import Booking, BookingStatus, Payment, PaymentStatus, User
 from attune.notifications.calendar import CalendarMethod, booking_invitation
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
-from attune.video.rooms import JOIN_OPENS_BEFORE, room_released, room_url, what_is_needed
+from attune.video.join_links import booking_join_link
+from attune.video.rooms import JOIN_OPENS_BEFORE, what_is_needed
 
 REMINDER_LEAD_NAMES = ("24h", "1h")
 
@@ -37,9 +38,6 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
         "amount": money(booking.amount_cents, booking.currency),
         "paid": not settings.payments_required or booking.payment_status == PaymentStatus.succeeded,
         "meeting_url": _meeting_url(settings, booking),
-        # With Jitsi tokens, a link in a mail would not open the room: each join link carries
-        # a token valid only in the join window, handed out with the booking's meeting.
-        "personal_link_later": settings.jitsi_tokens and room_released(settings, booking),
         "join_instructions": join_instructions(settings),
         "late_cancellation": booking.late_cancellation,
         "cancel_notice_hours": settings.cancel_notice_hours,
@@ -142,10 +140,11 @@ def _invitation(settings: Settings, booking: Booking, client: User) -> MailAttac
 
 
 def _meeting_url(settings: Settings, booking: Booking) -> str | None:
-    """The room's link once the client may have it (DESIGN.md §2: not before it is paid)."""
-    if settings.jitsi_tokens or not room_released(settings, booking):
+    """Attune's join link, which applies the meeting link's rule when followed (paid, inside
+    the join window); never the room itself, which a mail would hand out for good."""
+    if booking.status == BookingStatus.cancelled:
         return None
-    return room_url(settings, booking.room_id)
+    return booking_join_link(settings, booking.id)
 
 
 def _long_date(moment: datetime) -> str:

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
 
     # The address clients reach the service at (`https://attune.example`), for the absolute
-    # URLs of `GET /api/`; unset, that catalogue gives paths. Never taken from a request.
+    # URLs of `GET /api/` and the join links in mail and calendar entries; unset, that
+    # catalogue gives paths and the links use http://<host>:<port>. Never taken from a request.
     public_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
@@ -74,8 +75,8 @@ class Settings(BaseSettings):
     practice_timezone: str = "UTC"
     session_price_cents: int = Field(default=10000, ge=0)
     currency: str = "usd"
-    # False: sessions are not paid through Attune, and a booking's meeting link is released
-    # as soon as it is booked.
+    # False: sessions are not paid through Attune, and a booking's meeting link needs no
+    # payment (it still comes only inside the join window).
     payments_enabled: bool = True
     # An unpaid booking holds its seat this long; then the hold sweep cancels it.
     payment_hold_minutes: int = Field(default=30, ge=1)
@@ -222,6 +223,12 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'attune.db'}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where people reach the service, without a trailing slash, for links that must be
+        absolute (a mail's)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def zone(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, optional_bearer
@@ -49,6 +50,7 @@ from attune.requests.schemas import (
     appointment_read,
 )
 from attune.requests.service import NewAppointment, appointment_service, email_hash
+from attune.video.join_links import KEY_LENGTH, followed
 
 router = APIRouter(prefix="/api/meetings", tags=["appointment requests"])
 
@@ -432,3 +434,42 @@ async def appointment_meeting(
         join_closes_at=meeting.closes_at,
         join_window_enforced=meeting.window_enforced,
     )
+
+
+@router.get(
+    ITEM + "/join",
+    summary="Follow an appointment's join link",
+    description="The link the appointment's mails and calendar entries carry instead of the "
+    "room: no sign-in, the `key` stands for it. Followed inside the join window of a "
+    "scheduled appointment, it answers 303 to the room, with the requester's token when Jitsi "
+    "tokens are configured; otherwise a page says when the room opens. A wrong key is not "
+    "found, as an unknown request is.",
+    response_class=HTMLResponse,
+    responses={
+        303: {
+            "description": "Inside the join window: on to the video room.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        200: {"description": "A page saying when the room opens, or that the session is over."},
+        **documented_errors(AppointmentNotFound, AppointmentNotScheduled),
+    },
+)
+async def join_appointment(
+    request_id: RequestId,
+    key: Annotated[
+        str,
+        Query(
+            min_length=KEY_LENGTH,
+            max_length=KEY_LENGTH,
+            pattern="^[A-Za-z0-9_-]+$",
+            description="The key the mailed link carries.",
+        ),
+    ],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Response:
+    meeting = await appointment_service.by_join_link(
+        session, settings, str(request_id), key, now=clock.now()
+    )
+    return followed(settings, meeting.url, meeting.status, meeting.opens_at)

@@ -21,11 +21,11 @@ from attune.notifications.calendar import CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
+from attune.video.join_links import appointment_join_link
 from attune.video.rooms import (
     JOIN_CLOSES_AFTER,
     JOIN_OPENS_BEFORE,
     join_window,
-    room_url,
     what_is_needed,
 )
 
@@ -77,10 +77,11 @@ def _preferences(settings: Settings, request: AppointmentRequest) -> dict[str, A
 
 
 def _meeting_url(settings: Settings, request: AppointmentRequest) -> str | None:
-    """The room's link; with Jitsi tokens a bare link would not open the room, so none."""
-    if settings.jitsi_tokens or request.room_id is None:
+    """Attune's join link, which applies the meeting link's rule when followed (inside the
+    join window); never the room itself, which a mail would hand out for good."""
+    if request.room_id is None:
         return None
-    return room_url(settings, request.room_id)
+    return appointment_join_link(settings, request.id)
 
 
 def _times(request: AppointmentRequest) -> tuple[datetime, datetime]:

@@ -51,6 +51,7 @@ from attune.requests.errors import (
     RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
+from attune.video.join_links import JoinLinkKind, key_matches
 from attune.video.rooms import (
     join_window,
     link_for,
@@ -522,6 +523,31 @@ class AppointmentService:
         now: datetime,
     ) -> Meeting:
         request = await self.visible(session, settings, request_id, viewer)
+        return self._meeting(settings, request, viewer, now)
+
+    async def by_join_link(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        request_id: str,
+        key: str,
+        *,
+        now: datetime,
+    ) -> Meeting:
+        """The meeting as its requester sees it, for whoever holds the link mailed to them; a
+        wrong key is told the request does not exist."""
+        request = await repository.by_id(session, request_id)
+        if request is None or not key_matches(settings, JoinLinkKind.appointment, request_id, key):
+            raise AppointmentNotFound()
+        return self._meeting(settings, request, None, now)
+
+    def _meeting(
+        self,
+        settings: Settings,
+        request: AppointmentRequest,
+        viewer: User | None,
+        now: datetime,
+    ) -> Meeting:
         if (
             request.status != AppointmentStatus.scheduled
             or request.scheduled_at is None

@@ -1,10 +1,12 @@
-"""`GET /api/bookings/{id}/meeting`: how and when to join a booking's video session."""
+"""`GET /api/bookings/{id}/meeting`: how and when to join a booking's video session; and
+`GET /api/bookings/{id}/join`, the link its mails and calendar entries carry."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
 
 from attune.accounts.dependencies import CurrentUser
 from attune.accounts.errors import InvalidToken
@@ -13,6 +15,7 @@ from attune.bookings.errors import BookingNotFound
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
+from attune.video.join_links import KEY_LENGTH, followed
 from attune.video.schemas import MeetingRead, meeting_read
 from attune.video.service import meeting_service
 
@@ -47,3 +50,42 @@ async def read_meeting(
             AuditAction.booking_viewed, AuditTarget.booking, [meeting.booking.id], via="meeting"
         )
     return meeting_read(meeting)
+
+
+@router.get(
+    "/api/bookings/{booking_id}/join",
+    summary="Follow a booking's join link",
+    description="The link a booking's mails and calendar entries carry instead of the room: "
+    "no sign-in, the `key` stands for it. Followed inside the join window of a paid session "
+    "(or one that needs no payment), it answers 303 to the room, with the client's token "
+    "when Jitsi tokens are configured; otherwise a page says when the room opens. A wrong "
+    "key is not found, as an unknown booking is.",
+    response_class=HTMLResponse,
+    responses={
+        303: {
+            "description": "Inside the join window: on to the video room.",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        200: {"description": "A page saying when the room opens, or that the session is over."},
+        **documented_errors(BookingNotFound, MeetingCancelled),
+    },
+)
+async def join_booking(
+    booking_id: BookingId,
+    key: Annotated[
+        str,
+        Query(
+            min_length=KEY_LENGTH,
+            max_length=KEY_LENGTH,
+            pattern="^[A-Za-z0-9_-]+$",
+            description="The key the mailed link carries.",
+        ),
+    ],
+    session: Session,
+    settings: AppSettings,
+    clock: AppClock,
+) -> Response:
+    meeting = await meeting_service.by_join_link(
+        session, settings, booking_id, key, now=clock.now()
+    )
+    return followed(settings, meeting.url, meeting.status, meeting.opens_at)
