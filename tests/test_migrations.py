@@ -21,6 +21,7 @@ from tests.conftest import PostgresSchema, make_settings
 from tests.support.scratch_database import scratch_database
 
 CALENDAR_UIDS = "0009"  # the migration that gives bookings their calendar UIDs
+REQUEST_CALENDAR_UIDS = "0010"  # the same for appointment requests
 
 
 async def _drop_everything(url: str) -> None:
@@ -114,3 +115,34 @@ def test_bookings_made_before_calendar_uids_keep_the_uid_calendars_hold(tmp_path
     with closing(sqlite3.connect(path)) as connection:
         uids = list(connection.execute("SELECT id, calendar_uid FROM bookings ORDER BY id"))
     assert uids == [(1, "booking-1@harbour.example"), (2, "booking-2@harbour.example")]
+
+
+def test_requests_scheduled_before_calendar_uids_keep_the_uid_calendars_hold(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "older.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    config = alembic_config(url)
+    config.attributes["settings"] = make_settings(
+        tmp_path, url, email_from="Harbour & Vale <care@harbour.example>"
+    )
+    before = ScriptDirectory.from_config(config).get_revision(REQUEST_CALENDAR_UIDS).down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
+    stamp = "2026-03-02 09:00:00.000000"
+    ids = ["5f0c6c43-2a4e-4a8e-9d1c-0d6f3b1f8a01", "0b8d4c1e-7f3a-4e22-8c55-3a9e6d2b7c02"]
+    with closing(sqlite3.connect(path)) as connection, connection:
+        for request_id in ids:
+            connection.execute(
+                "INSERT INTO appointment_requests (id, first_name_encrypted, last_name_encrypted,"
+                " email_encrypted, email_hash, preferred_dates, preferred_time_slots, status,"
+                " calendar_sequence, created_at, updated_at)"
+                " VALUES (?, 'x', 'x', 'x', ?, '[]', '[]', 'pending_review', 0, ?, ?)",
+                (request_id, request_id[:8], stamp, stamp),
+            )
+
+    command.upgrade(config, "head")
+
+    with closing(sqlite3.connect(path)) as connection:
+        uids = dict(connection.execute("SELECT id, calendar_uid FROM appointment_requests"))
+    assert uids == {request_id: f"appointment-{request_id}@harbour.example" for request_id in ids}

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from icalendar import Calendar
 from sqlalchemy import update
 
-from attune.models import Schedule
+from attune.models import AppointmentRequest, Schedule
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -94,6 +94,7 @@ class TestScheduling:
         self,
         client: httpx.AsyncClient,
         app: FastAPI,
+        database: Database,
         admin: Person,
         mailbox: Mailbox,
         settings: Settings,
@@ -112,10 +113,13 @@ class TestScheduling:
         assert body["jitsi_room_id"] not in message.as_string()
         part, event = calendar_of(message)
         assert part.get_param("method") == "REQUEST"
-        # The request's id, a random UUID (RFC 7986 §5.3): unique across installations and
-        # unchanged by any setting.
-        assert str(event["uid"]) == asked["id"]
+        # A random UUID of its own (RFC 7986 §5.3), kept on the request: unique across
+        # installations and unchanged by any setting.
         assert uuid.UUID(str(event["uid"])).version == 4
+        async with database.transaction(write=False) as session:
+            stored = await session.get(AppointmentRequest, asked["id"])
+        assert stored is not None
+        assert str(event["uid"]) == stored.calendar_uid
         assert event["dtstart"].dt == STARTS_AT
         assert event["dtend"].dt == ENDS_AT
         assert event["sequence"] == 0

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, t
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attune.models.mixins import Timestamped
+from attune.models.mixins import Timestamped, new_calendar_uid
 from attune.platform.database import Base
 
 
@@ -79,6 +79,9 @@ class AppointmentRequest(Timestamped, Base):
     # it (timestamptz + interval is not immutable in PostgreSQL, so no index can compute it).
     scheduled_end_at: Mapped[datetime | None]
     room_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The event's UID in every calendar, given when the request is made (new_calendar_uid).
+    # Requests made before keep the `appointment-<id>@<domain>` their invitations carry.
+    calendar_uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_calendar_uid)
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     # Stamped by the reminder sweep in the transaction that queues the mail: one reminder each.
     reminder_24h_at: Mapped[datetime | None]

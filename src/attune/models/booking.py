@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attune.models.mixins import Timestamped
+from attune.models.mixins import Timestamped, new_calendar_uid
 from attune.platform.database import Base
 
 
@@ -23,10 +22,6 @@ class PaymentStatus(StrEnum):
     succeeded = "succeeded"
     failed = "failed"
     refunded = "refunded"
-
-
-def new_calendar_uid() -> str:
-    return str(uuid.uuid4())
 
 
 # A booking in one of these states holds its seat in its slot (counted in `booked_count`).
@@ -62,10 +57,8 @@ class Booking(Timestamped, Base):
     notes_encrypted: Mapped[str | None] = mapped_column(Text)
     # At least 128 random bits: knowing one room tells nothing about another.
     room_id: Mapped[str] = mapped_column(String(64), unique=True)
-    # The event's UID in every calendar (RFC 5545), in the random UUID form RFC 7986 §5.3
-    # recommends: given when the booking is made, so no booking of another installation, nor
-    # one made after restoring an older backup, shares it, and no setting changes it. Bookings
-    # made before keep the `booking-<id>@<domain>` their invitations already carry.
+    # The event's UID in every calendar, given when the booking is made (new_calendar_uid).
+    # Bookings made before keep the `booking-<id>@<domain>` their invitations already carry.
     calendar_uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_calendar_uid)
     # Raised whenever the time changes, so calendar clients replace the event (ICS SEQUENCE).
     calendar_sequence: Mapped[int] = mapped_column(default=0)

@@ -53,12 +53,6 @@ class Requester:
         )
 
 
-def appointment_uid(request: AppointmentRequest) -> str:
-    """The request's id: a random UUID given when it was made, the form of UID RFC 7986 §5.3
-    recommends, unique across installations and unchanged by any setting."""
-    return request.id
-
-
 def _long_date(moment: datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
@@ -132,7 +126,7 @@ def invitation(
     return calendar.invitation(
         settings,
         method,
-        uid=appointment_uid(request),
+        uid=request.calendar_uid,
         sequence=request.calendar_sequence,
         stamp=request.updated_at,
         starts_at=starts_at,
