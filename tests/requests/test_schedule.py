@@ -94,6 +94,7 @@ class TestScheduling:
         self,
         client: httpx.AsyncClient,
         app: FastAPI,
+        *,
         database: Database,
         admin: Person,
         mailbox: Mailbox,
