@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, BookingStatus, Payment, User
+from attune.models import Booking, Payment, User
 from attune.notifications.booking_mail import booking_context, money
 from attune.notifications.calendar import Attendee, CalendarMethod, invitation
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.settings import Settings
-from attune.video.rooms import room_url
 
 
 class BookingChange(StrEnum):
@@ -101,8 +100,10 @@ def _moved_from(settings: Settings, moved_from: datetime | None) -> dict[str, An
 def _calendar_update(
     settings: Settings, booking: Booking, admin: User, change: BookingChange
 ) -> MailAttachment:
-    """The booking's event as the therapist's calendar holds it: the admin is the attendee and
-    the summary names no client, since calendars are often shared or synced elsewhere."""
+    """The booking's event as the therapist's calendar holds it: the admin is the attendee, the
+    summary names no client and no room link is written in, since calendars are often shared
+    or synced elsewhere and a room link there would outlive the session; the therapist opens
+    the room from the booking (`GET /api/admin/bookings/{id}`)."""
     removes = change in REMOVES_THE_EVENT
     return invitation(
         settings,
@@ -114,14 +115,5 @@ def _calendar_update(
         ends_at=booking.ends_at,
         what="session",
         attendee=Attendee(admin.email, f"{admin.first_name} {admin.last_name}"),
-        location=_room_for_the_therapist(settings, booking),
         summary=f"Session (booking {booking.id})",
     )
-
-
-def _room_for_the_therapist(settings: Settings, booking: Booking) -> str | None:
-    """The therapist may open the room of any booking still on, paid or not; with Jitsi
-    tokens a bare link would not open it, so none."""
-    if settings.jitsi_tokens or booking.status == BookingStatus.cancelled:
-        return None
-    return room_url(settings, booking.room_id)
