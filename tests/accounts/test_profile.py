@@ -81,13 +81,13 @@ class TestUpdateProfile:
 
         response = await client.put(
             "/api/auth/profile",
-            json={"date_of_birth": "1815-12-10", "phone_number": "+1 555 0100"},
+            json={"date_of_birth": "1985-12-10", "phone_number": "+1 555 0100"},
             headers=signed_in.headers,
         )
 
         assert response.status_code == 200
         user = await profile(client, signed_in)
-        assert (user["date_of_birth"], user["phone"]) == ("1815-12-10", "+1 555 0100")
+        assert (user["date_of_birth"], user["phone"]) == ("1985-12-10", "+1 555 0100")
 
     async def test_only_sent_fields_change(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
@@ -162,6 +162,11 @@ class TestUpdateProfile:
             {"phone": "+1 (555) <script>"},
             {"date_of_birth": "10/12/1815"},
             {"date_of_birth": "2999-01-01"},
+            {"date_of_birth": 0},
+            {"date_of_birth": "0"},
+            {"date_of_birth": 1733011200},
+            {"date_of_birth": "1985-12-10T00:00:00"},
+            {"date_of_birth": "0001-01-01"},
             {"first_name": ["Ada"]},
         ],
     )

@@ -360,6 +360,15 @@ class TestReadingTheLog:
             {"limit": 201},
             {"since": "2025-03-03T10:00:00"},
             {"since": "2025-03-03T10:00:00Z", "until": "2025-03-03T09:00:00Z"},
+            {"since": "0001-01-01T00:00:00+01:00"},
+            {"until": "9999-12-31T23:59:59-23:59"},
+            {"since": "2020-03-03T08:59:59Z"},
+            {"since": "0.5"},
+            {"since": "1741000000"},
+            {"target_id": "a\x00b"},
+            {"actor_id": "1" * 40},
+            {"actor_id": "1.0"},
+            {"offset": "1e3"},
         ],
     )
     async def test_bad_filters_are_400(

@@ -180,7 +180,8 @@ class TestList:
         [ada] = await add_clients(database, settings, 1)
         booking_id = await book(database, settings, ada, NOW + DAY)
 
-        body = await listed(client, admin, **{"from": "0001-01-01", "to": "9999-12-31"})
+        # Five years either way of today (2025-03-14), leap day included.
+        body = await listed(client, admin, **{"from": "2020-03-14", "to": "2030-03-14"})
 
         assert ids(body) == [booking_id]
 
@@ -196,6 +197,14 @@ class TestList:
             {"user_id": 2**31},
             {"from": "2025-02-30"},
             {"to": "15/03/2025"},
+            {"from": "0001-01-01"},
+            {"to": "9999-12-31"},
+            {"from": "2020-03-13"},
+            {"to": "2030-03-15"},
+            {"from": "0"},
+            {"to": "1741910400"},
+            {"user_id": "1.0"},
+            {"limit": "1e2"},
         ],
     )
     async def test_bad_values_are_refused(

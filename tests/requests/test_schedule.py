@@ -151,8 +151,27 @@ class TestScheduling:
             {},
             {"scheduled_datetime": STARTS_AT.isoformat(), "scheduled_duration": 14},
             {"scheduled_datetime": STARTS_AT.isoformat(), "scheduled_duration": 241},
+            {"scheduled_datetime": "9999-12-31T23:30:00Z"},
+            {"scheduled_datetime": "0001-01-01T00:00:00+01:00"},
+            {"scheduled_datetime": "2030-03-04T10:00:00Z"},
+            {"scheduled_datetime": 1741082400},
+            {"scheduled_datetime": STARTS_AT.isoformat(), "scheduled_duration": 60.0},
+            {"scheduled_datetime": STARTS_AT.isoformat(), "scheduled_duration": 10**40},
         ],
-        ids=["now", "no offset", "not a time", "missing", "too short", "too long"],
+        ids=[
+            "now",
+            "no offset",
+            "not a time",
+            "missing",
+            "too short",
+            "too long",
+            "last minute of year 9999",
+            "before year 1 in UTC",
+            "more than five years ahead",
+            "a number",
+            "minutes as a float",
+            "40-digit minutes",
+        ],
     )
     async def test_a_bad_time_is_400_and_changes_nothing(
         self, client: httpx.AsyncClient, admin: Person, body: dict[str, Any]

@@ -145,7 +145,7 @@ class TestCreateRefused:
         response = await create(client, admin, slot_body(NOW + timedelta(days=5 * 366)))
 
         assert response.status_code == 400
-        assert response.json()["details"] == "start_time must be within five years from now"
+        assert response.json()["details"].startswith("Start time must be within five years of now")
 
     async def test_year_out_of_range(self, client: httpx.AsyncClient, admin: Person) -> None:
         body = {"start_time": "9999-12-31T23:00:00-05:00", "end_time": "9999-12-31T23:30:00-05:00"}

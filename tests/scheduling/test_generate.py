@@ -173,7 +173,7 @@ class TestGenerateRefused:
             ({"start_date": "2024-11-30"}, "start_date must not be in the past"),
             (
                 {"start_date": "2029-11-25", "end_date": "2029-12-05"},
-                "end_date must be within five years of today",
+                "end date must be within five years of today",
             ),
             ({"max_bookings": 0}, "Max bookings must be at least 1"),
         ],

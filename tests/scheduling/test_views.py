@@ -121,7 +121,7 @@ class TestDayView:
         response = await day(client, date)
 
         assert response.status_code == 400
-        assert response.json()["details"] == "date must be within five years of today"
+        assert response.json()["details"] == "Date must be within five years of today"
 
 
 class TestAdminList:
@@ -180,8 +180,12 @@ class TestAdminList:
         [
             ({"from": "2024-12-15", "to": "2024-12-14"}, "to must not be before from"),
             ({"from": "2024-12-01", "to": "2025-12-02"}, "The range spans at most 366 days"),
-            ({"from": "2030-01-01"}, "from must be within five years of today"),
-            ({"from": "2024-12-01", "to": "9999-01-01"}, "to must be within five years of today"),
+            ({"from": "2030-01-01"}, "From must be within five years of today"),
+            ({"from": "2024-12-01", "to": "9999-01-01"}, "To must be within five years of today"),
+            # The default `to` is 30 days after `from`: never computed from a date like this.
+            ({"from": "9999-12-31"}, "From must be within five years of today"),
+            ({"from": "0001-01-01"}, "From must be within five years of today"),
+            ({"from": "0"}, "From must be a date written YYYY-MM-DD"),
             ({"from": "2024-12-15T00:00"}, "From must be a date written YYYY-MM-DD"),
             ({"to": "tomorrow"}, "To must be a date written YYYY-MM-DD"),
         ],

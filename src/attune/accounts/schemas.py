@@ -25,20 +25,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from attune.models import OtpPurpose
+from attune.platform.fields import BirthDate, visible_text
 
 MAX_EMAIL_LENGTH = 254
 MAX_PASSWORD_LENGTH = 256
 NAME_PUNCTUATION = frozenset(" '’-.")
-# Control, format (bidi marks), surrogate, private-use and unassigned code points.
-INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-
-
-def _visible_text(value: str) -> str:
-    if any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in value):
-        raise PydanticCustomError(
-            "invisible_characters", "must not contain control or invisible characters"
-        )
-    return value
 
 
 def _person_name(value: str) -> str:
@@ -85,7 +76,7 @@ Phone = Annotated[
 Location = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=200),
-    AfterValidator(_visible_text),
+    AfterValidator(visible_text),
     AfterValidator(_blank_to_none),
 ]
 Otp = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"), Field(examples=["123456"])]
@@ -131,7 +122,7 @@ class UserCreate(StrictBody):
         default=None, validation_alias=PHONE_ALIASES, description="Alias `phone_number`."
     )
     location: Location | None = None
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
 
 
 class Credentials(StrictBody):
@@ -150,7 +141,7 @@ class ProfileUpdate(BaseModel):
         default=None, validation_alias=PHONE_ALIASES, description="Alias `phone_number`."
     )
     location: Location | None = None
-    date_of_birth: date | None = None
+    date_of_birth: BirthDate | None = None
     booking_notifications: bool | None = Field(
         default=None,
         description="Admins only: `false` stops the mails about clients' bookings (booked, "

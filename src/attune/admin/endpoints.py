@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 
 from attune.accounts.dependencies import AdminUser, require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
@@ -21,7 +21,6 @@ from attune.admin.reports import (
 )
 from attune.admin.schemas import (
     CANCEL_EXAMPLES,
-    MAX_ID,
     OUTCOME_EXAMPLES,
     RESCHEDULE_EXAMPLES,
     USER_UPDATE_EXAMPLES,
@@ -66,6 +65,7 @@ from attune.models import BookingStatus
 from attune.payments import refunds
 from attune.payments.refunds import BookingNotPaid, NothingToRefund, RefundTooLarge
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
 from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
@@ -73,8 +73,8 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(re
 
 # Every route here answers these: no token (401), not an admin (403).
 CALLER_ERRORS = (InvalidToken, AdminRequired)
-UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
-BookingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = PathId
+BookingId = PathId
 
 
 @router.get(

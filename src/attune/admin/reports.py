@@ -13,12 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections import Counter
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,28 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.admin.repository import Period, paid_in, paid_within, refunded_in
 from attune.admin.service import day_range
 from attune.models import Payment, Refund
+from attune.platform.fields import CalendarDate
 from attune.platform.settings import Settings
 
 MAX_REPORT_DAYS = 366
-ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 CSV_COLUMNS = ("date", "currency", "gross", "refunds", "net", "paid_sessions")
 
 
-def _iso_day(value: Any) -> Any:
-    """Only YYYY-MM-DD: pydantic would also read `1733011200` or a datetime as a day."""
-    if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
-        raise PydanticCustomError("date_format", "must be a date in YYYY-MM-DD format")
-    return value
-
-
-IsoDay = Annotated[dt.date, BeforeValidator(_iso_day)]
-
-
 class ReportQuery(BaseModel):
-    start_date: IsoDay = Field(
+    start_date: CalendarDate = Field(
         description="First day (YYYY-MM-DD, the practice's zone).", examples=["2024-12-01"]
     )
-    end_date: IsoDay = Field(
+    end_date: CalendarDate = Field(
         description=f"Last day, inclusive; at most {MAX_REPORT_DAYS} days after "
         "`start_date` counting both.",
         examples=["2024-12-31"],

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -17,37 +16,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.accounts.schemas import INVISIBLE_CATEGORIES
 from attune.admin.audit import AuditAction, AuditTarget
 from attune.bookings.schemas import BookingRead, booking_read
 from attune.models import AuditEntry, Booking, BookingStatus, User
+from attune.platform.fields import (
+    MAX_ID,
+    CalendarDate,
+    Id,
+    Instant,
+    Text,
+    visible_lines,
+    visible_text,
+    whole_number,
+)
 from attune.platform.settings import Settings
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
-MAX_ID = 2**31 - 1
 # Far beyond any practice's row count, and within every database's integer range.
-MAX_OFFSET = 2**31 - 1
-
-
-def _visible(value: str, *, allowed: str = "") -> str:
-    # PostgreSQL refuses NUL, and bidi overrides would let text display as something else.
-    if any(
-        unicodedata.category(char) in INVISIBLE_CATEGORIES and char not in allowed for char in value
-    ):
-        raise PydanticCustomError(
-            "invisible_characters", "must not contain control or invisible characters"
-        )
-    return value
-
-
-def _visible_text(value: str) -> str:
-    return _visible(value)
-
-
-def _visible_lines(value: str) -> str:
-    """A reason typed in a text area keeps its line breaks."""
-    return _visible(value, allowed="\r\n")
+MAX_OFFSET = MAX_ID
 
 
 def _blank_to_none(value: str | None) -> str | None:
@@ -57,17 +44,21 @@ def _blank_to_none(value: str | None) -> str | None:
 SearchText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254),
-    AfterValidator(_visible_text),
+    AfterValidator(visible_text),
     AfterValidator(_blank_to_none),
 ]
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=500),
-    AfterValidator(_visible_lines),
+    AfterValidator(visible_lines),
     AfterValidator(_blank_to_none),
 ]
-Limit = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"1 to {MAX_PAGE_SIZE}.")]
-Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
+Limit = Annotated[
+    int,
+    Field(ge=1, le=MAX_PAGE_SIZE, description=f"1 to {MAX_PAGE_SIZE}."),
+    BeforeValidator(whole_number),
+]
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(whole_number)]
 
 
 class UserQuery(BaseModel):
@@ -84,13 +75,13 @@ class BookingQuery(BaseModel):
     limit: Limit = DEFAULT_PAGE_SIZE
     offset: Offset = 0
     status: BookingStatus | None = None
-    user_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    from_date: date | None = Field(
+    user_id: Id | None = None
+    from_date: CalendarDate | None = Field(
         default=None,
         alias="from",
         description="First day (YYYY-MM-DD, the practice's zone) on which a session starts.",
     )
-    to_date: date | None = Field(
+    to_date: CalendarDate | None = Field(
         default=None,
         alias="to",
         description="Last day (YYYY-MM-DD, the practice's zone), inclusive.",
@@ -296,20 +287,20 @@ OUTCOME_EXAMPLES: dict[str, Any] = {
 class AuditQuery(BaseModel):
     limit: Limit = DEFAULT_PAGE_SIZE
     offset: Offset = 0
-    actor_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="The acting admin.")
+    actor_id: Id | None = Field(default=None, description="The acting admin.")
     action: AuditAction | None = None
     target_type: AuditTarget | None = None
-    target_id: str | None = Field(
+    target_id: Text | None = Field(
         default=None,
         max_length=64,
         description="A booking's, slot's or user's number, or a "
         "request's UUID; with `target_type`, every entry about that record.",
     )
-    since: AwareDatetime | None = Field(
-        default=None, description="Entries at or after this instant (ISO 8601 with an offset)."
+    since: Instant | None = Field(
+        default=None, description="Entries at or after this instant (RFC 3339 with an offset)."
     )
-    until: AwareDatetime | None = Field(
-        default=None, description="Entries before this instant (ISO 8601 with an offset)."
+    until: Instant | None = Field(
+        default=None, description="Entries before this instant (RFC 3339 with an offset)."
     )
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
+from pydantic import BeforeValidator
 
 from attune.accounts.dependencies import CurrentUser, VerifiedUser
 from attune.accounts.errors import EmailNotVerified, InvalidToken
@@ -31,7 +32,6 @@ from attune.bookings.errors import (
 from attune.bookings.schemas import (
     CANCEL_EXAMPLES,
     CREATE_EXAMPLES,
-    MAX_ID,
     RESCHEDULE_EXAMPLES,
     BookingCancel,
     BookingChanged,
@@ -45,12 +45,17 @@ from attune.bookings.schemas import (
 from attune.bookings.service import booking_service
 from attune.models import BookingStatus
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.fields import MAX_ID, whole_number
 from attune.platform.openapi import documented_errors
 from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
-BookingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The booking's id.", examples=[1])]
+BookingId = Annotated[
+    int,
+    Path(ge=1, le=MAX_ID, description="The booking's id.", examples=[1]),
+    BeforeValidator(whole_number),
+]
 
 
 @router.post(

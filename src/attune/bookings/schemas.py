@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from attune.bookings.policy import late_cancellation
 from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
 from attune.platform.crypto import Encryptor
+from attune.platform.fields import MAX_ID, Id, visible_lines, whole_number
 from attune.platform.settings import Settings
 from attune.video.meetings import booking_meeting
 from attune.video.rooms import window_enforced
@@ -21,47 +27,36 @@ from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
 MAX_NOTES_LENGTH = 2000
 MAX_REASON_LENGTH = 500
-MAX_ID = 2**31 - 1
-# Control, format (bidi marks), surrogate, private-use and unassigned code points; line breaks
-# and tabs are fine in free text a client writes.
-INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 
-def _visible_text(value: str) -> str | None:
-    """Free text without NUL (PostgreSQL refuses it) or characters that hide or reorder text;
-    blank text is no text."""
-    if any(
-        unicodedata.category(char) in INVISIBLE_CATEGORIES and char not in ALLOWED_CONTROLS
-        for char in value
-    ):
-        raise PydanticCustomError(
-            "invisible_characters", "must not contain control or invisible characters"
-        )
+def _blank_to_none(value: str) -> str | None:
     return value or None
 
 
 Notes = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=MAX_NOTES_LENGTH),
-    AfterValidator(_visible_text),
+    AfterValidator(visible_lines),
+    AfterValidator(_blank_to_none),
 ]
 Reason = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=MAX_REASON_LENGTH),
-    AfterValidator(_visible_text),
+    AfterValidator(visible_lines),
+    AfterValidator(_blank_to_none),
 ]
+
+Minutes = Annotated[int, Field(ge=1, le=24 * 60), BeforeValidator(whole_number)]
+Cents = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(whole_number)]
 
 
 class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    schedule_id: int = Field(ge=1, le=MAX_ID, examples=[1])
+    schedule_id: Id
     # Seed 000 sends it; the slot decides the length, and a different value is refused.
-    duration: int | None = Field(
+    duration: Minutes | None = Field(
         default=None,
-        ge=1,
-        le=24 * 60,
         description="Minutes; optional. When sent, it must equal the slot's length.",
         examples=[60],
     )
@@ -73,7 +68,7 @@ class BookingCreate(BaseModel):
 
 
 class BookingReschedule(BaseModel):
-    new_schedule_id: int = Field(ge=1, le=MAX_ID, examples=[2])
+    new_schedule_id: Id = Field(examples=[2])
 
 
 class BookingCancel(BaseModel):
@@ -229,10 +224,8 @@ def booking_read(
 class BookingRefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_cents: int | None = Field(
+    amount_cents: Cents | None = Field(
         default=None,
-        ge=1,
-        le=MAX_ID,
         description="Integer cents, at most what is left to refund; left out, all of it.",
         examples=[2500],
     )

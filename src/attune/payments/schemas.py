@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from attune.bookings.schemas import MAX_ID
 from attune.models import IntentStatus, PaymentProvider
+from attune.platform.fields import MAX_ID
 
 MODE_DESCRIPTION = "`stripe`, or `demo` when no Stripe key is configured and payments run offline."
 

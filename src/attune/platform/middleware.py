@@ -2,8 +2,9 @@
 
 Pure ASGI middleware, outermost first:
 
-1. request context: request id, client address, security headers, the 500 for anything
-   unexpected, the access log line and the request metrics;
+1. request context: request id, client address, the clock that input dates are checked
+   against, security headers, the 500 for anything unexpected, the access log line and the
+   request metrics;
 2. CORS (only when `ATTUNE_CORS_ORIGINS` is set);
 3. rate limits (`ratelimit.py`);
 4. body size: 413 before reading a body that is declared or streamed too large;
@@ -37,6 +38,7 @@ from attune.platform.errors import (
     UnsupportedMediaType,
     error_body,
 )
+from attune.platform.fields import horizon_bound
 from attune.platform.logging import request_id_bound
 from attune.platform.metrics import UNMATCHED_ROUTE, Metrics
 from attune.platform.ratelimit import RateLimiter
@@ -110,6 +112,7 @@ class RequestContextMiddleware:
         self.app = app
         self.state = state
         self.trusted_proxies = settings.trusted_proxy_networks
+        self.zone = settings.zone
         # The three sets of headers a response can get, built once rather than per request.
         common = dict(SECURITY_HEADERS)
         if settings.env is Environment.production:
@@ -146,7 +149,7 @@ class RequestContextMiddleware:
             await send(message)
 
         start = time.perf_counter()
-        with request_id_bound(request_id):
+        with request_id_bound(request_id), horizon_bound(self.state.clock, self.zone):
             try:
                 await self.app(scope, receive, send_with_headers)
             except Exception:

@@ -22,6 +22,7 @@ from attune.accounts.errors import AdminRequired, InvalidToken
 from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.models import AppointmentStatus, User
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.fields import Text
 from attune.platform.openapi import documented_errors
 from attune.requests.errors import (
     AppointmentCannotBeWithdrawn,
@@ -133,7 +134,7 @@ async def list_appointments(
         AppointmentStatus | None, Query(description="Only requests in this state.")
     ] = None,
     email: Annotated[
-        str | None,
+        Text | None,
         Query(max_length=254, description="Admins only: the requester's e-mail address."),
     ] = None,
 ) -> list[AppointmentRead]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -18,6 +17,7 @@ from pydantic_core import PydanticCustomError
 from attune.accounts.schemas import Email, Name, Phone
 from attune.bookings.schemas import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
+from attune.platform.fields import CalendarDate, Instant, whole_number
 from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView
 from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
@@ -35,14 +35,7 @@ def _no_duplicates(values: list[T]) -> list[T]:
     return values
 
 
-def _date_text(value: object) -> object:
-    """Only a `YYYY-MM-DD` string is a date, never a number of seconds since 1970."""
-    if not isinstance(value, str | date):
-        raise PydanticCustomError("date_text", "must be a date written as YYYY-MM-DD")
-    return value
-
-
-PreferredDate = Annotated[date, BeforeValidator(_date_text)]
+Duration = Annotated[int, Field(ge=MIN_DURATION, le=MAX_DURATION), BeforeValidator(whole_number)]
 
 
 class AppointmentCreate(BaseModel):
@@ -55,7 +48,7 @@ class AppointmentCreate(BaseModel):
     # Up to 2000 characters, as a booking's notes.
     reason: Notes | None = Field(default=None, examples=["Initial consultation for anxiety"])
     preferred_dates: Annotated[
-        list[PreferredDate],
+        list[CalendarDate],
         Field(min_length=1, max_length=MAX_PREFERRED_DATES),
         AfterValidator(_no_duplicates),
     ] = Field(
@@ -76,24 +69,20 @@ class AppointmentCreate(BaseModel):
 class AppointmentSchedule(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    scheduled_datetime: AwareDatetime = Field(
-        description="ISO 8601 with a UTC offset (`Z` or `+01:00`), in the future.",
+    scheduled_datetime: Instant = Field(
+        description="RFC 3339 with a UTC offset (`Z` or `+01:00`), in the future.",
         examples=["2024-01-15T10:00:00Z"],
     )
-    scheduled_duration: int = Field(
+    scheduled_duration: Duration = Field(
         default=DEFAULT_DURATION,
-        ge=MIN_DURATION,
-        le=MAX_DURATION,
         description="Minutes.",
         examples=[60],
     )
 
 
 class AppointmentMove(AppointmentSchedule):
-    scheduled_duration: int | None = Field(  # type: ignore[assignment]
+    scheduled_duration: Duration | None = Field(  # type: ignore[assignment]
         default=None,
-        ge=MIN_DURATION,
-        le=MAX_DURATION,
         description="Minutes; left out, the appointment keeps its length.",
         examples=[60],
     )

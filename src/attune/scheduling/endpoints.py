@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from attune.accounts.dependencies import require_admin
 from attune.accounts.errors import AdminRequired, InvalidToken
 from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.platform.database import Database
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.fields import CalendarDate, PathId
 from attune.platform.openapi import documented_errors
 from attune.platform.settings import Settings
 from attune.scheduling.day_cache import DayViewCache
@@ -26,7 +27,6 @@ from attune.scheduling.schemas import (
     CREATE_EXAMPLES,
     GENERATE_EXAMPLES,
     UPDATE_EXAMPLES,
-    CalendarDate,
     DaySlots,
     ScheduleCreate,
     ScheduleDeleted,
@@ -46,7 +46,7 @@ admin_router = APIRouter(
     prefix="/api/admin/schedules", tags=["admin"], dependencies=[Depends(require_admin)]
 )
 
-ScheduleId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+ScheduleId = PathId
 # Only digits are a slot's id: `PUT /generate` is then a method that `/generate` does not allow
 # (405), not an id that is not a number (400).
 ITEM = "/{schedule_id:int}"

@@ -1,62 +1,26 @@
 """Request and response bodies of the slot endpoints, in seed 000's "Schedule" shape.
 
-Times are read strictly: an instant is RFC 3339 text with an offset, a date is `YYYY-MM-DD` and
-a time of day `HH:MM`. A naive time or a Unix number is refused rather than guessed, because
-either would put a slot at an hour the therapist did not mean.
+Times are read strictly (attune.platform.fields): an instant is RFC 3339 text with an offset, a
+date is `YYYY-MM-DD` and a time of day `HH:MM`. A naive time or a Unix number is refused rather
+than guessed, because either would put a slot at an hour the therapist did not mean.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from attune.models import Schedule
+from attune.platform.fields import CalendarDate, Instant, WallTime, whole_number
 
 MAX_CAPACITY = 100
 MAX_RANGE_DAYS = 366
 MIN_SESSION_MINUTES = 5
 MAX_SESSION_MINUTES = 480
 MAX_BREAK_MINUTES = 240
-
-_INSTANT = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
-)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_WALL_TIME = re.compile(r"\d{2}:\d{2}", re.ASCII)
-
-
-def _instant(value: object) -> datetime:
-    message = "must be an RFC 3339 date and time with an offset, such as 2024-12-15T10:00:00Z"
-    if not isinstance(value, str) or not _INSTANT.fullmatch(value):
-        raise PydanticCustomError("instant", message)
-    try:
-        return datetime.fromisoformat(value.upper()).astimezone(UTC)
-    except (ValueError, OverflowError) as error:
-        raise PydanticCustomError("instant", message) from error
-
-
-def _calendar_date(value: object) -> date:
-    message = "must be a date written YYYY-MM-DD"
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise PydanticCustomError("calendar_date", message)
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise PydanticCustomError("calendar_date", message) from error
-
-
-def _wall_time(value: object) -> time:
-    message = "must be a time of day written HH:MM, such as 09:00"
-    if not isinstance(value, str) or not _WALL_TIME.fullmatch(value):
-        raise PydanticCustomError("wall_time", message)
-    try:
-        return time.fromisoformat(value)
-    except ValueError as error:
-        raise PydanticCustomError("wall_time", message) from error
 
 
 def _unique(values: list[int]) -> list[int]:
@@ -65,12 +29,12 @@ def _unique(values: list[int]) -> list[int]:
     return values
 
 
-# The validators see the raw input first, so pydantic's lenient parsing never runs on it.
-Instant = Annotated[datetime, BeforeValidator(_instant), Field(examples=["2024-12-15T10:00:00Z"])]
-CalendarDate = Annotated[date, BeforeValidator(_calendar_date), Field(examples=["2024-12-15"])]
-WallTime = Annotated[time, BeforeValidator(_wall_time), Field(examples=["09:00"])]
-Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY, examples=[1])]
-Weekday = Annotated[int, Field(ge=0, le=6)]
+Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY, examples=[1]), BeforeValidator(whole_number)]
+Weekday = Annotated[int, Field(ge=0, le=6), BeforeValidator(whole_number)]
+SessionMinutes = Annotated[
+    int, Field(ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES), BeforeValidator(whole_number)
+]
+BreakMinutes = Annotated[int, Field(ge=0, le=MAX_BREAK_MINUTES), BeforeValidator(whole_number)]
 
 
 class ScheduleCreate(BaseModel):
@@ -117,10 +81,8 @@ class ScheduleGenerate(BaseModel):
     )
     start_time: WallTime
     end_time: WallTime
-    session_minutes: int = Field(
-        default=60, ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES, examples=[60]
-    )
-    break_minutes: int = Field(default=0, ge=0, le=MAX_BREAK_MINUTES, examples=[10])
+    session_minutes: SessionMinutes = Field(default=60, examples=[60])
+    break_minutes: BreakMinutes = Field(default=0, examples=[10])
     start_date: CalendarDate
     end_date: CalendarDate
     max_bookings: Capacity = 1

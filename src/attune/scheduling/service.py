@@ -40,8 +40,6 @@ from attune.scheduling.schemas import (
 )
 
 MAX_SLOT_LENGTH = timedelta(hours=12)
-# How far from today a slot may start and a day may be looked at: five years.
-HORIZON_DAYS = 5 * 365 + 1
 LIST_DEFAULT_DAYS = 30
 MAX_GENERATED = 2000
 
@@ -66,11 +64,6 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _refuse_far_date(name: str, day: date, today: date) -> None:
-    if abs((day - today).days) > HORIZON_DAYS:
-        raise InvalidSchedule(details=f"{name} must be within five years of today")
-
-
 def _refuse_bad_times(start_at: datetime, end_at: datetime, now: datetime) -> None:
     if end_at <= start_at:
         raise InvalidSchedule(details="end_time must be after start_time")
@@ -78,8 +71,6 @@ def _refuse_bad_times(start_at: datetime, end_at: datetime, now: datetime) -> No
         raise InvalidSchedule(details="A slot lasts at most 12 hours")
     if start_at <= now:
         raise InvalidSchedule(details="start_time must be in the future")
-    if start_at > now + timedelta(days=HORIZON_DAYS):
-        raise InvalidSchedule(details="start_time must be within five years from now")
 
 
 async def _refuse_overlap(
@@ -151,7 +142,6 @@ class ScheduleService:
         self, session: AsyncSession, settings: Settings, day: date, now: datetime
     ) -> Sequence[Schedule]:
         """The slots starting on a practice-zone day that the practice has not closed."""
-        _refuse_far_date("date", day, practice_today(settings, now))
         start_at, end_at = day_bounds(day, settings.zone)
         return await repository.schedules_starting_between(
             session, start_at, end_at, open_only=True
@@ -169,8 +159,6 @@ class ScheduleService:
         today = practice_today(settings, now)
         first = first or today
         last = last or first + timedelta(days=LIST_DEFAULT_DAYS)
-        _refuse_far_date("from", first, today)
-        _refuse_far_date("to", last, today)
         if last < first:
             raise InvalidSchedule(details="to must not be before from")
         if (last - first).days + 1 > MAX_RANGE_DAYS:
@@ -258,7 +246,6 @@ class ScheduleService:
         today = practice_today(settings, now)
         if body.start_date < today:
             raise InvalidSchedule(details="start_date must not be in the past")
-        _refuse_far_date("end_date", body.end_date, today)
         count = generator.planned_count(body)
         if count > MAX_GENERATED:
             raise InvalidSchedule(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from attune.accounts.dependencies import CurrentUser
@@ -13,6 +13,7 @@ from attune.accounts.errors import InvalidToken
 from attune.admin.audit import Audit, AuditAction, AuditTarget
 from attune.bookings.errors import BookingNotFound
 from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
 from attune.video.join_links import KEY_LENGTH, followed
@@ -21,7 +22,7 @@ from attune.video.service import meeting_service
 
 router = APIRouter(tags=["video"])
 
-BookingId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+BookingId = PathId
 
 
 @router.get(
