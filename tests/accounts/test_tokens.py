@@ -124,6 +124,17 @@ class TestAccessToken:
                 id="no expiry",
             ),
             pytest.param(lambda s, c, t: "not.a.token", id="garbage"),
+            # Signed with the service's key, so only the claims' own checks stand in the way.
+            pytest.param(lambda s, c, t: signed(s, c, exp=10**20), id="expiry past year 9999"),
+            pytest.param(lambda s, c, t: signed(s, c, exp=1e20), id="expiry as a float"),
+            pytest.param(lambda s, c, t: signed(s, c, exp=-(10**20)), id="expiry before year 1"),
+            pytest.param(lambda s, c, t: signed(s, c, iat=10**20), id="issued past year 9999"),
+            pytest.param(lambda s, c, t: signed(s, c, sub="1" * 40), id="40-digit subject"),
+            pytest.param(lambda s, c, t: signed(s, c, sub=str(2**31)), id="subject past int32"),
+            pytest.param(lambda s, c, t: signed(s, c, sub="0"), id="subject zero"),
+            pytest.param(lambda s, c, t: signed(s, c, sub=1), id="subject as a number"),
+            pytest.param(lambda s, c, t: signed(s, c, sid="a\x00b"), id="NUL in the session"),
+            pytest.param(lambda s, c, t: signed(s, c, jti="a\x00b"), id="NUL in the token id"),
         ],
     )
     async def test_forged_tokens_are_401(

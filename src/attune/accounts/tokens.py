@@ -7,6 +7,7 @@ the caller's `now`, not the wall clock, so time rules can be tested with a froze
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -17,12 +18,15 @@ import jwt
 
 from attune.accounts.errors import InvalidToken
 from attune.platform.crypto import keyed_hash
+from attune.platform.fields import HORIZON, MAX_ID
 from attune.platform.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "attune"
 AUDIENCE = "attune-api"
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti", "sub", "sid")
+_USER_ID = re.compile(r"[0-9]{1,10}")
+_TOKEN_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -77,18 +81,37 @@ def _verified_payload(settings: Settings, token: str) -> dict[str, Any]:
 def decode_access_token(settings: Settings, token: str, now: datetime) -> AccessClaims:
     """The claims of a genuine, unexpired access token; anything else raises InvalidToken."""
     payload = _verified_payload(settings, token)
-    subject, session_id, jti = payload["sub"], payload["sid"], payload["jti"]
-    expires, issued = payload["exp"], payload["iat"]
-    if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
+    session_id, jti = payload["sid"], payload["jti"]
+    # Both are looked up in the database: a NUL or a megabyte of text never reaches it.
+    if not all(isinstance(name, str) and _TOKEN_ID.fullmatch(name) for name in (session_id, jti)):
         raise InvalidToken()
-    if not (isinstance(session_id, str) and isinstance(jti, str)):
-        raise InvalidToken()
-    if not (isinstance(expires, int) and isinstance(issued, int)):
-        raise InvalidToken()
-    expires_at = datetime.fromtimestamp(expires, UTC)
+    user_id = _user_id(payload["sub"])
+    _instant(payload["iat"], now)
+    expires_at = _instant(payload["exp"], now)
     if expires_at <= now:
         raise InvalidToken()
-    return AccessClaims(user_id=int(subject), session_id=session_id, jti=jti, expires_at=expires_at)
+    return AccessClaims(user_id=user_id, session_id=session_id, jti=jti, expires_at=expires_at)
+
+
+def _user_id(subject: object) -> int:
+    """A user id as we write it: digits naming a row that can exist (a 40-digit one cannot)."""
+    if not (isinstance(subject, str) and _USER_ID.fullmatch(subject)):
+        raise InvalidToken()
+    user_id = int(subject)
+    if not 1 <= user_id <= MAX_ID:
+        raise InvalidToken()
+    return user_id
+
+
+def _instant(timestamp: object, now: datetime) -> datetime:
+    """A time claim: whole seconds since 1970 within the window the service works in, so that
+    a huge one (`exp=1e20`) is refused before any date arithmetic meets it."""
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise InvalidToken()
+    now_seconds = int(now.timestamp())
+    if abs(timestamp - now_seconds) > HORIZON.total_seconds():
+        raise InvalidToken()
+    return datetime.fromtimestamp(timestamp, UTC)
 
 
 def new_refresh_token() -> str:
