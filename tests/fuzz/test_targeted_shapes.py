@@ -474,6 +474,15 @@ TARGETS = [
     ),
     Target(
         "POST",
+        lambda p: f"/api/meetings/appointments/{p.request_id}/claim",
+        "client",
+        "body",
+        "code",
+        body_texts,
+        lambda p: {"code": "not-the-code"},
+    ),
+    Target(
+        "POST",
         lambda p: f"/api/meetings/appointments/{p.request_id}/reject",
         "admin",
         "body",

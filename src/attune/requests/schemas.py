@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from attune.accounts.schemas import Email, Name, Phone
 from attune.bookings.schemas import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
-from attune.platform.fields import CalendarDate, Instant, whole_number
+from attune.platform.fields import CalendarDate, Instant, Text, whole_number
 from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView
 from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
@@ -99,7 +99,7 @@ class AppointmentReject(BaseModel):
 class AppointmentClaim(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    code: str = Field(
+    code: Text = Field(
         min_length=1,
         max_length=64,
         description="The code in the acknowledgement mailed to the request's address.",
