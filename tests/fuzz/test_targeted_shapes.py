@@ -394,6 +394,28 @@ TARGETS = [
         "reason",
         body_texts,
     ),
+    # Bodies: payments.
+    *(
+        Target(
+            "POST",
+            fixed("/api/payments/intent"),
+            "client",
+            "body",
+            name,
+            body_ints,
+            lambda p: {"booking_id": p.booking_id},
+        )
+        for name in ("booking_id", "amount")
+    ),
+    Target(
+        "POST",
+        fixed("/api/payments/confirm"),
+        "client",
+        "body",
+        "payment_intent_id",
+        body_texts,
+        lambda p: {"payment_intent_id": "pi_unknown"},
+    ),
     # Bodies: accounts.
     Target(
         "PUT",

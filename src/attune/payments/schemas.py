@@ -5,32 +5,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from attune.models import IntentStatus, PaymentProvider
-from attune.platform.fields import MAX_ID
+from attune.platform.fields import MAX_ID, Id, whole_number
 
+# Integer cents: `100.0` (seed 000's decimal dollars) or `1e400` is refused, never rounded.
+Amount = Annotated[int, Field(ge=0, le=MAX_ID), BeforeValidator(whole_number)]
 MODE_DESCRIPTION = "`stripe`, or `demo` when no Stripe key is configured and payments run offline."
 
 
 class PaymentIntentCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    booking_id: int | None = Field(
+    booking_id: Id | None = Field(
         default=None,
-        ge=1,
-        le=MAX_ID,
         description="The booking to pay. Seed 000 sends none: then `amount` (and `currency`, "
         "if sent) must be the price of exactly one of the caller's unpaid bookings.",
         examples=[1],
     )
     # Seed 000 sends these; the booking decides the price, and a different value is refused.
-    amount: int | None = Field(
+    amount: Amount | None = Field(
         default=None,
-        ge=0,
-        le=MAX_ID,
         description="Integer cents; optional. When sent, it must equal the booking's price.",
         examples=[10000],
     )
