@@ -34,9 +34,12 @@ ID_PARAMETERS = ("{booking_id}", "{user_id}", "{request_id")
 OWN = "the caller's own records only, an admin's too"
 NOTHING_PERSONAL = "nothing of any client"
 COUNTS = "counts and sums, no client's record"
+MAILED_LINK = "no actor, only the mailed key: the room or when it opens, no client's field"
 NOT_READS = {
     ("POST", REQUEST + "/withdraw"): "only the person who asked; an admin is refused (403)",
     ("POST", REQUEST + "/claim"): "only for the verified owner of the request's address",
+    ("GET", "/api/bookings/{booking_id}/join"): MAILED_LINK,
+    ("GET", REQUEST + "/join"): MAILED_LINK,
     ("GET", "/health"): NOTHING_PERSONAL,
     ("GET", "/health/detailed"): NOTHING_PERSONAL,
     ("GET", "/metrics"): COUNTS,
