@@ -238,7 +238,22 @@ class TestRequestBodies:
         body = document["paths"][path][method.lower()]["requestBody"]
 
         assert body.get("required", False) is False
-        assert set(body["content"]["application/json"]["schema"]) == {"$ref"}
+        schema = body["content"]["application/json"]["schema"]
+        # Left out, the body is as if `{}` were sent.
+        assert schema == {"$ref": schema["$ref"], "default": {}}
+
+    async def test_a_null_body_is_refused_as_the_document_says(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        person = await add_admin(database, settings)
+
+        response = await client.post(
+            "/api/auth/logout",
+            content=b"null",
+            headers={**person.headers, "Content-Type": "application/json"},
+        )
+
+        assert response.status_code == 400
 
     async def test_no_body_is_declared_as_null(self, client: httpx.AsyncClient) -> None:
         document = await openapi(client)
@@ -309,3 +324,27 @@ class TestMethods:
 
         assert response.status_code == 405
         assert response.headers["allow"] == "POST"
+
+
+class TestConstraints:
+    """A rule the service checks on a field's text is in the field's schema, so that what the
+    document calls valid the service accepts."""
+
+    async def test_times_of_day_are_documented_as_the_service_reads_them(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        schemas = (await openapi(client))["components"]["schemas"]
+        validator = jsonschema_rs.validator_for(
+            schemas["ScheduleGenerate"]["properties"]["start_time"]
+        )
+
+        for value in ("09:00", "00:00", "23:59"):
+            assert validator.is_valid(value), value
+        for value in ("24:00", "9:00", "09:00:00", "09:00:00Z", "09:60"):
+            assert not validator.is_valid(value), value
+
+    async def test_addresses_are_documented_as_e_mail(self, client: httpx.AsyncClient) -> None:
+        schemas = (await openapi(client))["components"]["schemas"]
+
+        for model in ("UserCreate", "Credentials", "AppointmentCreate", "PasswordResetRequest"):
+            assert schemas[model]["properties"]["email"]["format"] == "email", model

@@ -60,6 +60,9 @@ from attune.platform.openapi import documented_errors
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
 
+# The body when none is sent: an optional body is the model, not required (a `null` is refused).
+LOGOUT_ONLY = Logout()
+
 CODE_SENT = "If this e-mail address has an account that needs a code, one has been sent."
 RESET_CODE_SENT = "If this e-mail address has an account, a password reset code has been sent."
 RESEND_LIMIT = (
@@ -155,14 +158,14 @@ async def logout(
     session: Session,
     settings: AppSettings,
     clock: AppClock,
-    body: Logout | None = None,
+    body: Logout = LOGOUT_ONLY,
 ) -> Message:
     await account_service.logout(
         session,
         settings,
         authenticated.user,
         authenticated.claims,
-        refresh_token=body.refresh if body else None,
+        refresh_token=body.refresh,
         now=clock.now(),
     )
     return Message(message="Logged out successfully")

@@ -60,7 +60,7 @@ Email = Annotated[
     str,
     StringConstraints(max_length=MAX_EMAIL_LENGTH),
     AfterValidator(normalise_email),
-    Field(examples=["john.doe@example.com"]),
+    Field(examples=["john.doe@example.com"], json_schema_extra={"format": "email"}),
 ]
 Name = Annotated[
     str,

@@ -71,6 +71,10 @@ from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
+# The body when none is sent: an optional body is the model, not required (a `null` is refused).
+NO_CANCEL_REASON = AdminBookingCancel()
+REFUND_ALL = BookingRefundCreate()
+
 # Every route here answers these: no token (401), not an admin (403).
 CALLER_ERRORS = (InvalidToken, AdminRequired)
 UserId = PathId
@@ -270,9 +274,9 @@ async def cancel_booking(
     settings: AppSettings,
     clock: AppClock,
     audit: Audit,
-    body: Annotated[AdminBookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
+    body: Annotated[AdminBookingCancel, Body(openapi_examples=CANCEL_EXAMPLES)] = NO_CANCEL_REASON,
 ) -> AdminBookingChanged:
-    reason = body.reason if body else None
+    reason = body.reason
     booking, client = await admin_service.cancel_booking(
         session, settings, admin, booking_id, reason=reason, now=clock.now()
     )
@@ -400,14 +404,14 @@ async def refund_booking(
     settings: AppSettings,
     clock: AppClock,
     audit: Audit,
-    body: Annotated[BookingRefundCreate | None, Body(openapi_examples=REFUND_EXAMPLES)] = None,
+    body: Annotated[BookingRefundCreate, Body(openapi_examples=REFUND_EXAMPLES)] = REFUND_ALL,
 ) -> BookingRefundCreated:
     refund = await refunds.refund_for_practice(
         session,
         settings,
         booking_id,
         admin,
-        amount_cents=body.amount_cents if body else None,
+        amount_cents=body.amount_cents,
         now=clock.now(),
     )
     audit.record(

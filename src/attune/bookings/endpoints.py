@@ -51,6 +51,9 @@ from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
 router = APIRouter(prefix="/api/bookings", tags=["bookings"])
 
+# The body when none is sent: an optional body is the model, not required (a `null` is refused).
+NO_REASON = BookingCancel()
+
 BookingId = Annotated[
     int,
     Path(ge=1, le=MAX_ID, description="The booking's id.", examples=[1]),
@@ -170,10 +173,10 @@ async def cancel_booking(
     settings: AppSettings,
     clock: AppClock,
     audit: Audit,
-    body: Annotated[BookingCancel | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
+    body: Annotated[BookingCancel, Body(openapi_examples=CANCEL_EXAMPLES)] = NO_REASON,
 ) -> BookingChanged:
     now = clock.now()
-    reason = body.reason if body is not None else None
+    reason = body.reason
     booking = await booking_service.cancel(
         session, settings, booking_id, user, now=now, reason=reason
     )

@@ -34,7 +34,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from attune.platform.clock import Clock
@@ -53,7 +53,8 @@ _INSTANT = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_WALL_TIME = re.compile(r"\d{2}:\d{2}", re.ASCII)
+WALL_TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_WALL_TIME = re.compile(WALL_TIME_PATTERN)
 # Digits, with a sign for a negative that the bounds then refuse by name; 19 digits at most,
 # so that a 40-digit number is refused before it becomes an integer anything must handle.
 _WHOLE_NUMBER = re.compile(r"-?\d{1,19}", re.ASCII)
@@ -172,7 +173,12 @@ def visible_lines(value: str) -> str:
 Instant = Annotated[datetime, BeforeValidator(_instant), Field(examples=["2024-12-15T10:00:00Z"])]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date), Field(examples=["2024-12-15"])]
 BirthDate = Annotated[date, BeforeValidator(_birth_date), Field(examples=["1990-04-23"])]
-WallTime = Annotated[time, BeforeValidator(_wall_time), Field(examples=["09:00"])]
+# Documented as the text it is read from (`format: time` would allow seconds and an offset).
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time),
+    WithJsonSchema({"type": "string", "pattern": WALL_TIME_PATTERN, "examples": ["09:00"]}),
+]
 # A bounded integer states its bounds before `BeforeValidator(whole_number)`, as `Id` does:
 # pydantic then documents them as the schema's `minimum` and `maximum` (after it, they would
 # be checked but left out of the OpenAPI document).

@@ -1,7 +1,6 @@
 """How the OpenAPI document says what the service does where FastAPI's own document would not:
 one error schema, 400 where FastAPI says 422, the answers that the edge of the service can give
-to any operation, tokens that an operation takes but does not need, and bodies that may be left
-out.
+to any operation, and tokens that an operation takes but does not need.
 
 Validation errors are answered 400 `{"error": "Invalid request format", ...}` (DESIGN.md §2),
 so FastAPI's generated 422 responses would describe an answer the service never gives. The
@@ -195,20 +194,6 @@ def _admit_anonymous(schema: dict[str, Any], anonymous: set[tuple[str, str]]) ->
             operation["security"] = [{}, *operation.get("security", [])]
 
 
-def _declare_optional_bodies(schema: dict[str, Any]) -> None:
-    """FastAPI declares a body that may be left out as "the model or null"; a generated client
-    then insists on sending one. It is declared as the model, not required."""
-    for _path, _method, operation in _operations(schema):
-        body = operation.get("requestBody")
-        if body is None or body.get("required"):
-            continue
-        for media in body.get("content", {}).values():
-            choices = media.get("schema", {}).get("anyOf", [])
-            models = [choice for choice in choices if choice != {"type": "null"}]
-            if len(choices) == 2 and len(models) == 1:
-                media["schema"] = models[0]
-
-
 def _edge_errors(
     path: str, method: str, operation: dict[str, Any], *, uses_database: bool, has_body: bool
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -310,7 +295,6 @@ def install_openapi(app: FastAPI) -> None:
             )
             _replace_validation_responses(schema)
             _admit_anonymous(schema, _anonymous_operations(app))
-            _declare_optional_bodies(schema)
             _add_edge_responses(schema, _database_operations(app))
             app.openapi_schema = schema
         return app.openapi_schema

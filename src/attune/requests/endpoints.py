@@ -55,6 +55,9 @@ from attune.video.join_links import KEY_LENGTH, followed
 
 router = APIRouter(prefix="/api/meetings", tags=["appointment requests"])
 
+# The body when none is sent: an optional body is the model, not required (a `null` is refused).
+NO_REASON = AppointmentReject()
+
 # The `uuid` converter keeps sibling paths such as `appointments/available-dates` and
 # `appointments/stats` from being read as an id.
 ITEM = "/appointments/{request_id:uuid}"
@@ -347,10 +350,10 @@ async def reject_appointment(
     settings: AppSettings,
     clock: AppClock,
     audit: Audit,
-    body: Annotated[AppointmentReject | None, Body(openapi_examples=REJECT_EXAMPLES)] = None,
+    body: Annotated[AppointmentReject, Body(openapi_examples=REJECT_EXAMPLES)] = NO_REASON,
 ) -> AppointmentRead:
     now = clock.now()
-    reason = body.rejection_reason if body is not None else None
+    reason = body.rejection_reason
     request = await appointment_service.reject(session, settings, str(request_id), reason, now=now)
     # Whether a reason was given, never the reason: it is personal and stored sealed.
     audit.record(
