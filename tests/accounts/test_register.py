@@ -229,6 +229,17 @@ class TestBadInput:
         assert response.status_code == 400
         assert response.json()["error"] == "Date of birth cannot be in the future"
 
+    @pytest.mark.parametrize("date_of_birth", [0, 1e9, "0", "1990-01-02T00:00:00"])
+    async def test_a_date_of_birth_is_a_date_not_a_number(
+        self, client: httpx.AsyncClient, date_of_birth: object
+    ) -> None:
+        response = await client.post(
+            "/api/auth/register", json=registration(date_of_birth=date_of_birth)
+        )
+
+        assert response.status_code == 400
+        assert response.json()["fields"][0]["field"] == "date_of_birth"
+
     async def test_names_in_other_scripts_are_accepted(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/api/auth/register",

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -133,7 +134,7 @@ class Credentials(StrictBody):
 class ProfileUpdate(BaseModel):
     """Only these fields change; `email`, `is_admin` and any other field are ignored."""
 
-    model_config = ConfigDict(extra="ignore", json_schema_extra=document_aliases)
+    model_config = ConfigDict(extra="ignore")
 
     first_name: Name | None = None
     last_name: Name | None = None
@@ -142,7 +143,7 @@ class ProfileUpdate(BaseModel):
     )
     location: Location | None = None
     date_of_birth: BirthDate | None = None
-    booking_notifications: bool | None = Field(
+    booking_notifications: StrictBool | None = Field(
         default=None,
         description="Admins only: `false` stops the mails about clients' bookings (booked, "
         "paid, moved, cancelled, unpaid hold released) to this admin; `true` starts them again.",

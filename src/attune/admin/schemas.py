@@ -11,6 +11,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -99,8 +100,8 @@ class AccountUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    is_admin: bool | None = Field(default=None, description="Grant (true) or revoke (false).")
-    is_active: bool | None = Field(
+    is_admin: StrictBool | None = Field(default=None, description="Grant (true) or revoke (false).")
+    is_active: StrictBool | None = Field(
         default=None, description="Reactivate (true) or deactivate (false): ends every login."
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 # Fixed English names: `calendar.day_name` follows the process locale, and an API answer must
@@ -47,7 +48,8 @@ class AvailabilityPatch(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    available_days: Weekdays | None = None
+    # Documented without null: a null is refused below.
+    available_days: Weekdays | SkipJsonSchema[None] = None
 
     @field_validator("available_days", mode="before")
     @classmethod

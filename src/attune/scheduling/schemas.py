@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from attune.models import Schedule
@@ -43,7 +51,7 @@ class ScheduleCreate(BaseModel):
     start_time: Instant
     end_time: Instant
     max_bookings: Capacity = 1
-    is_available: bool = True
+    is_available: StrictBool = True
 
 
 class ScheduleUpdate(BaseModel):
@@ -54,7 +62,7 @@ class ScheduleUpdate(BaseModel):
     start_time: Instant | None = None
     end_time: Instant | None = None
     max_bookings: Capacity | None = None
-    is_available: bool | None = None
+    is_available: StrictBool | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> ScheduleUpdate:
@@ -86,7 +94,7 @@ class ScheduleGenerate(BaseModel):
     start_date: CalendarDate
     end_date: CalendarDate
     max_bookings: Capacity = 1
-    is_available: bool = True
+    is_available: StrictBool = True
 
     @model_validator(mode="after")
     def _ranges(self) -> ScheduleGenerate:
