@@ -67,6 +67,7 @@ Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(_person_name),
+    Field(description="Letters of any script, spaces, hyphens, apostrophes and dots."),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 Phone = Annotated[
