@@ -51,7 +51,7 @@ from attune.requests.schemas import (
     appointment_read,
 )
 from attune.requests.service import NewAppointment, appointment_service, email_hash
-from attune.video.join_links import KEY_LENGTH, followed
+from attune.video.join_links import FOLLOWED_ANSWERS, JoinKey, followed
 
 router = APIRouter(prefix="/api/meetings", tags=["appointment requests"])
 
@@ -450,25 +450,13 @@ async def appointment_meeting(
     "found, as an unknown request is.",
     response_class=HTMLResponse,
     responses={
-        303: {
-            "description": "Inside the join window: on to the video room.",
-            "headers": {"Location": {"schema": {"type": "string"}}},
-        },
-        200: {"description": "A page saying when the room opens, or that the session is over."},
+        **FOLLOWED_ANSWERS,
         **documented_errors(AppointmentNotFound, AppointmentNotScheduled),
     },
 )
 async def join_appointment(
     request_id: RequestId,
-    key: Annotated[
-        str,
-        Query(
-            min_length=KEY_LENGTH,
-            max_length=KEY_LENGTH,
-            pattern="^[A-Za-z0-9_-]+$",
-            description="The key the mailed link carries.",
-        ),
-    ],
+    key: JoinKey,
     session: Session,
     settings: AppSettings,
     clock: AppClock,

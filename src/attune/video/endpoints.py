@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from attune.accounts.dependencies import CurrentUser
@@ -16,7 +14,7 @@ from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
-from attune.video.join_links import KEY_LENGTH, followed
+from attune.video.join_links import FOLLOWED_ANSWERS, JoinKey, followed
 from attune.video.schemas import MeetingRead, meeting_read
 from attune.video.service import meeting_service
 
@@ -63,25 +61,13 @@ async def read_meeting(
     "key is not found, as an unknown booking is.",
     response_class=HTMLResponse,
     responses={
-        303: {
-            "description": "Inside the join window: on to the video room.",
-            "headers": {"Location": {"schema": {"type": "string"}}},
-        },
-        200: {"description": "A page saying when the room opens, or that the session is over."},
+        **FOLLOWED_ANSWERS,
         **documented_errors(BookingNotFound, MeetingCancelled),
     },
 )
 async def join_booking(
     booking_id: BookingId,
-    key: Annotated[
-        str,
-        Query(
-            min_length=KEY_LENGTH,
-            max_length=KEY_LENGTH,
-            pattern="^[A-Za-z0-9_-]+$",
-            description="The key the mailed link carries.",
-        ),
-    ],
+    key: JoinKey,
     session: Session,
     settings: AppSettings,
     clock: AppClock,

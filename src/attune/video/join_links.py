@@ -20,7 +20,9 @@ import hmac
 from datetime import datetime
 from enum import StrEnum
 from html import escape
+from typing import Annotated, Any
 
+from fastapi import Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attune.platform.settings import Settings
@@ -31,6 +33,25 @@ KEY_PURPOSE = "meeting-join-link"
 KEY_BYTES = 16
 # The length of a key as written: 16 bytes in base64url without padding.
 KEY_LENGTH = 22
+
+
+# The `key` a join link carries, and the answers following one gives, for both join routes.
+JoinKey = Annotated[
+    str,
+    Query(
+        min_length=KEY_LENGTH,
+        max_length=KEY_LENGTH,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="The key the mailed link carries.",
+    ),
+]
+FOLLOWED_ANSWERS: dict[int | str, dict[str, Any]] = {
+    303: {
+        "description": "Inside the join window: on to the video room.",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    },
+    200: {"description": "A page saying when the room opens, or that the session is over."},
+}
 
 
 class JoinLinkKind(StrEnum):
