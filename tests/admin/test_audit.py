@@ -379,6 +379,17 @@ class TestReadingTheLog:
         assert response.status_code == 400
         assert response.json()["error"] == "Invalid request format"
 
+    @pytest.mark.parametrize(
+        "since", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59", "2020-03-03T08:59:59Z"]
+    )
+    async def test_a_well_written_time_far_away_is_refused_as_far_away(
+        self, client: httpx.AsyncClient, admin: Person, since: str
+    ) -> None:
+        response = await client.get(AUDIT, params={"since": since}, headers=admin.headers)
+
+        assert response.status_code == 400
+        assert response.json()["details"] == "Since must be within five years of now"
+
     async def test_only_admins_read_it(self, client: httpx.AsyncClient, ada: Person) -> None:
         assert (await client.get(AUDIT)).status_code == 401
         assert (await client.get(AUDIT, headers=ada.headers)).status_code == 403

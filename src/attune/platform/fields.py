@@ -93,12 +93,17 @@ def _instant(value: object) -> datetime:
     if not isinstance(value, str) or not _INSTANT.fullmatch(value):
         raise PydanticCustomError("instant", message)
     try:
-        # `0001-01-01T00:00:00+01:00` is a valid text whose UTC instant is before year 1.
-        instant = datetime.fromisoformat(value.upper()).astimezone(UTC)
-    except (ValueError, OverflowError) as error:
+        written = datetime.fromisoformat(value.upper())
+    except ValueError as error:
         raise PydanticCustomError("instant", message) from error
+    far = PydanticCustomError("instant_horizon", "must be within five years of now")
+    try:
+        instant = written.astimezone(UTC)
+    except OverflowError as error:
+        # `0001-01-01T00:00:00+01:00` is well written, but its UTC instant is before year 1.
+        raise far from error
     if abs(instant - _horizon.get().now()) > HORIZON:
-        raise PydanticCustomError("instant_horizon", "must be within five years of now")
+        raise far
     return instant
 
 
