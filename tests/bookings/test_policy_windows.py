@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from tests.bookings.builders import (
 )
 from tests.conftest import http_client, make_settings
 from tests.support.payments import record_paid
-from tests.support.people import add_admin, add_client
+from tests.support.people import Person, add_admin, add_client
 from tests.support.slots import add_slot, assert_seats_match_bookings
 
 START = later(days=3)
@@ -36,6 +37,17 @@ RESCHEDULE_POLICY = "Bookings can only be rescheduled at least 2 hours before th
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
+
+
+async def paid_booking_and_a_slot_next_month(
+    client: httpx.AsyncClient, database: Database, person: Person
+) -> tuple[dict[str, Any], int]:
+    """The person's paid booking at START, and a free slot a month later to move it to."""
+    slot = await add_slot(database, START)
+    next_month = await add_slot(database, START + timedelta(days=30))
+    booking = await book(client, person, slot)
+    await record_paid(database, booking["id"])
+    return booking, next_month
 
 
 class TestCancelNotice:
@@ -243,10 +255,7 @@ class TestLateMove:
         clock: FrozenClock,
     ) -> None:
         ada = await add_client(database, settings)
-        slot = await add_slot(database, START)
-        next_month = await add_slot(database, START + timedelta(days=30))
-        booking = await book(client, ada, slot)
-        await record_paid(database, booking["id"])
+        booking, next_month = await paid_booking_and_a_slot_next_month(client, database, ada)
         clock.at = START - timedelta(hours=10)
         moved = await reschedule(client, ada, booking["id"], next_month)
         assert moved.status_code == 200
@@ -315,10 +324,7 @@ class TestLateMove:
     ) -> None:
         ada = await add_client(database, settings)
         theo = await add_admin(database, settings)
-        slot = await add_slot(database, START)
-        next_month = await add_slot(database, START + timedelta(days=30))
-        booking = await book(client, ada, slot)
-        await record_paid(database, booking["id"])
+        booking, next_month = await paid_booking_and_a_slot_next_month(client, database, ada)
         clock.at = START - timedelta(hours=10)
         assert (await reschedule(client, ada, booking["id"], next_month)).status_code == 200
 
@@ -336,10 +342,7 @@ class TestLateMove:
         clock: FrozenClock,
     ) -> None:
         ada = await add_client(database, settings)
-        slot = await add_slot(database, START)
-        next_month = await add_slot(database, START + timedelta(days=30))
-        booking = await book(client, ada, slot)
-        await record_paid(database, booking["id"])
+        booking, next_month = await paid_booking_and_a_slot_next_month(client, database, ada)
         clock.at = START - timedelta(hours=24)
         moved = await reschedule(client, ada, booking["id"], next_month)
         assert moved.json()["booking"]["late_cancellation"] is False
@@ -359,10 +362,7 @@ class TestLateMove:
     ) -> None:
         ada = await add_client(database, settings)
         theo = await add_admin(database, settings)
-        slot = await add_slot(database, START)
-        next_month = await add_slot(database, START + timedelta(days=30))
-        booking = await book(client, ada, slot)
-        await record_paid(database, booking["id"])
+        booking, next_month = await paid_booking_and_a_slot_next_month(client, database, ada)
         clock.at = START - timedelta(hours=10)
         assert (await reschedule(client, theo, booking["id"], next_month)).status_code == 200
 
