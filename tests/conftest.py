@@ -27,6 +27,9 @@ TEST_REDIS_URL = os.environ.get("ATTUNE_TEST_REDIS_URL") or None
 REQUIRE_SERVICES = os.environ.get("ATTUNE_TEST_REQUIRE_SERVICES") == "1"
 TEST_SECRET = "test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 CLIENT_ADDRESS = ("203.0.113.10", 50000)
+# Tests that count rate-limited requests wait this long for Redis: a loaded machine can stall
+# it past the service's own timeout, and the limiter would then (rightly) let a request through.
+COUNTING_STORAGE_TIMEOUT = 10.0
 
 
 class PostgresSchema:

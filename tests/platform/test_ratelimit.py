@@ -17,7 +17,7 @@ from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.ratelimit import STRICT_PATHS, RateLimiter
 from attune.platform.settings import Settings
-from tests.conftest import http_client, make_settings
+from tests.conftest import COUNTING_STORAGE_TIMEOUT, http_client, make_settings
 
 probe = APIRouter()
 
@@ -55,7 +55,9 @@ async def limited_app(settings: Settings, database: Database, clock: Clock, pref
     app = create_app(settings, database=database, clock=clock)
     app.include_router(probe)
     await app.state.rate_limiter.close()
-    app.state.rate_limiter = RateLimiter(settings, key_prefix=prefix)
+    app.state.rate_limiter = RateLimiter(
+        settings, key_prefix=prefix, storage_timeout=COUNTING_STORAGE_TIMEOUT
+    )
     return app
 
 

@@ -28,7 +28,7 @@ from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.ratelimit import STRICT_PATHS, RateLimiter
 from attune.platform.settings import Settings
-from tests.conftest import http_client, make_settings
+from tests.conftest import COUNTING_STORAGE_TIMEOUT, http_client, make_settings
 from tests.security.practice import appointment_body, snapshot
 from tests.support.live_server import live_client, live_server
 from tests.support.mailbox import SmtpServer
@@ -191,7 +191,11 @@ class TestCredentialEndpointsUnderFlood:
         app = create_app(settings, database=database, clock=clock)
         await app.state.rate_limiter.close()
         # Counters of this test only, so runs sharing a Redis never meet.
-        app.state.rate_limiter = RateLimiter(settings, key_prefix=f"attune-test-{uuid.uuid4()}")
+        app.state.rate_limiter = RateLimiter(
+            settings,
+            key_prefix=f"attune-test-{uuid.uuid4()}",
+            storage_timeout=COUNTING_STORAGE_TIMEOUT,
+        )
         return app
 
     @pytest.mark.parametrize("path", sorted(STRICT_PATHS))

@@ -77,8 +77,15 @@ class RateLimitState:
 class RateLimiter:
     """Counts requests per client in the configured storage; fails open if the storage fails."""
 
-    def __init__(self, settings: Settings, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        key_prefix: str = DEFAULT_KEY_PREFIX,
+        storage_timeout: float = STORAGE_TIMEOUT_SECONDS,
+    ) -> None:
         self.settings = settings
+        self._storage_timeout = storage_timeout
         self.enabled = settings.rate_limits
         self._redis_pool: coredis.ConnectionPool | None = None
         self._storage: Storage = MemoryStorage()
@@ -90,8 +97,8 @@ class RateLimiter:
             # Our own pool, so that close() can release its connections.
             self._redis_pool = coredis.ConnectionPool.from_url(
                 url,
-                connect_timeout=STORAGE_TIMEOUT_SECONDS,
-                stream_timeout=STORAGE_TIMEOUT_SECONDS,
+                connect_timeout=storage_timeout,
+                stream_timeout=storage_timeout,
             )
             self._storage = RedisStorage(
                 "async+" + url,
@@ -110,13 +117,13 @@ class RateLimiter:
             return None
         item, key = self._limit_for(path, client, authorization, now)
         try:
-            async with asyncio.timeout(STORAGE_TIMEOUT_SECONDS * 2):
+            async with asyncio.timeout(self._storage_timeout * 2):
                 allowed = await self._strategy.hit(item, key)
                 reset_at, remaining = await self._strategy.get_window_stats(item, key)
         except (StorageError, TimeoutError, OSError) as error:
             if not self._storage_failing:
                 logger.warning(
-                    "rate limit storage unavailable, requests are not limited: %s", error
+                    "rate limit storage unavailable, requests are not limited: %r", error
                 )
             self._storage_failing = True
             return None
