@@ -1,5 +1,5 @@
 """Fixtures: a real database (SQLite, or PostgreSQL when ATTUNE_TEST_DATABASE_URL is set), a real
-SMTP server, and the app driven through HTTP (DESIGN.md §8)."""
+SMTP server, and the app driven through HTTP (docs/architecture.md, "Tests")."""
 
 from __future__ import annotations
 

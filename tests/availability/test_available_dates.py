@@ -1,5 +1,6 @@
 """`GET /api/meetings/appointments/available-dates/`: the practice-zone dates from today through
-the next 29 days that fall on an available weekday (seed 003; DESIGN.md §3)."""
+the next 29 days that fall on an available weekday (seed 003; docs/decisions.md,
+"Appointment requests and availability")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Capacity and booking state under many real concurrent requests (DESIGN.md §4 and §8).
+"""Capacity and booking state under many real concurrent requests (docs/architecture.md,
+"Invariants the database guards" and "Tests").
 
 The app runs under uvicorn on 127.0.0.1 and every request is a real HTTP request on its own
 connection, so each one runs in its own transaction at the same time as the others.

@@ -1,4 +1,5 @@
-"""The cancel and reschedule notice rules at their edges, with a frozen clock (DESIGN.md §3)."""
+"""The cancel and reschedule notice rules at their edges, with a frozen clock (docs/decisions.md,
+"Slots and bookings")."""
 
 from __future__ import annotations
 

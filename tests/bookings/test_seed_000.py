@@ -1,7 +1,8 @@
 """Seed 000's booking examples, sent as printed: register, log in, book, list, cancel, reschedule.
 
 The seed's example booking shows the room link at once; Attune withholds it until the booking
-is paid (DESIGN.md §2), so with payments on the link fields are present and null.
+is paid (docs/decisions.md, "Slots and bookings"), so with payments on the link fields are
+present and null.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Scaled out as DESIGN.md §7 describes: two `attune serve` processes without in-process
-workers, two `attune worker` processes, one PostgreSQL database and one Redis. Requests are
-spread over both app processes as a load balancer would spread them, and nothing that one
-process keeps may be needed by the other.
+"""Scaled out as docs/architecture.md, "Scaling out", describes: two `attune serve` processes
+without in-process workers, two `attune worker` processes, one PostgreSQL database and one
+Redis. Requests are spread over both app processes as a load balancer would spread them, and
+nothing that one process keeps may be needed by the other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rate limits (DESIGN.md §3) on memory and on Redis, as a client meets them."""
+"""Rate limits (docs/decisions.md, "Platform") on memory and on Redis, as a client meets them."""
 
 from __future__ import annotations
 

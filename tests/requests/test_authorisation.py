@@ -1,7 +1,7 @@
 """Who may call each appointment request route: owner, another client, admin, anonymous.
 
 A client never learns that another's request exists (404); nobody lists requests by e-mail
-without signing in (DESIGN.md §2)."""
+without signing in (docs/decisions.md, "Appointment requests and availability")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """`POST /api/meetings/appointments/create` (seed 003): who a request is linked to, the mail it
-sends, and every refusal (DESIGN.md §3: 30 days ahead on the practice's weekdays)."""
+sends, and every refusal (30 days ahead on the practice's weekdays: docs/decisions.md,
+"Appointment requests and availability")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`GET /api/meetings/appointments/{id}/jitsi-meeting`: the join window at its edges (DESIGN.md
-§3: from 10 minutes before the start to 15 minutes after the end), in seed 003's fields."""
+"""`GET /api/meetings/appointments/{id}/jitsi-meeting`: the join window at its edges (from 10
+minutes before the start to 15 minutes after the end: docs/decisions.md, "Slots and bookings"),
+in seed 003's fields."""
 
 from __future__ import annotations
 

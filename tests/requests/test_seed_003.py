@@ -4,7 +4,7 @@ trailing slash, every body in the seed's field names, and every mail read from t
 
 The seed's examples are dated January 2024; the frozen day here is Monday 3 March 2025, so the
 dates and times in the bodies are moved into the practice's next 30 days. Where Attune departs
-from the seed on purpose (DESIGN.md §2), the test says so.
+from the seed on purpose (docs/decisions.md), the test says so.
 """
 
 from __future__ import annotations
@@ -379,7 +379,8 @@ class TestQuickStartForUsers:
         replayed = await client.post("/api/auth/token/refresh/", json={"refresh": tokens.refresh})
         after = await client.get("/api/meetings/user/appointments/", headers=renewed.headers)
 
-        # Refresh tokens rotate; one presented twice was copied, so its login ends (DESIGN.md §3).
+        # Refresh tokens rotate; one presented twice was copied, so its login ends
+        # (docs/decisions.md, "Accounts").
         assert replayed.status_code == 401
         assert after.status_code == 401
 
@@ -649,7 +650,7 @@ class TestAdminManagementFlow:
             "/api/meetings/appointments/create/",
             json=appointment_body("john@example.com", [monday]),
         )
-        assert refused.status_code == 400  # DESIGN.md §2: 400, not 422
+        assert refused.status_code == 400  # 400, not 422: docs/decisions.md, "Platform"
         assert refused.json()["error"] == "Invalid preferred dates"
         assert "a Monday" in refused.json()["details"]
 

@@ -1,5 +1,6 @@
 """`GET /api/bookings/{id}/meeting`: when the client may join, what the therapist sees, and who
-may ask (DESIGN.md §2, §3: the link waits for payment and only opens in the join window)."""
+may ask (the link waits for payment and only opens in the join window: docs/decisions.md, "Slots
+and bookings")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Join links carry a Jitsi JWT when an app id and secret are configured (DESIGN.md §5): signed
-with the app secret, for one room, valid only inside the join window."""
+"""Join links carry a Jitsi JWT when an app id and secret are configured (docs/decisions.md,
+"Slots and bookings"): signed with the app secret, for one room, valid only inside the join
+window."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Who is calling: typed dependencies for routes that need a signed-in user (STYLE.md §8).
+"""Who is calling: typed dependencies for routes that need a signed-in user (docs/architecture.md,
+"Actor and policy").
 
 @router.get("/api/bookings")
 async def list_bookings(user: VerifiedUser, session: Session) -> BookingList: ...

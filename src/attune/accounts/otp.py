@@ -1,4 +1,5 @@
-"""One-time codes sent by mail (DESIGN.md §3): six digits, stored only as a keyed hash."""
+"""One-time codes sent by mail: six digits, stored only as a keyed hash (docs/decisions.md,
+"Accounts")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every query of the admin overview (STYLE.md §1)."""
+"""Every query of the admin overview (docs/architecture.md, "Packages")."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The rules of weekly availability and of the dates open to appointment requests.
 
 Dates are the practice's (`settings.zone`): "today" is the practice's calendar day, and the
-dates open to requests are today and the 29 days after it (DESIGN.md §3: 30 days ahead), on
-the weekdays the practice has set. Today is included: the therapist can still review a request
-and schedule it later the same day.
+dates open to requests are today and the 29 days after it (docs/decisions.md, "Appointment
+requests and availability"), on the weekdays the practice has set. Today is included: the
+therapist can still review a request and schedule it later the same day.
 
 The appointment-requests package validates preferred dates with `practice_today`,
 `date_range`, `available_days` and `is_available_day`; nothing here depends on HTTP.

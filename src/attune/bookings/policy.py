@@ -1,4 +1,5 @@
-"""The cancellation notice and what a move inside it leaves behind (DESIGN.md §3).
+"""The cancellation notice and what a move inside it leaves behind (docs/decisions.md, "Slots
+and bookings").
 
 A booking its client moves while its start is less than the cancellation notice away keeps
 that lateness ("late cancellation"): cancelling it later, whatever its new date, refunds

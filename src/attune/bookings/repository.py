@@ -1,4 +1,4 @@
-"""Every query of bookings (STYLE.md §1)."""
+"""Every query of bookings (docs/architecture.md, "Packages")."""
 
 from __future__ import annotations
 

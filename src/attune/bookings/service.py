@@ -1,4 +1,5 @@
-"""Booking rules: taking a seat, the cancel and reschedule windows, outcomes (DESIGN.md §3).
+"""Booking rules: taking a seat, the cancel and reschedule windows, outcomes (docs/decisions.md,
+"Slots and bookings").
 
 Every method runs in the caller's transaction and flushes, never commits. Locks are always
 taken in one order (the client's row, then the booking, then slots by id), so concurrent

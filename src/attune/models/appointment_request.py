@@ -19,7 +19,7 @@ class AppointmentStatus(StrEnum):
 
 
 class TimeOfDay(StrEnum):
-    """Seed 003's time slots; their hours (DESIGN.md §3) are in the practice's zone."""
+    """Times of day in the practice's zone: morning 09–12, afternoon 13–17, evening 18–21."""
 
     morning = "morning"
     afternoon = "afternoon"

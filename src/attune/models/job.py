@@ -19,7 +19,8 @@ class JobStatus(StrEnum):
 
 
 class Job(Base):
-    """An outbox row: a side effect written in the transaction that caused it (DESIGN.md §4)."""
+    """An outbox row: a side effect written in the transaction that caused it
+    (docs/architecture.md, "The outbox and the worker")."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_due", "status", "run_at"),)

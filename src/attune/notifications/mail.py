@@ -1,4 +1,5 @@
-"""E-mail to clients: rendered from templates and sent through the outbox (DESIGN.md §4).
+"""E-mail to clients: rendered from templates and sent through the outbox (docs/architecture.md,
+"The outbox and the worker").
 
 `queue_mail` writes a `send_mail` job in the caller's transaction. The job's payload holds
 personal data and sometimes a one-time code, so it is stored encrypted and scrubbed once the

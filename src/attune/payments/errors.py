@@ -21,7 +21,8 @@ class BookingAlreadyPaid(Conflict):
 
 
 class PriceMismatch(BadRequest):
-    # The price is the practice's (DESIGN.md §2): a client-chosen amount is refused, not used.
+    # The price is the practice's (docs/decisions.md, "Payments"): a client-chosen amount is
+    # refused, not used.
     error = "The amount must be the booking's price"
     details = "Leave `amount` out: the price is the booking's."
 

@@ -1,4 +1,4 @@
-"""Every query of payments, refunds and webhook events (STYLE.md §1).
+"""Every query of payments, refunds and webhook events (docs/architecture.md, "Packages").
 
 Each change of state is one conditional UPDATE that names the states it may leave, so a
 confirm and a webhook racing for one intent make one transition, and events arriving in any

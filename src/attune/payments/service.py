@@ -1,9 +1,9 @@
 """Paying for a booking: its intent at the payment provider, and confirming what was paid.
 
-The price is the booking's, never the client's (DESIGN.md §2). What a payment's state is comes
-from the provider, never from the client: confirm reads the intent back and hands it to
-`outcomes.record_intent`, the one place where that state is recorded. Every method runs in the
-caller's transaction and flushes, never commits.
+The price is the booking's, never the client's (docs/decisions.md, "Payments"). What a
+payment's state is comes from the provider, never from the client: confirm reads the intent back
+and hands it to `outcomes.record_intent`, the one place where that state is recorded. Every
+method runs in the caller's transaction and flushes, never commits.
 """
 
 from __future__ import annotations

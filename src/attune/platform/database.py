@@ -1,8 +1,9 @@
 """The database: engines for SQLite and PostgreSQL, the UTC datetime type, sessions.
 
-One request is one transaction (STYLE.md §4). On SQLite a transaction that will write starts
-with `BEGIN IMMEDIATE`: it waits for the write lock up front (busy timeout) instead of failing
-with SQLITE_BUSY when it tries to upgrade a read snapshot that another writer has moved past.
+One request is one transaction (docs/architecture.md, "One request, one transaction"). On SQLite
+a transaction that will write starts with `BEGIN IMMEDIATE`: it waits for the write lock up
+front (busy timeout) instead of failing with SQLITE_BUSY when it tries to upgrade a read
+snapshot that another writer has moved past.
 """
 
 from __future__ import annotations

@@ -45,5 +45,5 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 AppDatabase = Annotated[Database, Depends(get_database)]
 AppClock = Annotated[Clock, Depends(get_clock)]
 # scope="function": the commit happens before the response is sent, so a failed commit is a
-# 500 and never a lost write behind a 201 (STYLE.md §4).
+# 500 and never a lost write behind a 201 (docs/architecture.md, "One request, one transaction").
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,4 +1,5 @@
-"""Domain errors and the one place where every error becomes an HTTP response (STYLE.md §6).
+"""Domain errors and the one place where every error becomes an HTTP response
+(docs/architecture.md, "Errors").
 
 Every error body is `{"error": ..., "details": ...}`: `error` says what went wrong, `details`
 what the caller can do about it. Each error class has default details, which a raise may

@@ -1,4 +1,5 @@
-"""The outbox (DESIGN.md §4): jobs enqueued in the caller's transaction, and their handlers.
+"""The outbox: jobs enqueued in the caller's transaction, and their handlers (docs/architecture.md,
+"The outbox and the worker").
 
 A side effect that leaves the process is a job enqueued in the same transaction as the change
 that caused it, so a rollback never sends it and a crash never loses it. Handlers register here

@@ -2,11 +2,11 @@
 one error schema, 400 where FastAPI says 422, the answers that the edge of the service can give
 to any operation, and tokens that an operation takes but does not need.
 
-Validation errors are answered 400 `{"error": "Invalid request format", ...}` (DESIGN.md §2),
-so FastAPI's generated 422 responses would describe an answer the service never gives. The
-middleware, the auth dependencies and the database can answer an operation before (or instead
-of) its handler: 401, 413, 415, 429, 500 and 503 are added here to every operation they can reach,
-with the headers that come with them, so that no route has to repeat them.
+Validation errors are answered 400 `{"error": "Invalid request format", ...}` (docs/decisions.md,
+"Platform"), so FastAPI's generated 422 responses would describe an answer the service never
+gives. The middleware, the auth dependencies and the database can answer an operation before (or
+instead of) its handler: 401, 413, 415, 429, 500 and 503 are added here to every operation they
+can reach, with the headers that come with them, so that no route has to repeat them.
 """
 
 from __future__ import annotations

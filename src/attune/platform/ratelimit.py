@@ -1,4 +1,4 @@
-"""Rate limits (DESIGN.md §3): which limit a request falls under, and counting it.
+"""Rate limits (docs/decisions.md, "Platform"): which limit a request falls under, and counting it.
 
 Counters live in memory for one process, or in Redis (`ATTUNE_REDIS_URL`) so that every
 process behind a load balancer shares one budget per client. A moving window is used: a client

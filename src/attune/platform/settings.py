@@ -1,4 +1,5 @@
-"""Every setting of the service, read from `ATTUNE_*` variables and `.env` (DESIGN.md §5).
+"""Every setting of the service, read from `ATTUNE_*` variables and `.env` (docs/architecture.md,
+"Settings").
 
 Each setting has a default that works on one machine with nothing configured. Secrets are the
 exception in production: `ATTUNE_ENV=production` refuses to start with a development secret.

@@ -1,4 +1,5 @@
-"""The job worker: claims due jobs from the outbox and runs them (DESIGN.md §4).
+"""The job worker: claims due jobs from the outbox and runs them (docs/architecture.md, "The
+outbox and the worker").
 
 A worker claims one job at a time under a lease that it renews while the job runs. A worker that
 dies stops renewing; once the lease expires another worker takes the job over, so delivery is

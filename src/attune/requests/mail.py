@@ -103,7 +103,8 @@ def _appointment(settings: Settings, request: AppointmentRequest) -> dict[str, A
 
 
 def _join_window(settings: Settings, request: AppointmentRequest) -> str:
-    """When the room admits people, in the practice's time (DESIGN.md §3)."""
+    """When the room admits people, in the practice's time (docs/decisions.md, "Slots and
+    bookings": the meeting link follows one rule)."""
     opens_at, closes_at = join_window(*_times(request))
     opens = opens_at.astimezone(settings.zone)
     closes = closes_at.astimezone(settings.zone)

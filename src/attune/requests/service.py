@@ -149,7 +149,8 @@ def email_hash(settings: Settings, email: str) -> str:
 def meeting_state(
     request: AppointmentRequest, now: datetime
 ) -> tuple[AppointmentMeetingStatus, bool]:
-    """The meeting's status and whether its room admits people at `now` (DESIGN.md §3)."""
+    """The meeting's status and whether its room admits people at `now` (docs/decisions.md,
+    "Slots and bookings": the meeting link follows one rule)."""
     if request.status in (AppointmentStatus.rejected, AppointmentStatus.withdrawn):
         return AppointmentMeetingStatus.cancelled, False
     if (

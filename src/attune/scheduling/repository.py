@@ -1,4 +1,5 @@
-"""Every query of slots (STYLE.md §1), except taking and giving back seats (seats.py).
+"""Every query of slots, except taking and giving back seats (seats.py; docs/architecture.md,
+"Packages").
 
 Intervals are half-open, [start_at, end_at): a slot ending at 10:00 and one starting at 10:00
 do not overlap.

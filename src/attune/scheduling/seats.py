@@ -1,4 +1,5 @@
-"""Taking and giving back a seat in a slot: the capacity invariant (DESIGN.md §4).
+"""Taking and giving back a seat in a slot: the capacity invariant (docs/architecture.md,
+"Invariants the database guards").
 
 A seat is taken by one conditional UPDATE that checks and increments `booked_count` in the
 same statement, so no interleaving of requests can take more than `max_bookings` seats; a

@@ -23,7 +23,8 @@ from attune.models import Booking, BookingStatus, PaymentStatus
 from attune.platform.settings import Settings
 
 ROOM_PREFIX = "attune-"
-# DESIGN.md §3: from 10 minutes before the start to 15 minutes after the end.
+# From 10 minutes before the start to 15 minutes after the end (docs/decisions.md, "Slots and
+# bookings": the meeting link follows one rule).
 JOIN_OPENS_BEFORE = timedelta(minutes=10)
 JOIN_CLOSES_AFTER = timedelta(minutes=15)
 
