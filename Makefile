@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTHON ?= python3
 BIN := .venv/bin
 
-.PHONY: run test check lint typecheck migrations-check pytest pytest-sqlite pytest-postgres bench clean
+.PHONY: run test check lint typecheck structure migrations-check pytest pytest-sqlite pytest-postgres bench clean
 
 run: .venv/.synced-run
 	$(BIN)/attune serve
@@ -17,11 +17,16 @@ test: check pytest
 check: lint typecheck migrations-check
 
 lint: .venv/.synced
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
 
 typecheck: .venv/.synced
 	$(BIN)/mypy
+
+# How the code is shaped (import cycles between packages, long modules and functions, ...):
+# a report, not a check.
+structure: .venv/.synced
+	$(BIN)/python scripts/structure_report.py
 
 # Models and migrations agree: upgrade a scratch database to head, then `alembic check`.
 migrations-check: .venv/.synced
