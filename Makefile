@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTHON ?= python3
 BIN := .venv/bin
 
-.PHONY: run test check lint typecheck structure migrations-check pytest pytest-sqlite pytest-postgres bench clean
+.PHONY: run test check lint typecheck imports structure migrations-check pytest pytest-sqlite pytest-postgres bench clean
 
 run: .venv/.synced-run
 	$(BIN)/attune serve
@@ -22,6 +22,10 @@ lint: .venv/.synced
 
 typecheck: .venv/.synced
 	$(BIN)/mypy
+
+# The import layers of docs/architecture.md, "Import rules" (contracts in pyproject.toml).
+imports: .venv/.synced
+	$(BIN)/lint-imports
 
 # How the code is shaped (import cycles between packages, long modules and functions, ...):
 # a report, not a check.
@@ -66,4 +70,4 @@ bench: .venv/.synced
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 clean:
-	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
