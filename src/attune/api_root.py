@@ -28,12 +28,8 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from attune import __version__
-from attune.accounts.dependencies import (
-    authenticate,
-    current_user,
-    require_admin,
-    verified_user,
-)
+from attune.accounts.dependencies import authenticate
+from attune.platform.auth import current_actor, require_staff, verified_actor
 from attune.platform.dependencies import AppSettings
 from attune.platform.metrics import require_metrics_token
 from attune.platform.settings import Settings
@@ -376,9 +372,9 @@ def authentication_of(dependant: Dependant, settings: Settings) -> str:
     calls = set(_calls(dependant))
     if require_metrics_token in calls and settings.metrics_token is not None:
         return METRICS_AUTHENTICATION
-    if require_admin in calls:
+    if require_staff in calls:
         return STAFF_AUTHENTICATION
-    if calls & {current_user, verified_user, authenticate}:
+    if calls & {current_actor, verified_actor, authenticate}:
         return AUTHENTICATION
     # A bearer scheme read without a user required: a token is taken but not needed.
     if any(isinstance(call, HTTPBearer) for call in calls):

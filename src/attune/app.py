@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from attune import __version__
+from attune.accounts.dependencies import BearerAuthenticator
 from attune.accounts.endpoints import router as accounts_router
 from attune.admin.endpoints import router as admin_router
 from attune.api_root import router as api_root_router
 from attune.availability.endpoints import admin_router as admin_availability_router
 from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
+from attune.event_handlers import domain_events
 from attune.payments.endpoints import router as payments_router
 from attune.payments.webhooks import router as payment_webhooks_router
 from attune.platform.clock import Clock
@@ -82,6 +84,8 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.events = domain_events()
+    app.state.authenticator = BearerAuthenticator(settings)
     app.state.metrics = Metrics()
     app.state.day_view_cache = DayViewCache(settings.availability_cache_seconds)
     database.on_write_commit(app.state.day_view_cache.clear)

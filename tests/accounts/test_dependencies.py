@@ -10,10 +10,10 @@ import pytest
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import update
 
-from attune.accounts.dependencies import AdminUser, CurrentUser, VerifiedUser, require_admin
 from attune.accounts.service import account_service
 from attune.app import create_app
 from attune.models import User
+from attune.platform.auth import CurrentActor, StaffActor, VerifiedActor, require_staff
 from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -22,22 +22,22 @@ from tests.conftest import http_client, make_settings
 from tests.support.mailbox import Mailbox, SmtpServer
 
 probe = APIRouter(prefix="/probe")
-admin_area = APIRouter(prefix="/probe/admin-area", dependencies=[Depends(require_admin)])
+admin_area = APIRouter(prefix="/probe/admin-area", dependencies=[Depends(require_staff)])
 
 
 @probe.get("/current")
-async def current(user: CurrentUser) -> dict[str, int]:
-    return {"id": user.id}
+async def current(actor: CurrentActor) -> dict[str, int | None]:
+    return {"id": actor.user_id}
 
 
 @probe.get("/verified")
-async def verified(user: VerifiedUser) -> dict[str, int]:
-    return {"id": user.id}
+async def verified(actor: VerifiedActor) -> dict[str, int | None]:
+    return {"id": actor.user_id}
 
 
 @probe.get("/admin")
-async def admin(user: AdminUser) -> dict[str, int]:
-    return {"id": user.id}
+async def admin(actor: StaffActor) -> dict[str, int | None]:
+    return {"id": actor.user_id}
 
 
 @admin_area.get("/stats")

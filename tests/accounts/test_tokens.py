@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, update
 
-from attune.accounts.errors import InvalidToken
 from attune.accounts.tokens import decode_access_token, issue_access_token
 from attune.models import User
+from attune.platform.auth import InvalidToken
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings

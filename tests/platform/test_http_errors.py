@@ -21,7 +21,7 @@ import attune
 from attune.app import create_app
 from attune.platform.clock import Clock
 from attune.platform.database import Database
-from attune.platform.errors import AttuneError, Conflict
+from attune.platform.errors import AttuneError, BadRequest, Conflict
 from attune.platform.settings import Settings
 
 probe = APIRouter()
@@ -67,6 +67,13 @@ async def crash() -> None:
 @probe.get("/api/probe/conflict")
 async def conflict() -> None:
     raise Conflict("The selected time slot is no longer available")
+
+
+@probe.get("/api/probe/bad-date")
+async def bad_date() -> None:
+    raise BadRequest(
+        "Date of birth cannot be in the future", details="Enter a past date.", field="date_of_birth"
+    )
 
 
 class _DriverError(Exception):
@@ -377,6 +384,19 @@ async def test_domain_error_keeps_its_status_and_message(client: httpx.AsyncClie
     assert response.json() == {
         "error": "The selected time slot is no longer available",
         "details": Conflict.details,
+    }
+
+
+async def test_domain_error_about_a_field_names_it_as_validation_errors_do(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/api/probe/bad-date")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Date of birth cannot be in the future",
+        "details": "Enter a past date.",
+        "fields": [{"field": "date_of_birth", "message": "Enter a past date."}],
     }
 
 

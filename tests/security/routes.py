@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from attune.accounts.dependencies import require_admin
+from attune.platform.auth import require_staff
 
 ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 ADMIN_REQUEST_ACTIONS = re.compile(
@@ -55,7 +55,7 @@ class Endpoint:
         pending = list(self.dependant.dependencies)
         while pending:
             dependency = pending.pop()
-            if dependency.call is require_admin:
+            if dependency.call is require_staff:
                 return True
             pending.extend(dependency.dependencies)
         return False

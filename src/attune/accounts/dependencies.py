@@ -1,31 +1,41 @@
-"""Who is calling: typed dependencies for routes that need a signed-in user (docs/architecture.md,
-"Actor and policy").
+"""Bearer tokens to actors, and the account routes that need the signed-in account itself.
 
-@router.get("/api/bookings")
-async def list_bookings(user: VerifiedUser, session: Session) -> BookingList: ...
-
-admin_router = APIRouter(dependencies=[Depends(require_admin)])
+`BearerAuthenticator` is the authenticator `attune.app` installs (`platform.auth`): it checks a
+token against the stored login and turns its account into an actor through the policy. Most
+routes need only the actor; the account's own routes (profile, logout) need the row or the
+token's claims, which `CurrentUser` and `CurrentAuthentication` give.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts import repository
-from attune.accounts.errors import AdminRequired, EmailNotVerified, InvalidToken
 from attune.accounts.tokens import AccessClaims, decode_access_token
 from attune.models import User
-from attune.platform.dependencies import AppClock, AppSettings, Session
-from attune.platform.openapi import OptionalHTTPBearer
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.auth import CurrentActor, InvalidToken, StaffActor, VerifiedActor, bearer
+from attune.platform.dependencies import AppSettings, Work
+from attune.platform.settings import Settings
 
-BEARER_DESCRIPTION = "The access token from login or token/refresh."
-bearer = HTTPBearer(auto_error=False, description=BEARER_DESCRIPTION)
-# For the routes that anyone may call and that know a signed-in caller when a token is sent.
-optional_bearer = OptionalHTTPBearer(description=BEARER_DESCRIPTION)
+
+@dataclass(frozen=True)
+class BearerAuthenticator:
+    settings: Settings
+
+    async def actor(self, session: AsyncSession, token: str, now: datetime) -> Actor:
+        claims = decode_access_token(self.settings, token, now)
+        user = await repository.authenticated_user(session, claims)
+        if user is None:
+            raise InvalidToken()
+        return policy.actor_for(user)
 
 
 @dataclass(frozen=True)
@@ -38,38 +48,38 @@ class Authenticated:
 
 async def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    session: Session,
+    uow: Work,
     settings: AppSettings,
-    clock: AppClock,
 ) -> Authenticated:
     if credentials is None:
         raise InvalidToken()
-    claims = decode_access_token(settings, credentials.credentials, clock.now())
-    user = await repository.authenticated_user(session, claims)
+    claims = decode_access_token(settings, credentials.credentials, uow.now)
+    user = await repository.authenticated_user(uow.session, claims)
     if user is None:
         raise InvalidToken()
     return Authenticated(user=user, claims=claims)
 
 
-async def current_user(authenticated: Annotated[Authenticated, Depends(authenticate)]) -> User:
-    return authenticated.user
-
-
-async def verified_user(
-    user: Annotated[User, Depends(current_user)], settings: AppSettings
-) -> User:
-    if settings.require_email_verification and not user.is_verified:
-        raise EmailNotVerified(details="Verify your e-mail address first.")
+async def current_user(actor: CurrentActor, uow: Work) -> User:
+    """The signed-in account; the authenticator has already loaded it into the session."""
+    user = await uow.session.get(User, actor.user_id)
+    if user is None:
+        raise InvalidToken()
     return user
 
 
-async def require_admin(user: Annotated[User, Depends(current_user)]) -> User:
-    if not user.is_admin:
-        raise AdminRequired()
+async def verified_user(
+    _actor: VerifiedActor, user: Annotated[User, Depends(current_user)]
+) -> User:
+    return user
+
+
+async def admin_user(_actor: StaffActor, user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
 CurrentAuthentication = Annotated[Authenticated, Depends(authenticate)]
 CurrentUser = Annotated[User, Depends(current_user)]
+# The account rows of routes whose services do not take the actor yet.
 VerifiedUser = Annotated[User, Depends(verified_user)]
-AdminUser = Annotated[User, Depends(require_admin)]
+AdminUser = Annotated[User, Depends(admin_user)]

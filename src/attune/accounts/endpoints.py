@@ -14,13 +14,11 @@ from attune.accounts.dependencies import CurrentAuthentication, CurrentUser
 from attune.accounts.errors import (
     BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
-    EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
     InvalidDateOfBirth,
     InvalidOtp,
     InvalidRefreshToken,
-    InvalidToken,
     PasswordMismatch,
     TooManyWrongCodes,
     WeakPassword,
@@ -55,6 +53,7 @@ from attune.accounts.schemas import (
 )
 from attune.accounts.service import account_service
 from attune.models import OtpPurpose
+from attune.platform.auth import EmailNotVerified, InvalidToken
 from attune.platform.dependencies import AppClock, AppDatabase, AppSettings, Session
 from attune.platform.openapi import documented_errors
 

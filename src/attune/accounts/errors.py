@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attune.platform.errors import BadRequest, Conflict, Forbidden, TooManyRequests, Unauthorized
+from attune.platform.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
 
 
 class EmailTaken(Conflict):
@@ -39,11 +39,6 @@ class InvalidCredentials(Unauthorized):
     details = "Check both; POST /api/auth/forgot-password resets a forgotten password."
 
 
-class EmailNotVerified(Forbidden):
-    error = "Email address not verified"
-    details = "Verify your e-mail address with the code we sent you first."
-
-
 class InvalidOtp(BadRequest):
     # One message for a wrong, expired, spent or burnt code and for an unknown e-mail, so the
     # answer never tells whether an account exists.
@@ -62,15 +57,6 @@ class TooManyWrongCodes(TooManyRequests):
     details = "Wait as long as Retry-After says, then try again."
 
 
-class InvalidToken(Unauthorized):
-    """An access token that is missing, malformed, expired, forged or revoked."""
-
-
 class InvalidRefreshToken(Unauthorized):
     error = "Token is invalid or expired"
     details = "Log in again to get a new refresh token."
-
-
-class AdminRequired(Forbidden):
-    error = "Admin access required"
-    details = "Only the practice's admins may do this."

@@ -20,7 +20,6 @@ from attune.accounts import otp, repository, throttle
 from attune.accounts.errors import (
     BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
-    EmailNotVerified,
     EmailTaken,
     InvalidCredentials,
     InvalidDateOfBirth,
@@ -54,6 +53,7 @@ from attune.accounts.tokens import (
 )
 from attune.models import AuthSession, OtpCode, OtpPurpose, RefreshToken, User
 from attune.notifications.mail import queue_mail
+from attune.platform.auth import EmailNotVerified
 from attune.platform.database import Database
 from attune.platform.jobs import enqueue
 from attune.platform.settings import Settings

@@ -16,7 +16,7 @@ from typing import Any
 
 import jwt
 
-from attune.accounts.errors import InvalidToken
+from attune.platform.auth import InvalidToken
 from attune.platform.crypto import keyed_hash
 from attune.platform.fields import HORIZON, MAX_ID
 from attune.platform.settings import Settings

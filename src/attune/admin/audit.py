@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -26,37 +25,12 @@ from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts.dependencies import CurrentUser
-from attune.models import AuditEntry, User
+from attune.models import User
+from attune.platform import policy
+from attune.platform.audit import AuditAction, AuditEntry, AuditTarget
 from attune.platform.client_address import client_address
 from attune.platform.database import Database
 from attune.platform.dependencies import AppClock, AppDatabase, Session
-
-
-class AuditAction(StrEnum):
-    appointment_viewed = "appointment_request.viewed"
-    appointment_scheduled = "appointment_request.scheduled"
-    appointment_rescheduled = "appointment_request.rescheduled"
-    appointment_rejected = "appointment_request.rejected"
-    availability_changed = "availability.changed"
-    booking_viewed = "booking.viewed"
-    booking_cancelled = "booking.cancelled"
-    booking_rescheduled = "booking.rescheduled"
-    booking_outcome_recorded = "booking.outcome_recorded"
-    booking_refunded = "booking.refunded"
-    slot_created = "slot.created"
-    slot_changed = "slot.changed"
-    slot_deleted = "slot.deleted"
-    slots_generated = "slots.generated"
-    user_changed = "user.changed"
-    user_viewed = "user.viewed"
-
-
-class AuditTarget(StrEnum):
-    appointment_request = "appointment_request"
-    availability = "availability"
-    booking = "booking"
-    slot = "slot"
-    user = "user"
 
 
 @dataclass(frozen=True)
@@ -87,7 +61,7 @@ class AuditTrail:
         A client looking at their own data is not audited: only an admin's access to
         someone else's needs a trace.
         """
-        if not self.actor.is_admin:
+        if not policy.is_staff(policy.actor_for(self.actor)):
             return
         rows = [self._values(action, target, item, details) for item in target_ids]
         if not rows:
@@ -98,7 +72,7 @@ class AuditTrail:
     def acts_for_another(self, owner_id: int | None) -> bool:
         """An admin at a record that is not their own, on a route clients use too: such a look
         or change is audited as it is on the admin's own routes."""
-        return self.actor.is_admin and owner_id != self.actor.id
+        return policy.acts_for_another(policy.actor_for(self.actor), owner_id)
 
     def _values(
         self, action: AuditAction, target: AuditTarget, target_id: object, details: dict[str, Any]

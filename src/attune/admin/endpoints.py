@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from attune.accounts.dependencies import AdminUser, require_admin
-from attune.accounts.errors import AdminRequired, InvalidToken
+from attune.accounts.dependencies import AdminUser
 from attune.admin import audit as audit_log
-from attune.admin.audit import Audit, AuditAction, AuditFilter, AuditTarget
+from attune.admin.audit import Audit, AuditFilter
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
 from attune.admin.reports import (
     CSV_EXAMPLE,
@@ -64,12 +63,15 @@ from attune.bookings.service import booking_service
 from attune.models import BookingStatus
 from attune.payments import refunds
 from attune.payments.refunds import BookingNotPaid, NothingToRefund, RefundTooLarge
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import InvalidToken, require_staff
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
+from attune.platform.policy import AdminRequired
 from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_staff)])
 
 # The body when none is sent: an optional body is the model, not required (a `null` is refused).
 NO_CANCEL_REASON = AdminBookingCancel()

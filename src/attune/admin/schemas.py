@@ -17,9 +17,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.admin.audit import AuditAction, AuditTarget
 from attune.bookings.schemas import BookingRead, booking_read
-from attune.models import AuditEntry, Booking, BookingStatus, User
+from attune.models import Booking, BookingStatus, User
+from attune.platform.audit import AuditAction, AuditEntry, AuditTarget
 from attune.platform.fields import (
     MAX_ID,
     CalendarDate,

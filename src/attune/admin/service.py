@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.accounts.errors import AdminRequired
 from attune.accounts.repository import revoke_user_sessions
 from attune.admin import repository
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
@@ -22,6 +21,7 @@ from attune.admin.schemas import AccountUpdate, BookingCounts, BookingQuery, Das
 from attune.bookings.errors import BookingNotFound
 from attune.bookings.service import booking_service
 from attune.models import Booking, BookingStatus, User
+from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 
 DEACTIVATED = "deactivated by an admin"

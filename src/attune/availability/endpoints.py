@@ -7,9 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from attune.accounts.dependencies import require_admin
-from attune.accounts.errors import AdminRequired, InvalidToken
-from attune.admin.audit import Audit, AuditAction, AuditTarget
+from attune.admin.audit import Audit
 from attune.availability import service
 from attune.availability.schemas import (
     AVAILABLE_DATES_EXAMPLE,
@@ -19,14 +17,17 @@ from attune.availability.schemas import (
     AvailabilityUpdate,
     availability_read,
 )
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import InvalidToken, require_staff
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
+from attune.platform.policy import AdminRequired
 
 router = APIRouter(tags=["availability"])
 admin_router = APIRouter(
     prefix="/api/meetings/admin/availability",
     tags=["availability"],
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_staff)],
 )
 
 ADMIN_ERRORS = (InvalidToken, AdminRequired)

@@ -15,8 +15,7 @@ from fastapi import APIRouter, Body, Path, Query
 from pydantic import BeforeValidator
 
 from attune.accounts.dependencies import CurrentUser, VerifiedUser
-from attune.accounts.errors import EmailNotVerified, InvalidToken
-from attune.admin.audit import Audit, AuditAction, AuditTarget
+from attune.admin.audit import Audit
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotFound,
@@ -44,6 +43,8 @@ from attune.bookings.schemas import (
 )
 from attune.bookings.service import booking_service
 from attune.models import BookingStatus
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import EmailNotVerified, InvalidToken
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import MAX_ID, whole_number
 from attune.platform.openapi import documented_errors

@@ -1,11 +1,12 @@
-"""Every ORM model, one module a table; importing this package registers them all."""
+"""Every ORM model, one module a table; importing this package registers them all, the
+platform's own tables (the audit log) included."""
 
+import attune.platform.audit  # noqa: F401  (registers the audit log's table)
 from attune.models.appointment_request import (
     AppointmentRequest,
     AppointmentStatus,
     TimeOfDay,
 )
-from attune.models.audit_entry import AuditEntry
 from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessToken
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
 from attune.models.job import Job, JobStatus
@@ -28,7 +29,6 @@ __all__ = [
     "SEAT_HOLDING",
     "AppointmentRequest",
     "AppointmentStatus",
-    "AuditEntry",
     "AuthSession",
     "Booking",
     "BookingStatus",

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
 from attune.accounts.dependencies import CurrentUser, VerifiedUser
-from attune.accounts.errors import EmailNotVerified, InvalidToken
 from attune.bookings.errors import BookingNotFound
 from attune.models import IntentStatus
 from attune.payments.errors import (
@@ -38,6 +37,7 @@ from attune.payments.schemas import (
     PaymentIntentCreated,
 )
 from attune.payments.service import payment_service
+from attune.platform.auth import EmailNotVerified, InvalidToken
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.errors import error_body
 from attune.platform.openapi import documented_errors

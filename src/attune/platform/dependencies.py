@@ -1,4 +1,4 @@
-"""Typed dependencies shared by every router: the request's session, settings and clock.
+"""Typed dependencies shared by every router: the request's unit of work, settings and clock.
 
 Each is `async def`, trivial as it is: FastAPI runs a plain `def` dependency on a worker
 thread, and three thread hops a request to read three attributes cost more than the request.
@@ -12,9 +12,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.platform.client_address import client_address
 from attune.platform.clock import Clock
 from attune.platform.database import Database
+from attune.platform.events import EventBus
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -34,16 +37,32 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction for the request, committed before the response is sent."""
-    database = await get_database(request)
-    async with database.transaction(write=request.method not in READ_ONLY_METHODS) as session:
-        yield session
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """One unit of work for the request, committed before the response is sent."""
+    state = request.app.state
+    events: EventBus = state.events
+    async with unit_of_work(
+        state.database,
+        state.settings,
+        events,
+        now=state.clock.now(),
+        address=client_address(request),
+        write=request.method not in READ_ONLY_METHODS,
+    ) as uow:
+        yield uow
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is a
+# 500 and never a lost write behind a 201 (docs/architecture.md, "One request, one transaction").
+Work = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+async def get_session(uow: Work) -> AsyncSession:
+    """The unit of work's session, for the routes that read or write through repositories."""
+    return uow.session
 
 
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppDatabase = Annotated[Database, Depends(get_database)]
 AppClock = Annotated[Clock, Depends(get_clock)]
-# scope="function": the commit happens before the response is sent, so a failed commit is a
-# 500 and never a lost write behind a 201 (docs/architecture.md, "One request, one transaction").
-Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+Session = Annotated[AsyncSession, Depends(get_session)]

@@ -80,9 +80,13 @@ class AttuneError(Exception):
         details: str | None = None,
         headers: Mapping[str, str] | None = None,
         extra: Mapping[str, object] | None = None,
+        field: str | None = None,
     ) -> None:
         self.error = error or self.error
         self.details = details or self.details
+        # The request field the error is about, when it is about one: a form shows the message
+        # next to it, and the 400 body lists it in `fields` as a validation error does.
+        self.field = field
         self.headers = dict(headers or {})
         # Fields of the body beside `error` and `details`, for a client to act on.
         self.extra = dict(extra or {})
@@ -160,6 +164,13 @@ def error_body(error: str, details: object = None, **extra: object) -> dict[str,
     return body
 
 
+def _fields_of(error: AttuneError) -> dict[str, object]:
+    """`fields` for an error about one field, in the shape of a validation error's."""
+    if error.field is None:
+        return {}
+    return {"fields": [{"field": error.field, "message": error.details or error.error}]}
+
+
 def _server_error_reference(status_code: int) -> dict[str, object]:
     """A 5xx body names its request id, so a report from a client can be found in the logs."""
     request_id = current_request_id()
@@ -194,6 +205,7 @@ def register_error_handlers(app: FastAPI) -> None:
             error_body(
                 error.error,
                 error.details,
+                **_fields_of(error),
                 **error.extra,
                 **_server_error_reference(error.status_code),
             ),

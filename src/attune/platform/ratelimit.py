@@ -146,8 +146,8 @@ class RateLimiter:
     def _token_user_id(self, authorization: str | None, now: datetime) -> int | None:
         """The user of a valid bearer token; the endpoint itself decides if they are an admin."""
         # Imported here: accounts depends on the platform, not the other way round.
-        from attune.accounts.errors import InvalidToken  # noqa: PLC0415
         from attune.accounts.tokens import decode_access_token  # noqa: PLC0415
+        from attune.platform.auth import InvalidToken  # noqa: PLC0415
 
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():

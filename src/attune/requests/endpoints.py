@@ -15,15 +15,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 
-from attune.accounts.dependencies import AdminUser, CurrentUser, authenticate, optional_bearer
-from attune.accounts.errors import AdminRequired, InvalidToken
-from attune.admin.audit import Audit, AuditAction, AuditTarget
+from attune.accounts.dependencies import AdminUser, CurrentUser
+from attune.admin.audit import Audit
 from attune.models import AppointmentStatus, User
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import InvalidToken, OptionalActor
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import Text
 from attune.platform.openapi import documented_errors
+from attune.platform.policy import AdminRequired
 from attune.requests.errors import (
     AppointmentCannotBeWithdrawn,
     AppointmentInPast,
@@ -67,16 +68,11 @@ RequestId = Annotated[
 ]
 
 
-async def optional_user(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)],
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-) -> User | None:
+async def optional_user(actor: OptionalActor, session: Session) -> User | None:
     """The caller when a token is sent (a bad one is still a 401), else nobody."""
-    if credentials is None:
+    if actor.user_id is None:
         return None
-    return (await authenticate(credentials, session, settings, clock)).user
+    return await session.get(User, actor.user_id)
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from attune.accounts.dependencies import require_admin
-from attune.accounts.errors import AdminRequired, InvalidToken
-from attune.admin.audit import Audit, AuditAction, AuditTarget
+from attune.admin.audit import Audit
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import InvalidToken, require_staff
 from attune.platform.database import Database
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import CalendarDate, PathId
 from attune.platform.openapi import documented_errors
+from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.errors import (
@@ -43,7 +44,7 @@ from attune.scheduling.service import MAX_GENERATED, Skipped, schedule_service
 
 router = APIRouter(tags=["schedules"])
 admin_router = APIRouter(
-    prefix="/api/admin/schedules", tags=["admin"], dependencies=[Depends(require_admin)]
+    prefix="/api/admin/schedules", tags=["admin"], dependencies=[Depends(require_staff)]
 )
 
 ScheduleId = PathId

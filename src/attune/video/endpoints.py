@@ -7,9 +7,10 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from attune.accounts.dependencies import CurrentUser
-from attune.accounts.errors import InvalidToken
-from attune.admin.audit import Audit, AuditAction, AuditTarget
+from attune.admin.audit import Audit
 from attune.bookings.errors import BookingNotFound
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.auth import InvalidToken
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors

@@ -1,0 +1,139 @@
+"""The unit of work: the one shape in which every service call runs.
+
+It holds the transaction's session, the instant the work is done at, the settings, where the
+request came from (for the audit log), work to run once the transaction has committed, and
+the audit entries to keep even when the operation is refused. A request gets one from
+`platform.auth.Work`; a job or a command opens one with `unit_of_work(...)`. Services and
+repositories flush, never commit (docs/architecture.md, "One request, one transaction").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.audit import AuditAction, AuditEntry, AuditTarget, entry_values
+from attune.platform.database import Database
+from attune.platform.events import EventBus
+from attune.platform.settings import Settings
+
+logger = logging.getLogger("attune.unit_of_work")
+
+# Where work that no request started comes from, as the audit log names it.
+LOCAL_ADDRESS = "local"
+
+
+@dataclass
+class UnitOfWork:
+    session: AsyncSession
+    database: Database
+    settings: Settings
+    events: EventBus
+    now: datetime
+    address: str = LOCAL_ADDRESS
+    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _kept_if_refused: list[dict[str, Any]] = field(default_factory=list)
+
+    def audit(
+        self,
+        actor: Actor,
+        action: AuditAction,
+        target: AuditTarget,
+        target_id: object = None,
+        *,
+        owner_id: int | None = None,
+        keep_if_refused: bool = False,
+        **details: Any,
+    ) -> None:
+        """Record what a member of the practice does to a record that is not their own.
+
+        Written in this transaction, so it commits with the change; with `keep_if_refused`, an
+        operation that then fails still leaves it (an attempt worth a trace)."""
+        if not policy.acts_for_another(actor, owner_id):
+            return
+        values = self._values(actor, action, target, target_id, details)
+        self.session.add(AuditEntry(**values))
+        if keep_if_refused:
+            self._kept_if_refused.append(values)
+
+    async def audit_reads(
+        self,
+        actor: Actor,
+        action: AuditAction,
+        target: AuditTarget,
+        records: Iterable[tuple[object, int | None]],
+        **details: Any,
+    ) -> None:
+        """Record a look at clients' records, one entry a record `(id, owner id)` that is not
+        the actor's own, committed at once, before the data is handed out."""
+        rows = [
+            self._values(actor, action, target, target_id, details)
+            for target_id, owner_id in records
+            if policy.acts_for_another(actor, owner_id)
+        ]
+        if rows:
+            async with self.database.transaction() as session:
+                await session.execute(insert(AuditEntry), rows)
+
+    def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` once the transaction has committed (never if it rolls back)."""
+        self._after_commit.append(work)
+
+    async def publish(self, event: object) -> None:
+        """Let every domain that listens for this event act on it, in this transaction."""
+        await self.events.publish(self, event)
+
+    def _values(
+        self,
+        actor: Actor,
+        action: AuditAction,
+        target: AuditTarget,
+        target_id: object,
+        details: dict[str, Any],
+    ) -> dict[str, Any]:
+        return entry_values(
+            actor, action, target, target_id, address=self.address, at=self.now, details=details
+        )
+
+
+@asynccontextmanager
+async def unit_of_work(
+    database: Database,
+    settings: Settings,
+    events: EventBus,
+    *,
+    now: datetime,
+    address: str = LOCAL_ADDRESS,
+    write: bool = True,
+) -> AsyncIterator[UnitOfWork]:
+    """A unit of work in one transaction: committed when the block ends, rolled back if it
+    raises (keeping the entries marked so), then its after-commit work."""
+    uow: UnitOfWork | None = None
+    try:
+        async with database.transaction(write=write) as session:
+            uow = UnitOfWork(session, database, settings, events, now, address)
+            yield uow
+    except BaseException:
+        if uow is not None and uow._kept_if_refused:
+            await _keep(database, uow._kept_if_refused)
+        raise
+    for work in uow._after_commit:
+        await work()
+
+
+async def _keep(database: Database, rows: list[dict[str, Any]]) -> None:
+    try:
+        async with database.transaction() as session:
+            await session.execute(insert(AuditEntry), rows)
+    except Exception:
+        # The refusal is what the caller must hear; a lost entry is logged, not raised over it.
+        logger.exception("audit entries of a refused operation could not be kept")
