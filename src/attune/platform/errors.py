@@ -191,96 +191,104 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def _domain(_request: Request, error: AttuneError) -> JSONResponse:
+    if error.status_code >= 500:
+        logger.warning("%s: %s", type(error).__name__, error.error)
+    return JSONResponse(
+        error_body(
+            error.error,
+            error.details,
+            **_fields_of(error),
+            **error.extra,
+            **_server_error_reference(error.status_code),
+        ),
+        status_code=error.status_code,
+        headers=error.headers,
+    )
+
+
+async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+    details, fields = describe_validation_errors(error.errors())
+    return JSONResponse(error_body(INVALID_REQUEST, details, fields=fields), status_code=400)
+
+
+def _busy() -> JSONResponse:
+    logger.warning("database busy: answered 503")
+    return JSONResponse(
+        error_body(
+            ServiceUnavailable.error,
+            "The service is busy; nothing was changed. Try again in a moment.",
+            **_server_error_reference(503),
+        ),
+        status_code=503,
+        headers={"Retry-After": BUSY_RETRY_AFTER_SECONDS},
+    )
+
+
+def _unavailable() -> JSONResponse:
+    logger.warning("database unreachable: answered 503")
+    return JSONResponse(
+        error_body(
+            ServiceUnavailable.error,
+            "The database cannot be reached. Try again in a moment.",
+            **_server_error_reference(503),
+        ),
+        status_code=503,
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER_SECONDS},
+    )
+
+
+async def _pool_exhausted(_request: Request, _error: PoolTimeout) -> JSONResponse:
+    # Every database connection stayed busy for the pool's timeout: a load peak.
+    return _busy()
+
+
+async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+    if _is_contention(error):
+        return _busy()
+    if _is_unreachable(error):
+        return _unavailable()
+    raise error  # anything else is a bug: the request-context middleware answers 500
+
+
+async def _network(_request: Request, error: OSError) -> JSONResponse:
+    # A new database connection that is refused or times out surfaces as the driver's
+    # OSError, not as a DBAPIError. Integrations (Stripe, Redis) catch their own, so a
+    # network failure that gets here is the database's.
+    if _is_network_failure(error):
+        return _unavailable()
+    raise error
+
+
+async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    # Starlette raises these for unrouted paths and wrong methods (405 carries `Allow`).
+    # So does the body-size middleware for a streamed body, its detail saying the limit.
+    messages = {404: NotFound.error, 405: "Method not allowed", 413: PayloadTooLarge.error}
+    message = messages.get(error.status_code) or str(error.detail)
+    headers = dict(error.headers or {})
+    details: str | None = None
+    if error.status_code == 404:
+        details = "No endpoint answers at this path; GET /api/ lists them."
+    elif error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+        details = f"This path answers {headers['Allow']}."
+    elif error.status_code == 413:
+        details = str(error.detail)
+    return JSONResponse(
+        error_body(message, details, **_server_error_reference(error.status_code)),
+        status_code=error.status_code,
+        headers=headers,
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Render domain errors, validation errors (400, not FastAPI's 422) and routing errors.
 
     Anything else is answered with a 500 by the request-context middleware, which also logs it.
     """
-
-    @app.exception_handler(AttuneError)
-    async def _domain(_request: Request, error: AttuneError) -> JSONResponse:
-        if error.status_code >= 500:
-            logger.warning("%s: %s", type(error).__name__, error.error)
-        return JSONResponse(
-            error_body(
-                error.error,
-                error.details,
-                **_fields_of(error),
-                **error.extra,
-                **_server_error_reference(error.status_code),
-            ),
-            status_code=error.status_code,
-            headers=error.headers,
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        details, fields = describe_validation_errors(error.errors())
-        return JSONResponse(error_body(INVALID_REQUEST, details, fields=fields), status_code=400)
-
-    def busy() -> JSONResponse:
-        logger.warning("database busy: answered 503")
-        return JSONResponse(
-            error_body(
-                ServiceUnavailable.error,
-                "The service is busy; nothing was changed. Try again in a moment.",
-                **_server_error_reference(503),
-            ),
-            status_code=503,
-            headers={"Retry-After": BUSY_RETRY_AFTER_SECONDS},
-        )
-
-    def unavailable() -> JSONResponse:
-        logger.warning("database unreachable: answered 503")
-        return JSONResponse(
-            error_body(
-                ServiceUnavailable.error,
-                "The database cannot be reached. Try again in a moment.",
-                **_server_error_reference(503),
-            ),
-            status_code=503,
-            headers={"Retry-After": UNAVAILABLE_RETRY_AFTER_SECONDS},
-        )
-
-    @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(_request: Request, _error: PoolTimeout) -> JSONResponse:
-        # Every database connection stayed busy for the pool's timeout: a load peak.
-        return busy()
-
-    @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
-        if _is_contention(error):
-            return busy()
-        if _is_unreachable(error):
-            return unavailable()
-        raise error  # anything else is a bug: the request-context middleware answers 500
-
-    @app.exception_handler(OSError)
-    async def _network(_request: Request, error: OSError) -> JSONResponse:
-        # A new database connection that is refused or times out surfaces as the driver's
-        # OSError, not as a DBAPIError. Integrations (Stripe, Redis) catch their own, so a
-        # network failure that gets here is the database's.
-        if _is_network_failure(error):
-            return unavailable()
-        raise error
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        # Starlette raises these for unrouted paths and wrong methods (405 carries `Allow`).
-        # So does the body-size middleware for a streamed body, its detail saying the limit.
-        messages = {404: NotFound.error, 405: "Method not allowed", 413: PayloadTooLarge.error}
-        message = messages.get(error.status_code) or str(error.detail)
-        headers = dict(error.headers or {})
-        details: str | None = None
-        if error.status_code == 404:
-            details = "No endpoint answers at this path; GET /api/ lists them."
-        elif error.status_code == 405:
-            headers["Allow"] = ", ".join(allowed_methods(request))
-            details = f"This path answers {headers['Allow']}."
-        elif error.status_code == 413:
-            details = str(error.detail)
-        return JSONResponse(
-            error_body(message, details, **_server_error_reference(error.status_code)),
-            status_code=error.status_code,
-            headers=headers,
-        )
+    app.exception_handler(AttuneError)(_domain)
+    app.exception_handler(RequestValidationError)(_validation)
+    app.exception_handler(PoolTimeout)(_pool_exhausted)
+    app.exception_handler(DBAPIError)(_database)
+    app.exception_handler(OSError)(_network)
+    app.exception_handler(StarletteHTTPException)(_http)
