@@ -22,6 +22,7 @@ from tests.support.scratch_database import scratch_database
 
 CALENDAR_UIDS = "0009"  # the migration that gives bookings their calendar UIDs
 REQUEST_CALENDAR_UIDS = "0010"  # the same for appointment requests
+SHARED_ROOMS = "0011"  # the migration that gives slots the room their bookings share
 
 
 async def _drop_everything(url: str) -> None:
@@ -146,3 +147,46 @@ def test_requests_scheduled_before_calendar_uids_keep_the_uid_calendars_hold(
     with closing(sqlite3.connect(path)) as connection:
         uids = dict(connection.execute("SELECT id, calendar_uid FROM appointment_requests"))
     assert uids == {request_id: f"appointment-{request_id}@harbour.example" for request_id in ids}
+
+
+def test_a_slot_booked_before_shared_rooms_takes_its_first_bookings_room(tmp_path: Path) -> None:
+    """Bookings made before keep the rooms their mails named; the slot takes the room of its
+    first booking that holds a seat, so the next client booked into it joins that one."""
+    path = tmp_path / "older.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    config = alembic_config(url)
+    config.attributes["settings"] = make_settings(tmp_path, url)
+    before = ScriptDirectory.from_config(config).get_revision(SHARED_ROOMS).down_revision
+    assert isinstance(before, str)
+    command.upgrade(config, before)
+    stamp = "2026-03-02 09:00:00.000000"
+    starts, ends = "2026-03-03 10:00:00.000000", "2026-03-03 11:00:00.000000"
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "INSERT INTO users (id, email, password_hash, first_name, last_name, is_admin,"
+            " is_active, created_at, updated_at)"
+            " VALUES (1, 'ada@example.com', 'x', 'Ada', 'Lovelace', 0, 1, ?, ?)",
+            (stamp, stamp),
+        )
+        connection.execute(
+            "INSERT INTO schedules (id, start_at, end_at, max_bookings, booked_count,"
+            " is_available, created_at, updated_at) VALUES (1, ?, ?, 3, 2, 1, ?, ?)",
+            (starts, ends, stamp, stamp),
+        )
+        for number, status in ((1, "cancelled"), (2, "scheduled"), (3, "scheduled")):
+            connection.execute(
+                "INSERT INTO bookings (id, user_id, schedule_id, scheduled_at, ends_at, status,"
+                " amount_cents, currency, payment_status, room_id, calendar_uid,"
+                " calendar_sequence, cancelled_by_practice, late_cancellation, created_at,"
+                " updated_at) VALUES (?, 1, 1, ?, ?, ?, 10000, 'usd', 'pending', ?, ?, 0, 0, 0,"
+                " ?, ?)",
+                (number, starts, ends, status, f"room-{number}", f"uid-{number}", stamp, stamp),
+            )
+
+    command.upgrade(config, "head")
+
+    with closing(sqlite3.connect(path)) as connection:
+        rooms = list(connection.execute("SELECT room_id FROM bookings ORDER BY id"))
+        [(slot_room,)] = list(connection.execute("SELECT room_id FROM schedules"))
+    assert rooms == [("room-1",), ("room-2",), ("room-3",)]
+    assert slot_room == "room-2"

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from attune.models import Booking, Schedule
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import SLOT_TAKEN, seats_taken
@@ -69,6 +71,23 @@ class TestHundredClientsOneSlot:
         assert all(body["error"] == SLOT_TAKEN for body in refused)
         assert await seats_taken(database, slot) == capacity
         await assert_seats_match_bookings(database)
+
+
+class TestFirstSeatsTakenAtOnce:
+    async def test_every_booking_of_the_slot_has_one_room(
+        self, live: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        people = await add_clients(database, settings, 6)
+        slot = await add_slot(database, days_ahead(3), capacity=6)
+
+        responses = await book_all(live, people, slot)
+
+        assert statuses(responses) == {201: 6}
+        async with database.transaction(write=False) as session:
+            rooms = set(await session.scalars(select(Booking.room_id)))
+            slot_room = await session.scalar(select(Schedule.room_id))
+        assert len(rooms) == 1
+        assert rooms == {slot_room}
 
 
 class TestConcurrentReschedules:

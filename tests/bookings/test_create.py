@@ -171,17 +171,20 @@ class TestVideoRoom:
         assert joinable["jitsi_room_id"].startswith("attune-")
         assert joinable["jitsi_room_url"] == f"https://meet.jit.si/{joinable['jitsi_room_id']}"
 
-    async def test_every_booking_gets_its_own_room(
+    async def test_bookings_of_different_slots_get_different_rooms(
         self, tmp_path: Path, database: Database, database_url: str, clock: Clock
     ) -> None:
+        # The bookings of one slot share its room (tests/bookings/test_group_room.py).
         settings = make_settings(tmp_path, database_url, payments_enabled=False)
         app = create_app(settings, database=database, clock=clock)
         ada = await add_client(database, settings, 1)
         bob = await add_client(database, settings, 2)
-        slot = await add_slot(database, later(days=3), capacity=2)
+        slots = [await add_slot(database, later(days=3, hours=h), capacity=2) for h in (0, 2)]
 
         async with app.router.lifespan_context(app), http_client(app) as client:
-            bookings = [(await book(client, p, slot))["id"] for p in (ada, bob)]
+            bookings = [
+                (await book(client, p, s))["id"] for p, s in zip((ada, bob), slots, strict=True)
+            ]
 
         rooms = {(await stored_booking(database, booking_id)).room_id for booking_id in bookings}
         assert len(rooms) == 2

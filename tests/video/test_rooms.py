@@ -1,4 +1,4 @@
-"""Every booking gets its own unguessable Jitsi room, kept when the booking moves."""
+"""Every slot's bookings get an unguessable Jitsi room of their own, kept when a booking moves."""
 
 from __future__ import annotations
 
@@ -29,13 +29,17 @@ def clock() -> FrozenClock:
 
 
 class TestRoomIds:
-    async def test_every_booking_has_its_own_room(
+    async def test_every_slot_has_its_own_room(
         self, client: httpx.AsyncClient, database: Database, settings: Settings
     ) -> None:
+        # One booking a slot: the bookings of one slot share its room (test_group_room.py).
         clients = await add_clients(database, settings, 30)
         theo = await add_admin(database, settings)
-        slot_id = await add_slot(database, STARTS_AT, capacity=30)
-        booking_ids = [await book(client, person, slot_id) for person in clients]
+        slot_ids = [await add_slot(database, STARTS_AT + timedelta(hours=h)) for h in range(30)]
+        booking_ids = [
+            await book(client, person, slot_id)
+            for person, slot_id in zip(clients, slot_ids, strict=True)
+        ]
 
         rooms = [(await meeting(client, id_, theo))["room_id"] for id_ in booking_ids]
 

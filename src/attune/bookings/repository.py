@@ -70,6 +70,16 @@ async def overlapping_booking(
     return found
 
 
+async def room_shared(session: AsyncSession, room_id: str, *, excluding: int) -> bool:
+    """Whether another scheduled booking meets in this room (a seat in the same group slot)."""
+    query = select(Booking.id).where(
+        Booking.room_id == room_id,
+        Booking.status == BookingStatus.scheduled,
+        Booking.id != excluding,
+    )
+    return await session.scalar(query.limit(1)) is not None
+
+
 async def update_if_unchanged(
     session: AsyncSession,
     booking_id: int,

@@ -89,7 +89,7 @@ class BookingService:
                     details=f"You hold {unpaid} unpaid bookings; at most "
                     f"{settings.max_unpaid_bookings} may wait for payment at a time."
                 )
-        seat = await take_seat(session, schedule, now)
+        seat = await take_seat(session, schedule, now, room_id=new_room_id())
         minutes = schedule.duration_minutes
         booking = Booking(
             user_id=client.id,
@@ -101,7 +101,7 @@ class BookingService:
             currency=settings.currency,
             payment_status=PaymentStatus.pending,
             notes_encrypted=Encryptor.from_settings(settings).encrypt_optional(body.notes),
-            room_id=new_room_id(),
+            room_id=seat.room_id,
             calendar_sequence=0,
             created_at=now,
             updated_at=now,
@@ -308,6 +308,9 @@ class BookingService:
         await self._refuse_overlap(
             session, booking.user_id, target.start_at, target.end_at, excluding=booking.id
         )
+        # Into an empty slot a booking brings its room, unless others it leaves behind meet in it.
+        shared = await repository.room_shared(session, booking.room_id, excluding=booking.id)
+        room_id = new_room_id() if shared else booking.room_id
         moved = await repository.update_if_unchanged(
             session,
             booking.id,
@@ -328,10 +331,12 @@ class BookingService:
         # Slots are locked in id order; a failure to take the new seat rolls back both.
         if old_schedule_id is not None and old_schedule_id < target.id:
             await release_seat(session, old_schedule_id, now)
-            await take_seat(session, target, now)
+            seat = await take_seat(session, target, now, room_id=room_id)
         else:
-            await take_seat(session, target, now)
+            seat = await take_seat(session, target, now, room_id=room_id)
             await release_seat(session, old_schedule_id, now)
+        moved.room_id = seat.room_id
+        await session.flush()
         client = await self._client(session, moved)
         await booking_mail.queue_reschedule(session, settings, moved, client)
         await queue_practice_notices(

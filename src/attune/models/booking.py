@@ -37,6 +37,7 @@ class Booking(Timestamped, Base):
         CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
         Index("ix_bookings_user_scheduled_at", "user_id", "scheduled_at"),
         Index("ix_bookings_status_scheduled_at", "status", "scheduled_at"),
+        Index("ix_bookings_room_id", "room_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,8 +56,9 @@ class Booking(Timestamped, Base):
     payment_id: Mapped[str | None] = mapped_column(String(255))
     # The client's notes, Fernet-encrypted (attune.platform.crypto); never stored in clear.
     notes_encrypted: Mapped[str | None] = mapped_column(Text)
-    # At least 128 random bits: knowing one room tells nothing about another.
-    room_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # At least 128 random bits: knowing one room tells nothing about another. The bookings of
+    # one slot share its room (`Schedule.room_id`), so a group session meets in one room.
+    room_id: Mapped[str] = mapped_column(String(64))
     # The event's UID in every calendar, given when the booking is made (new_calendar_uid).
     # Bookings made before keep the `booking-<id>@<domain>` their invitations already carry.
     calendar_uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_calendar_uid)

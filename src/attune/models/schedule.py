@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, text
+from sqlalchemy import CheckConstraint, Index, String, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,10 @@ class Schedule(Timestamped, Base):
     cancelled). It only changes through the conditional updates in
     `attune.scheduling.seats`, which keep it within `max_bookings` under any concurrency;
     the check constraints are the database's own last word on it.
+
+    `room_id` is the video room that every booking holding a seat shares: given by the booking
+    that takes the first seat, in the same conditional update, and given up when the last seat
+    is released, so the next clients of the slot do not meet in a room an earlier one knows.
     """
 
     __tablename__ = "schedules"
@@ -42,6 +46,7 @@ class Schedule(Timestamped, Base):
     max_bookings: Mapped[int] = mapped_column(default=1)
     booked_count: Mapped[int] = mapped_column(default=0)
     is_available: Mapped[bool] = mapped_column(default=True)
+    room_id: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def remaining_slots(self) -> int:
