@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
-from attune.platform.dependencies import get_database, get_session
+from attune.platform.dependencies import get_database, get_session, get_unit_of_work
 from attune.platform.errors import (
     INVALID_REQUEST,
     AttuneError,
@@ -163,6 +163,10 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
         yield from _calls(dependency)
 
 
+# A route that takes the unit of work (directly or through the actor) opens the database.
+DATABASE_DEPENDENCIES = (get_unit_of_work, get_session, get_database)
+
+
 def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
     """(path, method) of every operation that opens the database, and so can find it busy or
     gone."""
@@ -170,7 +174,7 @@ def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
     # Each route as included (with its router's prefix and dependencies), as get_openapi sees it.
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute) and any(
-            call in (get_session, get_database) for call in _calls(route.dependant)
+            call in DATABASE_DEPENDENCIES for call in _calls(route.dependant)
         ):
             found.update((route.path_format or "", method) for method in route.methods or ())
     return found
