@@ -84,3 +84,28 @@ class TestAudited:
         assert not policy.acts_for_another(ADMIN, 1)
         assert not policy.acts_for_another(CLIENT, 8)
         assert not policy.acts_for_another(SYSTEM, 8)
+
+
+@dataclass(frozen=True)
+class LiveAccount(Account):
+    is_active: bool
+
+
+class TestStillAllows:
+    def test_an_active_admin_read_afresh_still_manages_the_practice(self) -> None:
+        admin = LiveAccount(1, is_admin=True, is_verified=True, is_active=True)
+        assert policy.still_allows(admin, Permission.manage_practice)
+
+    @pytest.mark.parametrize(
+        "account",
+        [
+            None,
+            LiveAccount(1, is_admin=False, is_verified=True, is_active=True),
+            LiveAccount(1, is_admin=True, is_verified=True, is_active=False),
+        ],
+        ids=["gone", "demoted", "deactivated"],
+    )
+    def test_a_gone_demoted_or_deactivated_account_does_not(
+        self, account: LiveAccount | None
+    ) -> None:
+        assert not policy.still_allows(account, Permission.manage_practice)

@@ -97,3 +97,17 @@ def bound_by_notice(actor: Actor) -> bool:
 def acts_for_another(actor: Actor, owner_id: int | None) -> bool:
     """A member of the practice at a record that is not their own: audited."""
     return is_staff(actor) and not actor.owns(owner_id)
+
+
+class LiveAccount(Account, Protocol):
+    """An account as read afresh, with whether it may still sign in."""
+
+    @property
+    def is_active(self) -> bool: ...
+
+
+def still_allows(account: LiveAccount | None, permission: Permission) -> bool:
+    """Whether an account read again under lock still exists, is active and holds the
+    permission: a change to who runs the practice is decided on the accounts as they are now,
+    not as the caller's token found them, so two admins demoting each other cannot both win."""
+    return account is not None and account.is_active and allows(actor_for(account), permission)
