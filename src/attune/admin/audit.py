@@ -1,27 +1,18 @@
-"""The audit log: every admin action, and every time an admin opens a client's records.
-
-An action is written in the request's own transaction, so the entry exists exactly when the
-change does. A look at personal data (an account; an appointment request's name, e-mail, phone
-and reason; a booking with its client, notes and cancellation reason) is written in a
-transaction of its own and committed before the data is returned: read-only requests run in
-read-only transactions, and no admin should read a client's records without leaving a trace,
-even if the response is then lost. This holds on every route an admin can use, the clients'
-routes included.
-
-Entries never copy personal fields: `details` says what changed (states, weekdays, amounts,
-slot ids, whether a reason was given) and no more, so the log is not a second, unencrypted copy
-of what the database keeps sealed.
+"""The audit trail of one request, for the routes that still record audit entries in their
+endpoints. Services record through the unit of work instead (`UnitOfWork.audit` and
+`UnitOfWork.audit_reads`, see `attune.platform.audit` for what is recorded and when); this goes
+once no route uses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts.dependencies import CurrentUser
@@ -101,47 +92,3 @@ async def audit_trail(
 
 
 Audit = Annotated[AuditTrail, Depends(audit_trail)]
-
-
-@dataclass(frozen=True)
-class AuditFilter:
-    actor_id: int | None = None
-    action: str | None = None
-    target_type: str | None = None
-    target_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-async def search(
-    session: AsyncSession, wanted: AuditFilter, *, limit: int, offset: int
-) -> tuple[Sequence[tuple[AuditEntry, str | None]], int]:
-    """Entries that match, newest first, with the acting account's e-mail; and how many match."""
-    conditions = _conditions(wanted)
-    rows = await session.execute(
-        select(AuditEntry, User.email)
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(*conditions)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await session.scalar(select(func.count(AuditEntry.id)).where(*conditions))
-    return [(entry, email) for entry, email in rows], total or 0
-
-
-def _conditions(wanted: AuditFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if wanted.actor_id is not None:
-        conditions.append(AuditEntry.actor_id == wanted.actor_id)
-    if wanted.action is not None:
-        conditions.append(AuditEntry.action == wanted.action)
-    if wanted.target_type is not None:
-        conditions.append(AuditEntry.target_type == wanted.target_type)
-    if wanted.target_id is not None:
-        conditions.append(AuditEntry.target_id == wanted.target_id)
-    if wanted.since is not None:
-        conditions.append(AuditEntry.at >= wanted.since)
-    if wanted.until is not None:
-        conditions.append(AuditEntry.at < wanted.until)
-    return conditions

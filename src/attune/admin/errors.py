@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from attune.platform.auth import InvalidToken
 from attune.platform.errors import BadRequest, Conflict, NotFound
+from attune.platform.policy import AdminRequired
 
 
 class UserNotFound(NotFound):
@@ -19,3 +21,7 @@ class SelfLockout(Conflict):
 class EmptyUserUpdate(BadRequest):
     error = "Nothing to change"
     details = "Send at least one of the fields to change."
+
+
+# Every admin route answers these: no token (401), not an admin (403).
+CALLER_ERRORS = (InvalidToken, AdminRequired)

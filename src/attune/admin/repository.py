@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Booking, BookingStatus, Payment, PaymentStatus, Refund, RefundStatus, User
+from attune.platform.audit import AuditEntry
 
 UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
 LIKE_ESCAPE = "\\"
@@ -199,3 +200,47 @@ async def bookings_page(
         .offset(offset)
     )
     return [(booking, user) for booking, user in rows.all()], int(total or 0)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor_id: int | None = None
+    action: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def audit_page(
+    session: AsyncSession, wanted: AuditFilter, *, limit: int, offset: int
+) -> tuple[Sequence[tuple[AuditEntry, str | None]], int]:
+    """Entries that match, newest first, with the acting account's e-mail; and how many match."""
+    conditions = _audit_conditions(wanted)
+    rows = await session.execute(
+        select(AuditEntry, User.email)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await session.scalar(select(func.count(AuditEntry.id)).where(*conditions))
+    return [(entry, email) for entry, email in rows], total or 0
+
+
+def _audit_conditions(wanted: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.actor_id is not None:
+        conditions.append(AuditEntry.actor_id == wanted.actor_id)
+    if wanted.action is not None:
+        conditions.append(AuditEntry.action == wanted.action)
+    if wanted.target_type is not None:
+        conditions.append(AuditEntry.target_type == wanted.target_type)
+    if wanted.target_id is not None:
+        conditions.append(AuditEntry.target_id == wanted.target_id)
+    if wanted.since is not None:
+        conditions.append(AuditEntry.at >= wanted.since)
+    if wanted.until is not None:
+        conditions.append(AuditEntry.at < wanted.until)
+    return conditions

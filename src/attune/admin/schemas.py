@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,9 +18,18 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.bookings.schemas import BookingRead, booking_read
-from attune.models import Booking, BookingStatus, User
-from attune.platform.audit import AuditAction, AuditEntry, AuditTarget
+from attune.admin.views import (
+    AccountDetailView,
+    AccountView,
+    AuditEntryView,
+    BookingCountsView,
+    DashboardView,
+    Page,
+    PracticeBookingView,
+)
+from attune.bookings.schemas import BookingRead
+from attune.models import BookingStatus
+from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.fields import (
     MAX_ID,
     CalendarDate,
@@ -30,7 +40,6 @@ from attune.platform.fields import (
     visible_text,
     whole_number,
 )
-from attune.platform.settings import Settings
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
@@ -223,45 +232,66 @@ class AdminBookingChanged(BaseModel):
     booking: AdminBooking
 
 
-def account(user: User) -> Account:
-    return Account(**_account_fields(user))
+def dashboard(view: DashboardView) -> Dashboard:
+    return Dashboard(
+        stats=DashboardStats(
+            total_users=view.total_users,
+            total_clients=view.total_clients,
+            total_bookings=view.total_bookings,
+            pending_bookings=view.pending_bookings,
+            upcoming_bookings=view.upcoming_bookings,
+            completed_bookings=view.completed_bookings,
+            no_show_bookings=view.no_show_bookings,
+            cancelled_bookings=view.cancelled_bookings,
+            total_revenue=view.revenue_cents / 100,
+            monthly_revenue=view.monthly_revenue_cents / 100,
+            total_revenue_cents=view.revenue_cents,
+            monthly_revenue_cents=view.monthly_revenue_cents,
+            currency=view.currency,
+            month=view.month,
+        )
+    )
 
 
-def account_detail(user: User, counts: BookingCounts) -> AccountDetail:
-    return AccountDetail(**_account_fields(user), bookings=counts)
+def account(view: AccountView) -> Account:
+    return Account(**asdict(view))
 
 
-def _account_fields(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "phone": user.phone,
-        "location": user.location,
-        "date_of_birth": user.date_of_birth,
-        "is_admin": user.is_admin,
-        "is_active": user.is_active,
-        "email_verified": user.is_verified,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
-    }
+def account_detail(view: AccountDetailView) -> AccountDetail:
+    return AccountDetail(**asdict(view.account), bookings=booking_counts(view.bookings))
 
 
-def admin_booking(
-    settings: Settings, booking: Booking, client: User, *, viewer: User, now: datetime
-) -> AdminBooking:
-    """The booking with its client; `viewer` is the admin, who gets the room's link (as its
-    moderator) whenever the booking is not cancelled."""
-    fields = booking_read(settings, booking, viewer=viewer, now=now).model_dump()
+def booking_counts(view: BookingCountsView) -> BookingCounts:
+    return BookingCounts(**asdict(view))
+
+
+def account_list(page: Page[AccountView]) -> AccountList:
+    return AccountList(
+        users=[account(view) for view in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def admin_booking(view: PracticeBookingView) -> AdminBooking:
     return AdminBooking(
-        **fields,
+        **view.booking.model_dump(),
         user=BookingClient(
-            id=client.id,
-            first_name=client.first_name,
-            last_name=client.last_name,
-            email=client.email,
+            id=view.client.id,
+            first_name=view.client.first_name,
+            last_name=view.client.last_name,
+            email=view.client.email,
         ),
+    )
+
+
+def admin_booking_list(page: Page[PracticeBookingView]) -> AdminBookingList:
+    return AdminBookingList(
+        bookings=[admin_booking(view) for view in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
     )
 
 
@@ -335,15 +365,10 @@ class AuditLog(BaseModel):
     offset: int = Field(examples=[0])
 
 
-def audit_entry_read(entry: AuditEntry, actor_email: str | None) -> AuditEntryRead:
-    return AuditEntryRead(
-        id=entry.id,
-        at=entry.at,
-        actor_id=entry.actor_id,
-        actor_email=actor_email,
-        action=entry.action,
-        target_type=entry.target_type,
-        target_id=entry.target_id,
-        address=entry.address,
-        details=entry.details,
+def audit_log(page: Page[AuditEntryView]) -> AuditLog:
+    return AuditLog(
+        entries=[AuditEntryRead(**asdict(entry)) for entry in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
     )

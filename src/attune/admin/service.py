@@ -1,8 +1,11 @@
-"""The admin overview: dashboard figures, managing accounts, and every booking.
+"""The admin overview: dashboard figures, managing accounts, every booking, the audit log.
 
-The admin's booking actions go through `booking_service`, which already lets an admin act at
-any time; nothing here repeats a booking rule. Every method runs in the caller's transaction
-and flushes, never commits.
+The admin's booking actions go through the bookings and payments packages, which already let
+the practice act at any time; nothing here repeats a booking rule.
+
+Every method takes the unit of work and the actor, asks `platform.policy` whether the actor
+runs the practice, records in the audit log what it shows or changes of another person's
+account, and returns views. It runs in the caller's transaction and flushes, never commits.
 """
 
 from __future__ import annotations
@@ -16,13 +19,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.accounts.repository import revoke_user_sessions
 from attune.admin import repository
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
-from attune.admin.repository import Period
-from attune.admin.schemas import AccountUpdate, BookingCounts, BookingQuery, DashboardStats
+from attune.admin.repository import AuditFilter, Period
+from attune.admin.schemas import AccountUpdate, AuditQuery, BookingQuery, UserQuery
+from attune.admin.views import (
+    AccountDetailView,
+    AccountView,
+    AuditEntryView,
+    BookingCountsView,
+    ClientView,
+    DashboardView,
+    Page,
+    PracticeBookingView,
+)
 from attune.bookings.errors import BookingNotFound
+from attune.bookings.schemas import booking_read
 from attune.bookings.service import booking_service
-from attune.models import Booking, BookingStatus, User
-from attune.platform.policy import AdminRequired
-from attune.platform.settings import Settings
+from attune.models import Booking, BookingStatus, Refund, User
+from attune.payments import refunds
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.policy import AdminRequired, Permission
+from attune.platform.unit_of_work import UnitOfWork
 
 DEACTIVATED = "deactivated by an admin"
 
@@ -54,17 +72,17 @@ def month_of(now: datetime, zone: ZoneInfo) -> tuple[str, Period]:
 
 
 class AdminService:
-    async def dashboard(
-        self, session: AsyncSession, settings: Settings, now: datetime
-    ) -> DashboardStats:
+    async def dashboard(self, uow: UnitOfWork, actor: Actor) -> DashboardView:
         """Revenue is the financial report's net (payments less refunds) in the practice's
         currency, of all time and of the current month in its zone."""
-        users, clients = await repository.count_users(session)
+        policy.require(actor, Permission.manage_practice)
+        settings, now = uow.settings, uow.now
+        users, clients = await repository.count_users(uow.session)
         month_name, month = month_of(now, settings.zone)
         stats = await repository.booking_stats(
-            session, now=now, month=month, currency=settings.currency
+            uow.session, now=now, month=month, currency=settings.currency
         )
-        return DashboardStats(
+        return DashboardView(
             total_users=users,
             total_clients=clients,
             total_bookings=stats.total,
@@ -73,130 +91,267 @@ class AdminService:
             completed_bookings=stats.completed,
             no_show_bookings=stats.no_show,
             cancelled_bookings=stats.cancelled,
-            total_revenue=stats.revenue_cents / 100,
-            monthly_revenue=stats.monthly_revenue_cents / 100,
-            total_revenue_cents=stats.revenue_cents,
+            revenue_cents=stats.revenue_cents,
             monthly_revenue_cents=stats.monthly_revenue_cents,
             currency=settings.currency,
             month=month_name,
         )
 
     async def list_accounts(
-        self, session: AsyncSession, *, search: str | None, limit: int, offset: int
-    ) -> tuple[Sequence[User], int]:
-        return await repository.users_page(session, search=search, limit=limit, offset=offset)
+        self, uow: UnitOfWork, actor: Actor, query: UserQuery
+    ) -> Page[AccountView]:
+        policy.require(actor, Permission.manage_practice)
+        users, total = await repository.users_page(
+            uow.session, search=query.search, limit=query.limit, offset=query.offset
+        )
+        await uow.audit_reads(
+            actor,
+            AuditAction.user_viewed,
+            AuditTarget.user,
+            [(user.id, user.id) for user in users],
+            via="list",
+        )
+        return Page([AccountView.of(user) for user in users], total, query.limit, query.offset)
 
-    async def account(self, session: AsyncSession, user_id: int) -> tuple[User, BookingCounts]:
-        user = await repository.user_by_id(session, user_id)
+    async def account(self, uow: UnitOfWork, actor: Actor, user_id: int) -> AccountDetailView:
+        policy.require(actor, Permission.manage_practice)
+        user = await repository.user_by_id(uow.session, user_id)
         if user is None:
             raise UserNotFound()
-        return user, await self._booking_counts(session, user.id)
+        counts = await self._booking_counts(uow.session, user.id)
+        await uow.audit_reads(
+            actor, AuditAction.user_viewed, AuditTarget.user, [(user.id, user.id)], via="detail"
+        )
+        return AccountDetailView(AccountView.of(user), counts)
 
     async def update_account(
-        self,
-        session: AsyncSession,
-        admin: User,
-        user_id: int,
-        body: AccountUpdate,
-        *,
-        now: datetime,
-    ) -> tuple[User, BookingCounts]:
+        self, uow: UnitOfWork, actor: Actor, user_id: int, body: AccountUpdate
+    ) -> AccountDetailView:
         """Grant or revoke admin, deactivate or reactivate; deactivating ends every login.
 
         No admin can demote or deactivate themselves. The acting admin's rights are read again
         under lock, so two admins demoting each other at once cannot both succeed and leave
         the practice without one.
         """
+        policy.require(actor, Permission.manage_practice)
         if body.is_admin is None and body.is_active is None:
             raise EmptyUserUpdate(details="Send `is_admin`, `is_active` or both.")
-        if user_id == admin.id and (body.is_admin is False or body.is_active is False):
+        if actor.owns(user_id) and (body.is_admin is False or body.is_active is False):
             raise SelfLockout()
-        users = await repository.lock_users(session, {admin.id, user_id})
-        actor = users.get(admin.id)
-        if actor is None or not (actor.is_admin and actor.is_active):
+        # The system (the command line) has no account of its own to read again.
+        acting = {actor.user_id} if actor.user_id is not None else set()
+        users = await repository.lock_users(uow.session, {*acting, user_id})
+        if actor.user_id is not None and not policy.still_allows(
+            users.get(actor.user_id), Permission.manage_practice
+        ):
             raise AdminRequired()
         user = users.get(user_id)
         if user is None:
             raise UserNotFound()
-        changed = False
-        if body.is_admin is not None and body.is_admin != user.is_admin:
-            user.is_admin = body.is_admin
-            changed = True
-        if body.is_active is not None and body.is_active != user.is_active:
-            user.is_active = body.is_active
-            changed = True
-            if not body.is_active:
-                await revoke_user_sessions(session, user.id, reason=DEACTIVATED, now=now)
-        if changed:
-            user.updated_at = now
-        await session.flush()
-        return user, await self._booking_counts(session, user.id)
+        deactivating = body.is_active is False and user.is_active
+        if _apply(user, body):
+            user.updated_at = uow.now
+        if deactivating:
+            await revoke_user_sessions(uow.session, user.id, reason=DEACTIVATED, now=uow.now)
+        await uow.session.flush()
+        uow.audit(
+            actor,
+            AuditAction.user_changed,
+            AuditTarget.user,
+            user.id,
+            owner_id=user.id,
+            **body.model_dump(mode="json", exclude_none=True),
+        )
+        counts = await self._booking_counts(uow.session, user.id)
+        return AccountDetailView(AccountView.of(user), counts)
+
+    async def audit_log(
+        self, uow: UnitOfWork, actor: Actor, query: AuditQuery
+    ) -> Page[AuditEntryView]:
+        policy.require(actor, Permission.manage_practice)
+        wanted = AuditFilter(
+            actor_id=query.actor_id,
+            action=query.action,
+            target_type=query.target_type,
+            target_id=query.target_id,
+            since=query.since,
+            until=query.until,
+        )
+        rows, total = await repository.audit_page(
+            uow.session, wanted, limit=query.limit, offset=query.offset
+        )
+        entries = [
+            AuditEntryView(
+                id=entry.id,
+                at=entry.at,
+                actor_id=entry.actor_id,
+                actor_email=email,
+                action=entry.action,
+                target_type=entry.target_type,
+                target_id=entry.target_id,
+                address=entry.address,
+                details=entry.details,
+            )
+            for entry, email in rows
+        ]
+        return Page(entries, total, query.limit, query.offset)
 
     async def list_bookings(
-        self, session: AsyncSession, settings: Settings, query: BookingQuery
-    ) -> tuple[list[tuple[Booking, User]], int]:
-        return await repository.bookings_page(
-            session,
+        self, uow: UnitOfWork, actor: Actor, query: BookingQuery
+    ) -> Page[PracticeBookingView]:
+        policy.require(actor, Permission.manage_practice)
+        rows, total = await repository.bookings_page(
+            uow.session,
             status=query.status,
             user_id=query.user_id,
-            period=day_range(query.from_date, query.to_date, settings.zone),
+            period=day_range(query.from_date, query.to_date, uow.settings.zone),
             limit=query.limit,
             offset=query.offset,
         )
+        await uow.audit_reads(
+            actor,
+            AuditAction.booking_viewed,
+            AuditTarget.booking,
+            [(booking.id, booking.user_id) for booking, _ in rows],
+            via="list",
+        )
+        shown = await self._shown(uow, await self._viewer(uow, actor), rows)
+        return Page(shown, total, query.limit, query.offset)
 
-    async def booking(
-        self, session: AsyncSession, admin: User, booking_id: int
-    ) -> tuple[Booking, User]:
-        booking = await booking_service.visible_booking(session, booking_id, admin)
-        return booking, await self._client(session, booking)
+    async def booking(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> PracticeBookingView:
+        policy.require(actor, Permission.manage_practice)
+        viewer = await self._viewer(uow, actor)
+        booking = await booking_service.visible_booking(uow.session, booking_id, viewer)
+        await uow.audit_reads(
+            actor,
+            AuditAction.booking_viewed,
+            AuditTarget.booking,
+            [(booking.id, booking.user_id)],
+            via="detail",
+        )
+        return await self._one_shown(uow, viewer, booking)
 
     async def cancel_booking(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        admin: User,
-        booking_id: int,
-        *,
-        reason: str | None,
-        now: datetime,
-    ) -> tuple[Booking, User]:
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, reason: str | None
+    ) -> PracticeBookingView:
+        """At any time, without the client's notice; the client is mailed the reason."""
+        policy.require(actor, Permission.manage_practice)
+        viewer = await self._viewer(uow, actor)
         booking = await booking_service.cancel(
-            session, settings, booking_id, admin, now=now, reason=reason
+            uow.session, uow.settings, booking_id, viewer, now=uow.now, reason=reason
         )
-        return booking, await self._client(session, booking)
+        uow.audit(
+            actor,
+            AuditAction.booking_cancelled,
+            AuditTarget.booking,
+            booking.id,
+            owner_id=booking.user_id,
+            reason_given=reason is not None,
+        )
+        return await self._one_shown(uow, viewer, booking)
 
     async def reschedule_booking(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        admin: User,
-        booking_id: int,
-        *,
-        new_schedule_id: int,
-        now: datetime,
-    ) -> tuple[Booking, User]:
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, new_schedule_id: int
+    ) -> PracticeBookingView:
+        """At any time before the new slot starts, without the client's notice."""
+        policy.require(actor, Permission.manage_practice)
+        viewer = await self._viewer(uow, actor)
         booking = await booking_service.reschedule(
-            session, settings, booking_id, admin, new_schedule_id=new_schedule_id, now=now
+            uow.session,
+            uow.settings,
+            booking_id,
+            viewer,
+            new_schedule_id=new_schedule_id,
+            now=uow.now,
         )
-        return booking, await self._client(session, booking)
+        uow.audit(
+            actor,
+            AuditAction.booking_rescheduled,
+            AuditTarget.booking,
+            booking.id,
+            owner_id=booking.user_id,
+            new_schedule_id=new_schedule_id,
+        )
+        return await self._one_shown(uow, viewer, booking)
 
     async def record_outcome(
-        self,
-        session: AsyncSession,
-        admin: User,
-        booking_id: int,
-        *,
-        outcome: BookingStatus,
-        now: datetime,
-    ) -> tuple[Booking, User]:
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, outcome: BookingStatus
+    ) -> PracticeBookingView:
+        policy.require(actor, Permission.manage_practice)
+        viewer = await self._viewer(uow, actor)
         booking = await booking_service.record_outcome(
-            session, booking_id, admin, outcome=outcome, now=now
+            uow.session, booking_id, viewer, outcome=outcome, now=uow.now
         )
-        return booking, await self._client(session, booking)
+        uow.audit(
+            actor,
+            AuditAction.booking_outcome_recorded,
+            AuditTarget.booking,
+            booking.id,
+            owner_id=booking.user_id,
+            status=outcome.value,
+        )
+        return await self._one_shown(uow, viewer, booking)
 
-    async def _booking_counts(self, session: AsyncSession, user_id: int) -> BookingCounts:
+    async def refund_booking(
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, amount_cents: int | None
+    ) -> Refund:
+        """Part or all of what is left of the payment, whatever the booking's state."""
+        policy.require(actor, Permission.manage_practice)
+        viewer = await self._viewer(uow, actor)
+        refund = await refunds.refund_for_practice(
+            uow.session, uow.settings, booking_id, viewer, amount_cents=amount_cents, now=uow.now
+        )
+        # Already in the session: the refund was made from it.
+        booking = await uow.session.get(Booking, refund.booking_id)
+        uow.audit(
+            actor,
+            AuditAction.booking_refunded,
+            AuditTarget.booking,
+            booking_id,
+            owner_id=booking.user_id if booking is not None else None,
+            refund_id=refund.id,
+            amount_cents=refund.amount_cents,
+        )
+        return refund
+
+    async def _viewer(self, uow: UnitOfWork, actor: Actor) -> User:
+        """The acting account, which the bookings package's calls still take for the actor."""
+        viewer = None if actor.user_id is None else await uow.session.get(User, actor.user_id)
+        if viewer is None:
+            raise AdminRequired()
+        return viewer
+
+    async def _one_shown(
+        self, uow: UnitOfWork, viewer: User, booking: Booking
+    ) -> PracticeBookingView:
+        client = await self._client(uow.session, booking)
+        [shown] = await self._shown(uow, viewer, [(booking, client)])
+        return shown
+
+    async def _shown(
+        self, uow: UnitOfWork, viewer: User, rows: Sequence[tuple[Booking, User]]
+    ) -> list[PracticeBookingView]:
+        """The bookings as the practice sees them, with their refunds loaded at once."""
+        loaded = await booking_service.refunds_of(uow.session, [booking for booking, _ in rows])
+        return [
+            PracticeBookingView(
+                booking=booking_read(
+                    uow.settings, booking, loaded.get(booking.id), viewer=viewer, now=uow.now
+                ),
+                client=ClientView.of(client),
+            )
+            for booking, client in rows
+        ]
+
+    async def _client(self, session: AsyncSession, booking: Booking) -> User:
+        client = await repository.user_by_id(session, booking.user_id)
+        if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
+            raise BookingNotFound()
+        return client
+
+    async def _booking_counts(self, session: AsyncSession, user_id: int) -> BookingCountsView:
         counts = await repository.booking_counts(session, user_id)
-        return BookingCounts(
+        return BookingCountsView(
             total=sum(counts.values()),
             scheduled=counts.get(BookingStatus.scheduled, 0),
             completed=counts.get(BookingStatus.completed, 0),
@@ -204,11 +359,17 @@ class AdminService:
             cancelled=counts.get(BookingStatus.cancelled, 0),
         )
 
-    async def _client(self, session: AsyncSession, booking: Booking) -> User:
-        client = await repository.user_by_id(session, booking.user_id)
-        if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
-            raise BookingNotFound()
-        return client
+
+def _apply(user: User, body: AccountUpdate) -> bool:
+    """Set what the body changes of the account; whether anything changed."""
+    changed = False
+    if body.is_admin is not None and body.is_admin != user.is_admin:
+        user.is_admin = body.is_admin
+        changed = True
+    if body.is_active is not None and body.is_active != user.is_active:
+        user.is_active = body.is_active
+        changed = True
+    return changed
 
 
 admin_service = AdminService()

@@ -1,0 +1,166 @@
+"""What the admin overview's services hand back: plain values, decided once, that the schemas
+turn into the contract's shapes (docs/architecture.md, "Actor and policy")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from attune.bookings.schemas import BookingRead
+from attune.models import User
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a list, and how many items match across every page."""
+
+    items: Sequence[Item]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    total_users: int
+    total_clients: int
+    total_bookings: int
+    pending_bookings: int
+    upcoming_bookings: int
+    completed_bookings: int
+    no_show_bookings: int
+    cancelled_bookings: int
+    revenue_cents: int
+    monthly_revenue_cents: int
+    currency: str
+    month: str
+
+
+@dataclass(frozen=True)
+class BookingCountsView:
+    total: int
+    scheduled: int
+    completed: int
+    no_show: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    location: str | None
+    date_of_birth: dt.date | None
+    is_admin: bool
+    is_active: bool
+    email_verified: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, user: User) -> AccountView:
+        return cls(
+            id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email=user.email,
+            phone=user.phone,
+            location=user.location,
+            date_of_birth=user.date_of_birth,
+            is_admin=user.is_admin,
+            is_active=user.is_active,
+            email_verified=user.is_verified,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class AccountDetailView:
+    account: AccountView
+    bookings: BookingCountsView
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """Who a booking is for, as the practice's lists name them."""
+
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+
+    @classmethod
+    def of(cls, user: User) -> ClientView:
+        return cls(
+            id=user.id, first_name=user.first_name, last_name=user.last_name, email=user.email
+        )
+
+
+@dataclass(frozen=True)
+class PracticeBookingView:
+    # As the bookings package shows it to the practice: decrypted, with its refunds, and with
+    # the room's link whenever the booking is not cancelled.
+    booking: BookingRead
+    client: ClientView
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_email: str | None
+    action: str
+    target_type: str
+    target_id: str | None
+    address: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReportDayView:
+    date: dt.date
+    gross_cents: int
+    refunds_cents: int
+    paid_sessions: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.refunds_cents
+
+
+@dataclass(frozen=True)
+class FinancialReportView:
+    """Money in and back per day of the practice's zone; every day of the range, in order."""
+
+    start_date: dt.date
+    end_date: dt.date
+    timezone: str
+    currency: str
+    days: Sequence[ReportDayView]
+    # Payments in the range in another currency, left out of every figure.
+    other_currency_payments: int
+
+    @property
+    def gross_cents(self) -> int:
+        return sum(day.gross_cents for day in self.days)
+
+    @property
+    def refunds_cents(self) -> int:
+        return sum(day.refunds_cents for day in self.days)
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.refunds_cents
+
+    @property
+    def paid_sessions(self) -> int:
+        return sum(day.paid_sessions for day in self.days)
