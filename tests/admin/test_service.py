@@ -1,0 +1,92 @@
+"""The admin service itself, as any front door calls it: it asks the policy, whoever calls."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from attune.admin.schemas import AccountUpdate, UserQuery
+from attune.admin.service import admin_service
+from attune.models import User
+from attune.platform.actor import SYSTEM, Actor, Role
+from attune.platform.audit import AuditEntry
+from attune.platform.database import Database
+from attune.platform.events import EventBus
+from attune.platform.policy import AdminRequired
+from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
+from tests.support.people import Person, add_admin, add_client
+
+NOW = datetime(2026, 3, 29, 9, 30, tzinfo=UTC)
+
+
+def work(
+    database: Database, settings: Settings, *, write: bool = True
+) -> AbstractAsyncContextManager[UnitOfWork]:
+    return unit_of_work(database, settings, EventBus(), now=NOW, write=write)
+
+
+def actor_of(person: Person, role: Role) -> Actor:
+    return Actor(role, user_id=person.id, verified=True)
+
+
+async def audited(database: Database) -> list[tuple[str, str | None]]:
+    async with database.transaction(write=False) as session:
+        rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(entry.action, entry.target_id) for entry in rows]
+
+
+class TestPolicy:
+    async def test_a_client_is_refused_whichever_front_door_calls(
+        self, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+        client = actor_of(ada, Role.client)
+
+        async with work(database, settings) as uow:
+            with pytest.raises(AdminRequired):
+                await admin_service.dashboard(uow, client)
+            with pytest.raises(AdminRequired):
+                await admin_service.list_accounts(uow, client, UserQuery())
+            with pytest.raises(AdminRequired):
+                await admin_service.update_account(
+                    uow, client, ada.id, AccountUpdate(is_admin=True)
+                )
+
+        async with database.transaction(write=False) as session:
+            user = await session.get(User, ada.id)
+            assert user is not None
+            assert not user.is_admin
+        assert await audited(database) == []
+
+    async def test_the_system_deactivates_an_account_without_an_entry(
+        self, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+
+        async with work(database, settings) as uow:
+            detail = await admin_service.update_account(
+                uow, SYSTEM, ada.id, AccountUpdate(is_active=False)
+            )
+
+        assert not detail.account.is_active
+        # The audit log traces what people of the practice do, not the practice's machinery.
+        assert await audited(database) == []
+
+
+class TestAudit:
+    async def test_an_admin_listing_accounts_leaves_an_entry_for_every_other_account(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings, 1)
+
+        # A look runs read-only, as a GET does: its entries commit in a transaction of their own.
+        async with work(database, settings, write=False) as uow:
+            page = await admin_service.list_accounts(uow, actor_of(admin, Role.admin), UserQuery())
+
+        assert {view.id for view in page.items} == {admin.id, ada.id}
+        assert await audited(database) == [("user.viewed", str(ada.id))]
