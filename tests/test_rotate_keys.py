@@ -21,10 +21,11 @@ from fastapi import FastAPI
 from sqlalchemy import Connection, event, select, text, update
 
 from attune.app import create_app
-from attune.models import Booking, Job, JobStatus
+from attune.models import Booking
 from attune.platform.clock import FrozenClock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Base, Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.key_rotation import (
     ENCRYPTED_COLUMNS,
     SEALED,

@@ -9,8 +9,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from attune.models import AuthSession, Job, OtpCode, RefreshToken, RevokedAccessToken, User
+from attune.models import AuthSession, OtpCode, RefreshToken, RevokedAccessToken, User
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from tests.conftest import run_jobs
 from tests.support.mailbox import Mailbox, otp_from
 

@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import event, select
 
 from attune.app import create_app
-from attune.models import Job, OtpCode
+from attune.models import OtpCode
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from tests.accounts.builders import PASSWORD, mailed_code, registration, row_counts
 from tests.conftest import http_client, run_jobs
 from tests.support.mailbox import Mailbox

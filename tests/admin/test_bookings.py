@@ -9,10 +9,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from attune.models import BookingStatus, Job, Schedule
+from attune.models import BookingStatus, Schedule
 from attune.platform.clock import FrozenClock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from attune.platform.settings import Settings
 from tests.admin.builders import book, booking_row, set_booking
 from tests.conftest import make_settings, run_jobs

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from attune.models import Booking, Job, Schedule
+from attune.models import Booking, Schedule
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from tests.support.people import Person
 
 # A fixed instant for tests of time rules. It lies before the moment tokens are issued, so a

@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy import func, select
 
 from attune.accounts.passwords import hash_password
-from attune.models import Booking, Job, JobStatus
+from attune.models import Booking
 from attune.notifications.mail import SEND_MAIL
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
 from tests.bookings.builders import SLOT_TAKEN
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL, make_settings, missing_service

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from attune.models import JobStatus
 from attune.platform.database import Database
+from attune.platform.job_model import JobStatus
 from tests.conftest import make_settings
 from tests.support.mailbox import Mailbox, free_port
 from tests.support.outbox import queue_password_notices, until_mail_jobs

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from attune.models import JobStatus
 from attune.platform.database import Database
+from attune.platform.job_model import JobStatus
 from tests.conftest import make_settings
 from tests.support.mailbox import Mailbox, free_port
 from tests.support.outbox import (

@@ -14,10 +14,10 @@ import pytest
 from jinja2 import Environment, PackageLoader, TemplateNotFound, meta
 from sqlalchemy import select, text
 
-from attune.models import Job, JobStatus
 from attune.notifications.mail import MailAttachment, queue_mail, unseal
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
 from attune.platform.worker import Worker
 from tests.conftest import make_settings

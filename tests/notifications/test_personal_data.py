@@ -26,10 +26,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from attune.app import create_app
-from attune.models import Job, JobStatus
 from attune.notifications.mail import SEND_MAIL
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.logging import configure_logging
 from attune.platform.settings import Settings
 from tests.conftest import http_client, make_settings, run_jobs

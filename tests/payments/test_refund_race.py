@@ -16,9 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from attune.models import Job, JobStatus, Payment
+from attune.models import Payment
 from attune.payments.refunds import REFUND_JOB
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
 from tests.payments.builders import booked, booking_as_shown, confirm, open_intent
 from tests.support.outbox import WAIT_SECONDS

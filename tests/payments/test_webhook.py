@@ -22,10 +22,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from attune.bookings.service import REFUND_JOB
-from attune.models import Job, Payment, PaymentProvider, WebhookEvent
+from attune.models import Payment, PaymentProvider, WebhookEvent
 from attune.platform.clock import Clock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from attune.platform.settings import Settings
 from tests.conftest import make_settings, run_jobs
 from tests.payments.builders import confirm, open_intent

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from attune.app import create_app
-from attune.models.job import Job, JobStatus
 from attune.platform.clock import Clock, FrozenClock
 from attune.platform.database import Database
 from attune.platform.health import CHECK_TIMEOUT_SECONDS
+from attune.platform.job_model import Job, JobStatus
 from tests.conftest import http_client, make_settings
 
 NOW = datetime(2025, 3, 10, 9, 30, 15, tzinfo=UTC)

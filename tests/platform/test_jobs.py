@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from attune.models import Job, JobStatus
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue, retry_delay
 from attune.platform.settings import Settings
 from attune.platform.worker import Worker

@@ -11,9 +11,9 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from attune.app import create_app
-from attune.models.job import Job, JobStatus
 from attune.platform.clock import Clock
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from tests.conftest import http_client, make_settings
 
 METRICS_TOKEN = "scrape-token-0123456789"

@@ -15,8 +15,8 @@ from typing import IO, Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from attune.models import Job, JobStatus
 from attune.platform.database import Database
+from attune.platform.job_model import Job, JobStatus
 from tests.conftest import TEST_SECRET, make_settings
 from tests.support.mailbox import Mailbox, free_port, text_body
 from tests.support.outbox import (

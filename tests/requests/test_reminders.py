@@ -16,9 +16,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from attune.models import AppointmentRequest, Job
+from attune.models import AppointmentRequest
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from attune.platform.settings import Settings
 from attune.requests import jobs, repository
 from attune.video.join_links import appointment_join_link

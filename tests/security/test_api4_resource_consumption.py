@@ -23,9 +23,10 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from attune.app import create_app
-from attune.models import Job, User
+from attune.models import User
 from attune.platform.clock import Clock
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from attune.platform.ratelimit import STRICT_PATHS, RateLimiter
 from attune.platform.settings import Settings
 from tests.conftest import COUNTING_STORAGE_TIMEOUT, http_client, make_settings

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from attune.models import Job
 from attune.notifications.mail import SEND_MAIL, queue_mail
 from attune.platform.database import Database
+from attune.platform.job_model import Job
 from attune.platform.settings import Settings
 
 WAIT_SECONDS = 60

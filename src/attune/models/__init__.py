@@ -1,7 +1,8 @@
 """Every ORM model, one module a table; importing this package registers them all, the
-platform's own tables (the audit log) included."""
+platform's own tables (the audit log, the outbox's jobs) included."""
 
 import attune.platform.audit  # noqa: F401  (registers the audit log's table)
+import attune.platform.job_model  # noqa: F401  (registers the outbox's table)
 from attune.models.appointment_request import (
     AppointmentRequest,
     AppointmentStatus,
@@ -9,7 +10,6 @@ from attune.models.appointment_request import (
 )
 from attune.models.auth_session import AuthSession, RefreshToken, RevokedAccessToken
 from attune.models.booking import SEAT_HOLDING, Booking, BookingStatus, PaymentStatus
-from attune.models.job import Job, JobStatus
 from attune.models.otp_code import OtpCode, OtpPurpose
 from attune.models.otp_throttle import OtpThrottle
 from attune.models.payment import (
@@ -33,8 +33,6 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "IntentStatus",
-    "Job",
-    "JobStatus",
     "OtpCode",
     "OtpPurpose",
     "OtpThrottle",

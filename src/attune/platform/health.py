@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from attune.models.job import Job, JobStatus
 from attune.platform.database import Database
 from attune.platform.dependencies import AppClock, AppDatabase
+from attune.platform.job_model import Job, JobStatus
 
 router = APIRouter(tags=["monitoring"])
 

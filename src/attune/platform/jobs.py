@@ -19,10 +19,14 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models.job import Job, JobStatus
-from attune.models.mixins import utcnow
 from attune.platform.clock import Clock
-from attune.platform.database import Database, execute_bulk, insert_ignoring_duplicates
+from attune.platform.database import (
+    Database,
+    execute_bulk,
+    insert_ignoring_duplicates,
+    utcnow,
+)
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
 
 # 2**64 backoff units already exceed any cap; a larger exponent would overflow a float.

@@ -25,9 +25,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import ColumnElement, Select, Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import AppointmentRequest, Booking, Job, Payment
+from attune.models import AppointmentRequest, Booking, Payment
 from attune.platform.crypto import DecryptionError, Encryptor
 from attune.platform.database import Base, Database, execute_bulk
+from attune.platform.job_model import Job
 
 DEFAULT_BATCH_SIZE = 500
 

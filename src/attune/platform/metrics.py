@@ -19,11 +19,11 @@ from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from attune.models.job import Job, JobStatus
 from attune.platform.crypto import same_secret
 from attune.platform.database import Database
 from attune.platform.dependencies import AppDatabase, AppSettings
 from attune.platform.errors import Unauthorized
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.openapi import documented_errors
 
 logger = logging.getLogger("attune.metrics")

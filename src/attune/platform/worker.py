@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 
-from attune.models.job import Job, JobStatus
 from attune.platform.clock import Clock
 from attune.platform.database import Database, execute_bulk
+from attune.platform.job_model import Job, JobStatus
 from attune.platform.jobs import JobContext, JobRegistry, default_registry, enqueue, retry_delay
 from attune.platform.settings import Settings
 

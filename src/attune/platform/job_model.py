@@ -1,3 +1,5 @@
+"""The outbox's table; enqueueing and the handlers are `attune.platform.jobs`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,8 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attune.models.mixins import utcnow
-from attune.platform.database import Base
+from attune.platform.database import Base, utcnow
 
 
 class JobStatus(StrEnum):
