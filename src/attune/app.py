@@ -17,6 +17,7 @@ from attune.availability.endpoints import admin_router as admin_availability_rou
 from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
 from attune.event_handlers import domain_events
+from attune.job_handlers import job_registry
 from attune.payments.endpoints import router as payments_router
 from attune.payments.webhooks import router as payment_webhooks_router
 from attune.platform.clock import Clock
@@ -55,11 +56,12 @@ def create_app(
     configure_logging(settings)
     database = database or Database(settings.resolved_database_url)
     clock = clock or Clock()
+    jobs = job_registry()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker_task: asyncio.Task[None] | None = None
-        worker = Worker(settings, database, clock)
+        worker = Worker(settings, database, clock, jobs)
         app.state.worker = worker
         if settings.run_worker:
             worker_task = asyncio.create_task(worker.run(), name="attune-worker")

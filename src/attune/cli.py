@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from attune.accounts.service import account_service
+from attune.job_handlers import job_registry
 from attune.platform import migrations
 from attune.platform.backup import BackupError, back_up, default_backup_path
 from attune.platform.clock import Clock
@@ -97,7 +98,7 @@ def worker() -> None:
 
 async def _run_worker(settings: Settings) -> None:
     database = Database(settings.resolved_database_url)
-    job_worker = Worker(settings, database, Clock())
+    job_worker = Worker(settings, database, Clock(), job_registry())
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, job_worker.stop)

@@ -14,6 +14,7 @@ import pytest
 from jinja2 import Environment, PackageLoader, TemplateNotFound, meta
 from sqlalchemy import select, text
 
+from attune.job_handlers import job_registry
 from attune.notifications.mail import MailAttachment, queue_mail, unseal
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
@@ -76,7 +77,7 @@ class TestDelivery:
         self, mail_settings: Settings, database: Database, clock: FrozenClock, mailbox: Mailbox
     ) -> None:
         await queue_verification(database, mail_settings)
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         assert message["Subject"] == "Your verification code"
@@ -111,7 +112,7 @@ class TestDelivery:
                 template="password_changed",
                 context={"first_name": "Ada"},
             )
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         [reset] = mailbox.to("reset@example.com")
         assert reset["Subject"] == "Your password reset code"
@@ -126,7 +127,7 @@ class TestDelivery:
     ) -> None:
         invitation = MailAttachment("session.ics", "text/calendar; method=REQUEST", INVITATION)
         await queue_verification(database, mail_settings, attachments=[invitation])
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         [attachment] = message.iter_attachments()
@@ -142,7 +143,7 @@ class TestDelivery:
     ) -> None:
         receipt = MailAttachment("receipt.pdf", "application/pdf", b"%PDF-1.7\x00\xff\x10")
         await queue_verification(database, mail_settings, attachments=[receipt])
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         [attachment] = message.iter_attachments()
@@ -155,7 +156,7 @@ class TestDelivery:
     ) -> None:
         await queue_verification(database, mail_settings, key="otp:1")
         await queue_verification(database, mail_settings, key="otp:1")
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         assert len(mailbox.to(CLIENT)) == 1
 
@@ -181,7 +182,7 @@ class TestPayload:
         assert "Ada" not in stored
         assert "account_verification" in stored
 
-        await Worker(mail_settings, database, clock).run_until_idle()
+        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
 
         assert len(mailbox.to(CLIENT)) == 1
         job = await mail_job(database)
@@ -212,7 +213,7 @@ class TestOutage:
         )
         await queue_verification(database, settings)
         queued_message_id = unseal(settings, (await mail_job(database)).payload).message_id
-        worker = Worker(settings, database, clock)
+        worker = Worker(settings, database, clock, job_registry())
 
         await worker.run_until_idle()
         job = await mail_job(database)
@@ -258,7 +259,7 @@ class TestWithoutSmtp:
         attune_logger.addHandler(log)
         attune_logger.setLevel(logging.INFO)
         try:
-            await Worker(settings, database, clock).run_until_idle()
+            await Worker(settings, database, clock, job_registry()).run_until_idle()
         finally:
             attune_logger.removeHandler(log)
             attune_logger.setLevel(level)

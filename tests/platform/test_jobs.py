@@ -263,6 +263,42 @@ class TestPeriodic:
         assert sweeps == [START, START + timedelta(minutes=5)]
 
 
+class TestCombinedRegistry:
+    async def test_a_combined_registry_runs_each_packages_jobs_and_schedules(
+        self, job_settings: Settings, database: Database, clock: FrozenClock
+    ) -> None:
+        ran: list[str] = []
+        mail, sweeps = JobRegistry(), JobRegistry()
+
+        @mail.job_handler("test.mail")
+        async def send(_context: JobContext, _payload: dict[str, Any]) -> None:
+            ran.append("test.mail")
+
+        @sweeps.periodic("test.sweep", every=timedelta(minutes=5))
+        async def sweep(_context: JobContext, _payload: dict[str, Any]) -> None:
+            ran.append("test.sweep")
+
+        combined = JobRegistry()
+        combined.include(mail)
+        combined.include(sweeps)
+        await add_job(database, "test.mail", {})
+
+        assert await worker_for(job_settings, database, clock, combined).run_until_idle() == 2
+        assert sorted(ran) == ["test.mail", "test.sweep"]
+
+    def test_two_packages_may_not_handle_the_same_kind(self) -> None:
+        first, second = JobRegistry(), JobRegistry()
+        for registry in (first, second):
+
+            @registry.job_handler("test.mail")
+            async def send(_context: JobContext, _payload: dict[str, Any]) -> None: ...
+
+        combined = JobRegistry()
+        combined.include(first)
+        with pytest.raises(ValueError, match="already has a handler"):
+            combined.include(second)
+
+
 class TestLease:
     async def test_the_job_of_a_dead_worker_is_taken_over_once_its_lease_expires(
         self,

@@ -8,10 +8,12 @@ from typing import Any
 from attune.accounts import repository, throttle
 from attune.accounts.service import SEND_CODE_JOB, account_service
 from attune.models import OtpPurpose
-from attune.platform.jobs import JobContext, job_handler, periodic
+from attune.platform.jobs import JobContext, JobRegistry
+
+registry = JobRegistry()
 
 
-@job_handler(SEND_CODE_JOB)
+@registry.job_handler(SEND_CODE_JOB)
 async def send_account_code(context: JobContext, payload: dict[str, Any]) -> None:
     email = payload.get("email")
     if email is None:
@@ -25,7 +27,7 @@ async def send_account_code(context: JobContext, payload: dict[str, Any]) -> Non
     await context.replace_payload({"purpose": purpose.value})
 
 
-@periodic("purge_expired_credentials", every=timedelta(hours=1))
+@registry.periodic("purge_expired_credentials", every=timedelta(hours=1))
 async def purge_expired_credentials(context: JobContext, payload: dict[str, Any]) -> None:
     now = context.clock.now()
     oldest_live_access = now - timedelta(minutes=context.settings.access_token_minutes)

@@ -14,7 +14,7 @@ from typing import Any
 from attune.bookings import sweeps
 from attune.notifications import booking_mail
 from attune.platform.database import Database
-from attune.platform.jobs import JobContext, periodic
+from attune.platform.jobs import JobContext, JobRegistry
 from attune.platform.settings import Settings
 
 SEND_REMINDERS = "bookings.send_reminders"
@@ -23,7 +23,10 @@ BATCH_SIZE = 100
 MAX_BATCHES_PER_RUN = 20
 
 
-@periodic(SEND_REMINDERS, every=timedelta(minutes=1))
+registry = JobRegistry()
+
+
+@registry.periodic(SEND_REMINDERS, every=timedelta(minutes=1))
 async def send_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
     """Mail the 24 h and 1 h reminders that are due, each once.
 
@@ -41,7 +44,7 @@ async def send_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
                 break
 
 
-@periodic(MARK_COMPLETED, every=timedelta(minutes=1))
+@registry.periodic(MARK_COMPLETED, every=timedelta(minutes=1))
 async def mark_completed(context: JobContext, _payload: dict[str, Any]) -> None:
     """Mark scheduled sessions completed once their join window has closed.
 

@@ -12,12 +12,15 @@ from typing import Any
 
 from attune.integrations.smtp import mailer_from_settings
 from attune.notifications.mail import SEND_MAIL, compose, unseal
-from attune.platform.jobs import JobContext, job_handler
+from attune.platform.jobs import JobContext, JobRegistry
 
 logger = logging.getLogger("attune.mail")
 
 
-@job_handler(SEND_MAIL)
+registry = JobRegistry()
+
+
+@registry.job_handler(SEND_MAIL)
 async def send_mail(context: JobContext, payload: dict[str, Any]) -> None:
     if payload.get("sent"):
         return  # delivered by an earlier attempt that died before it could record success

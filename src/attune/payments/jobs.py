@@ -22,7 +22,7 @@ from attune.integrations.stripe import Intent, StripeError
 from attune.models import Booking, IntentStatus, Payment, Refund, RefundStatus
 from attune.payments import outcomes, refunds
 from attune.payments import repository as payments
-from attune.platform.jobs import JobContext, enqueue, job_handler, periodic
+from attune.platform.jobs import JobContext, JobRegistry, enqueue
 
 logger = logging.getLogger("attune.payments")
 
@@ -32,7 +32,10 @@ BATCH_SIZE = 100
 MAX_BATCHES_PER_RUN = 20
 
 
-@job_handler(refunds.REFUND_JOB)
+registry = JobRegistry()
+
+
+@registry.job_handler(refunds.REFUND_JOB)
 async def send_refund(context: JobContext, payload: dict[str, Any]) -> None:
     """Send a pending refund to the provider and record it.
 
@@ -64,7 +67,7 @@ async def send_refund(context: JobContext, payload: dict[str, Any]) -> None:
         await refunds.settle(session, context.settings, refund.id, result, context.clock.now())
 
 
-@job_handler(CANCEL_INTENT_JOB)
+@registry.job_handler(CANCEL_INTENT_JOB)
 async def cancel_intent(context: JobContext, payload: dict[str, Any]) -> None:
     """Cancel an intent at the provider, so that a stale browser cannot pay a released hold.
 
@@ -89,7 +92,7 @@ async def cancel_intent(context: JobContext, payload: dict[str, Any]) -> None:
         await outcomes.record_intent(session, context.settings, intent, context.clock.now())
 
 
-@periodic(RELEASE_UNPAID_HOLDS, every=timedelta(minutes=1))
+@registry.periodic(RELEASE_UNPAID_HOLDS, every=timedelta(minutes=1))
 async def release_unpaid_holds(context: JobContext, _payload: dict[str, Any]) -> None:
     """Cancel the bookings left unpaid past ATTUNE_PAYMENT_HOLD_MINUTES, while payments are
     required: their seats go back, their clients are mailed, their open intents cancelled.

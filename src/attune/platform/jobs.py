@@ -2,10 +2,11 @@
 "The outbox and the worker").
 
 A side effect that leaves the process is a job enqueued in the same transaction as the change
-that caused it, so a rollback never sends it and a crash never loses it. Handlers register here
-by kind (`attune.job_handlers` imports every module that registers one); the worker that runs
-them is `attune.platform.worker.Worker`. Delivery is at least once,
-so a handler makes a repeat harmless (an idempotency key, a mark such as a scrubbed payload).
+that caused it, so a rollback never sends it and a crash never loses it. Each package that has
+jobs registers its handlers, by kind, in a `JobRegistry` of its own; the entry points combine
+them into one (`attune.job_handlers.job_registry`) and hand it to the worker that runs them,
+`attune.platform.worker.Worker`. Delivery is at least once, so a handler makes a repeat
+harmless (an idempotency key, a mark such as a scrubbed payload).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class Schedule:
 
 @dataclass
 class JobRegistry:
-    """Handlers by kind, and the periodic schedules; tests build their own."""
+    """Handlers by kind, and the periodic schedules: a package's own, or every package's
+    combined with `include` for a worker; tests build their own."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
     schedules: list[Schedule] = field(default_factory=list)
@@ -99,10 +101,15 @@ class JobRegistry:
 
         return schedule
 
+    def include(self, other: JobRegistry) -> None:
+        """Add another registry's handlers and schedules; a kind may have only one handler."""
+        for kind, handler in other.handlers.items():
+            self.job_handler(kind)(handler)
+        self.schedules.extend(other.schedules)
 
-default_registry = JobRegistry()
-job_handler = default_registry.job_handler
-periodic = default_registry.periodic
+
+# The outbox's own housekeeping.
+registry = JobRegistry()
 
 
 async def enqueue(
@@ -149,7 +156,7 @@ def retry_delay(settings: Settings, attempt: int) -> timedelta:
 FINISHED_JOB_RETENTION = timedelta(days=30)
 
 
-@periodic("jobs.purge_succeeded", every=timedelta(hours=1))
+@registry.periodic("jobs.purge_succeeded", every=timedelta(hours=1))
 async def purge_succeeded_jobs(context: JobContext, _payload: dict[str, Any]) -> None:
     cutoff = context.clock.now() - FINISHED_JOB_RETENTION
     async with context.database.transaction() as session:

@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from attune.platform.clock import Clock
 from attune.platform.database import Database, execute_bulk
 from attune.platform.job_model import Job, JobStatus
-from attune.platform.jobs import JobContext, JobRegistry, default_registry, enqueue, retry_delay
+from attune.platform.jobs import JobContext, JobRegistry, enqueue, retry_delay
 from attune.platform.settings import Settings
 
 logger = logging.getLogger("attune.jobs")
@@ -47,22 +47,18 @@ class ClaimedJob:
 
 
 class Worker:
-    """Claims due jobs one at a time and runs them; any number may share one database."""
+    """Claims due jobs one at a time and runs them with the handlers of its registry; any
+    number may share one database."""
 
     def __init__(
         self,
         settings: Settings,
         database: Database,
         clock: Clock,
+        registry: JobRegistry,
         *,
-        registry: JobRegistry | None = None,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
-        if registry is None:
-            # Imported here: the modules that register handlers import this one.
-            import attune.job_handlers  # noqa: F401, PLC0415
-
-            registry = default_registry
         self.settings = settings
         self.database = database
         self.clock = clock

@@ -12,7 +12,7 @@ from typing import Any
 
 from attune.bookings.sweeps import Reminder
 from attune.platform.database import Database
-from attune.platform.jobs import JobContext, periodic
+from attune.platform.jobs import JobContext, JobRegistry
 from attune.platform.settings import Settings
 from attune.requests import mail, sweeps
 
@@ -21,7 +21,10 @@ BATCH_SIZE = 100
 MAX_BATCHES_PER_RUN = 20
 
 
-@periodic(SEND_REMINDERS, every=timedelta(minutes=1))
+registry = JobRegistry()
+
+
+@registry.periodic(SEND_REMINDERS, every=timedelta(minutes=1))
 async def send_reminders(context: JobContext, _payload: dict[str, Any]) -> None:
     """Mail the 24 h and 1 h reminders that are due, each once.
 
