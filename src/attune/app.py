@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from attune import __version__
 from attune.accounts.dependencies import BearerAuthenticator
 from attune.accounts.endpoints import router as accounts_router
+from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
 from attune.api_root import router as api_root_router
 from attune.availability.endpoints import admin_router as admin_availability_router
@@ -96,7 +98,7 @@ def create_app(
     register_error_handlers(app)
     install_openapi(app)
     install_docs(app)
-    install_middleware(app, settings)
+    install_middleware(app, settings, functools.partial(access_token_user_id, settings))
 
     app.include_router(health_router)
     app.include_router(metrics_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 
-from attune.accounts.tokens import issue_access_token
+from attune.accounts.tokens import access_token_user_id, issue_access_token
 from attune.app import create_app
 from attune.platform.clock import Clock
 from attune.platform.database import Database
@@ -56,7 +57,10 @@ async def limited_app(settings: Settings, database: Database, clock: Clock, pref
     app.include_router(probe)
     await app.state.rate_limiter.close()
     app.state.rate_limiter = RateLimiter(
-        settings, key_prefix=prefix, storage_timeout=COUNTING_STORAGE_TIMEOUT
+        settings,
+        functools.partial(access_token_user_id, settings),
+        key_prefix=prefix,
+        storage_timeout=COUNTING_STORAGE_TIMEOUT,
     )
     return app
 

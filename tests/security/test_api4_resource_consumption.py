@@ -12,6 +12,7 @@ Page sizes (tests/admin/test_users.py, test_bookings.py), `preferred_dates`
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from attune.accounts.tokens import access_token_user_id
 from attune.app import create_app
 from attune.models import User
 from attune.platform.clock import Clock
@@ -194,6 +196,7 @@ class TestCredentialEndpointsUnderFlood:
         # Counters of this test only, so runs sharing a Redis never meet.
         app.state.rate_limiter = RateLimiter(
             settings,
+            functools.partial(access_token_user_id, settings),
             key_prefix=f"attune-test-{uuid.uuid4()}",
             storage_timeout=COUNTING_STORAGE_TIMEOUT,
         )

@@ -93,6 +93,15 @@ def decode_access_token(settings: Settings, token: str, now: datetime) -> Access
     return AccessClaims(user_id=user_id, session_id=session_id, jti=jti, expires_at=expires_at)
 
 
+def access_token_user_id(settings: Settings, token: str, now: datetime) -> int | None:
+    """The user of a genuine, unexpired access token, else None: enough to count a user's
+    requests by (rate limits), not to let them in (a revoked session's token still names them)."""
+    try:
+        return decode_access_token(settings, token, now).user_id
+    except InvalidToken:
+        return None
+
+
 def _user_id(subject: object) -> int:
     """A user id as we write it: digits naming a row that can exist (a 40-digit one cannot)."""
     if not (isinstance(subject, str) and _USER_ID.fullmatch(subject)):

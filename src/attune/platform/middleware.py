@@ -41,7 +41,7 @@ from attune.platform.errors import (
 from attune.platform.fields import horizon_bound
 from attune.platform.logging import request_id_bound
 from attune.platform.metrics import UNMATCHED_ROUTE, Metrics
-from attune.platform.ratelimit import RateLimiter
+from attune.platform.ratelimit import RateLimiter, TokenUserId
 from attune.platform.settings import Environment, Settings
 
 logger = logging.getLogger("attune.errors")
@@ -383,9 +383,9 @@ class HeadAsGetMiddleware:
                 scope["route"] = as_get["route"]
 
 
-def install_middleware(app: FastAPI, settings: Settings) -> None:
+def install_middleware(app: FastAPI, settings: Settings, token_user_id: TokenUserId) -> None:
     """Add the edge middleware; `app.state.rate_limiter` is closed by the app's lifespan."""
-    app.state.rate_limiter = RateLimiter(settings)
+    app.state.rate_limiter = RateLimiter(settings, token_user_id)
     # Starlette wraps each added middleware around the previous ones: innermost first.
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(TrailingSlashMiddleware)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -50,6 +51,8 @@ ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 EXEMPT_PATHS = frozenset({"/health", "/health/detailed", "/metrics"})
 
 DEFAULT_KEY_PREFIX = "attune-ratelimit"
+# The user a bearer token names if it is genuine and unexpired at the given time, else None.
+TokenUserId = Callable[[str, datetime], int | None]
 # A Redis that does not answer in this time is treated as down, not waited for.
 STORAGE_TIMEOUT_SECONDS = 0.5
 
@@ -75,16 +78,21 @@ class RateLimitState:
 
 
 class RateLimiter:
-    """Counts requests per client in the configured storage; fails open if the storage fails."""
+    """Counts requests per client in the configured storage; fails open if the storage fails.
+
+    Admin requests count per user, named by `token_user_id` from the request's bearer token.
+    """
 
     def __init__(
         self,
         settings: Settings,
+        token_user_id: TokenUserId,
         *,
         key_prefix: str = DEFAULT_KEY_PREFIX,
         storage_timeout: float = STORAGE_TIMEOUT_SECONDS,
     ) -> None:
         self.settings = settings
+        self._token_user_id = token_user_id
         self._storage_timeout = storage_timeout
         self.enabled = settings.rate_limits
         self._redis_pool: coredis.ConnectionPool | None = None
@@ -138,24 +146,17 @@ class RateLimiter:
         if path in STRICT_PATHS:
             return STRICT, client
         if path.startswith(ADMIN_PREFIXES) or f"{path}/" in ADMIN_PREFIXES:
-            admin_id = self._token_user_id(authorization, now)
+            admin_id = self._bearer_user_id(authorization, now)
             if admin_id is not None:
                 return ADMIN, f"user:{admin_id}"
         return GENERAL, client
 
-    def _token_user_id(self, authorization: str | None, now: datetime) -> int | None:
+    def _bearer_user_id(self, authorization: str | None, now: datetime) -> int | None:
         """The user of a valid bearer token; the endpoint itself decides if they are an admin."""
-        # Imported here: accounts depends on the platform, not the other way round.
-        from attune.accounts.tokens import decode_access_token  # noqa: PLC0415
-        from attune.platform.auth import InvalidToken  # noqa: PLC0415
-
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
-        try:
-            return decode_access_token(self.settings, token.strip(), now).user_id
-        except InvalidToken:
-            return None
+        return self._token_user_id(token.strip(), now)
 
     async def close(self) -> None:
         if self._redis_pool is not None:
