@@ -27,10 +27,10 @@ from attune.platform.crypto import Encryptor
 from attune.platform.database import Base, Database
 from attune.platform.job_model import Job, JobStatus
 from attune.platform.key_rotation import (
-    ENCRYPTED_COLUMNS,
     SEALED,
     TableRotation,
     UnreadableValue,
+    encrypted_columns,
     rotate_keys,
 )
 from attune.platform.settings import Settings
@@ -66,7 +66,7 @@ ASKED: tuple[dict[str, str], ...] = (
     },
 )
 REJECTION = "Outside the practice's specialism"
-TABLES = ("bookings", "payments", "appointment_requests", "jobs")
+TABLES = ("appointment_requests", "bookings", "payments", "jobs")
 
 # (table, column, row id) -> the ciphertext stored there
 Stored = dict[tuple[str, str, str], str]
@@ -149,7 +149,7 @@ async def stored_ciphertexts(database: Database) -> Stored:
     """Every encrypted value, read with plain SQL."""
     stored: Stored = {}
     async with database.transaction(write=False) as session:
-        for spec in ENCRYPTED_COLUMNS:
+        for spec in encrypted_columns():
             table = spec.table
             [key] = table.primary_key.columns
             for row in (await session.execute(select(key, *table.c[spec.columns]))).all():
@@ -210,14 +210,14 @@ class StopAfter:
 
 class TestRotation:
     def test_covers_every_encrypted_column(self) -> None:
-        """A new `*_encrypted` column must be added to the rotation, or it keeps the old key."""
+        """A new `*_encrypted` column must be an `encrypted_column()`, or it keeps the old key."""
         declared = {
             (table.name, column.name)
             for table in Base.metadata.sorted_tables
             for column in table.columns
             if column.name.endswith("_encrypted")
         }
-        rotated = {(spec.table.name, name) for spec in ENCRYPTED_COLUMNS for name in spec.columns}
+        rotated = {(spec.table.name, name) for spec in encrypted_columns() for name in spec.columns}
         assert rotated == declared
 
     async def test_newest_key_alone_reads_everything_afterwards(
@@ -386,12 +386,12 @@ class TestInterruption:
         clear = opened_by(OLD, await stored_ciphertexts(database))
 
         with pytest.raises(StopAfter.Interrupted):
-            await rotate_keys(database, [NEW, OLD], batch_size=2, progress=StopAfter(1))
+            await rotate_keys(database, [NEW, OLD], batch_size=1, progress=StopAfter(1))
 
         halfway = await stored_ciphertexts(database)
-        first_batch = {str(booking_id) for booking_id in practice.booking_ids[:2]}
+        first_batch = min(practice.request_ids)  # the first table's first row by key
         for (table, _, row), ciphertext in halfway.items():
-            done = table == "bookings" and row in first_batch
+            done = table == "appointment_requests" and row == first_batch
             assert newest_key_opens(NEW, ciphertext) is done, (table, row)
             assert newest_key_opens(OLD, ciphertext) is not done, (table, row)
         assert opened_by_both(halfway) == clear
@@ -399,7 +399,8 @@ class TestInterruption:
         second = await rotate_keys(database, [NEW, OLD], batch_size=2)
         third = await rotate_keys(database, [NEW, OLD], batch_size=2)
 
-        assert rotated_counts(second)["bookings"] == 0  # the third booking has nothing sealed
+        assert rotated_counts(second)["appointment_requests"] == 1
+        assert rotated_counts(second)["bookings"] == 2  # the third booking has nothing sealed
         assert rotated_counts(second)["payments"] == 1
         assert rotated_counts(third) == dict.fromkeys(TABLES, 0)
         assert opened_by(NEW, await stored_ciphertexts(database)) == clear

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.models.mixins import Timestamped, new_calendar_uid
+from attune.platform.crypto import encrypted_column
 from attune.platform.database import Base
 
 
@@ -60,13 +61,13 @@ class AppointmentRequest(Timestamped, Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    first_name_encrypted: Mapped[str] = mapped_column(Text)
-    last_name_encrypted: Mapped[str] = mapped_column(Text)
-    email_encrypted: Mapped[str] = mapped_column(Text)
+    first_name_encrypted: Mapped[str] = encrypted_column()
+    last_name_encrypted: Mapped[str] = encrypted_column()
+    email_encrypted: Mapped[str] = encrypted_column()
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
-    phone_encrypted: Mapped[str | None] = mapped_column(Text)
-    reason_encrypted: Mapped[str | None] = mapped_column(Text)
-    rejection_reason_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_encrypted: Mapped[str | None] = encrypted_column()
+    reason_encrypted: Mapped[str | None] = encrypted_column()
+    rejection_reason_encrypted: Mapped[str | None] = encrypted_column()
     # ISO dates (YYYY-MM-DD) in the practice's zone, and TimeOfDay values.
     preferred_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_time_slots: Mapped[list[str]] = mapped_column(JSON, default=list)

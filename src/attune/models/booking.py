@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.models.mixins import Timestamped, new_calendar_uid
+from attune.platform.crypto import encrypted_column
 from attune.platform.database import Base
 
 
@@ -55,7 +56,7 @@ class Booking(Timestamped, Base):
     payment_status: Mapped[PaymentStatus] = mapped_column(String(16), default=PaymentStatus.pending)
     payment_id: Mapped[str | None] = mapped_column(String(255))
     # The client's notes, Fernet-encrypted (attune.platform.crypto); never stored in clear.
-    notes_encrypted: Mapped[str | None] = mapped_column(Text)
+    notes_encrypted: Mapped[str | None] = encrypted_column()
     # At least 128 random bits: knowing one room tells nothing about another. The bookings of
     # one slot share its room (`Schedule.room_id`), so a group session meets in one room.
     room_id: Mapped[str] = mapped_column(String(64))
@@ -71,7 +72,7 @@ class Booking(Timestamped, Base):
     cancelled_at: Mapped[datetime | None]
     cancelled_by_practice: Mapped[bool] = mapped_column(default=False)
     # Why it was cancelled, as personal as the notes: encrypted the same way.
-    cancellation_reason_encrypted: Mapped[str | None] = mapped_column(Text)
+    cancellation_reason_encrypted: Mapped[str | None] = encrypted_column()
     completed_at: Mapped[datetime | None]
     # Set when the reminder was sent, or when the booking was made (or moved) already inside
     # that reminder's window, where its confirmation is the reminder. Cleared by a reschedule.

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.models.mixins import Timestamped
+from attune.platform.crypto import encrypted_column
 from attune.platform.database import Base
 
 
@@ -49,7 +50,7 @@ class Payment(Timestamped, Base):
     provider: Mapped[PaymentProvider] = mapped_column(String(16))
     intent_id: Mapped[str] = mapped_column(String(255), unique=True)
     # The intent's client secret lets a browser complete the payment: a credential, sealed.
-    client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    client_secret_encrypted: Mapped[str] = encrypted_column()
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[IntentStatus] = mapped_column(String(32))

@@ -1,13 +1,23 @@
-"""Field encryption with Fernet keys (newest first; older ones still decrypt) and keyed hashes."""
+"""Field encryption with Fernet keys (newest first; older ones still decrypt) and keyed hashes.
+
+Services encrypt and decrypt personal fields themselves; the columns that hold the ciphertext are
+declared with `encrypted_column()`, which marks them so that key rotation finds every one.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Column, Text
+from sqlalchemy.orm import MappedColumn, mapped_column
 
 from attune.platform.settings import Settings
+
+# The mark, in a column's `info`, of one that holds Fernet ciphertext (or NULL).
+_ENCRYPTED = "encrypted"
 
 
 class DecryptionError(Exception):
@@ -46,6 +56,16 @@ class Encryptor:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as error:
             raise DecryptionError("no configured key decrypts this value") from error
+
+
+def encrypted_column() -> MappedColumn[Any]:
+    """A text column for a value that the service stores as `Encryptor.encrypt` ciphertext."""
+    return mapped_column(Text, info={_ENCRYPTED: True})
+
+
+def is_encrypted(column: Column[Any]) -> bool:
+    """Whether the column was declared with `encrypted_column()`."""
+    return column.info.get(_ENCRYPTED, False) is True
 
 
 def keyed_hash(key: bytes, value: str) -> str:

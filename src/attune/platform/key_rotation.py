@@ -25,8 +25,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import ColumnElement, Select, Table, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import AppointmentRequest, Booking, Payment
-from attune.platform.crypto import DecryptionError, Encryptor
+from attune.platform.crypto import DecryptionError, Encryptor, is_encrypted
 from attune.platform.database import Base, Database, execute_bulk
 from attune.platform.job_model import Job
 
@@ -41,30 +40,20 @@ SEALED = "sealed"
 class EncryptedColumns:
     """A table and its columns that hold Fernet ciphertext (or nothing)."""
 
-    model: type[Base]
+    table: Table
     columns: tuple[str, ...]
 
-    @property
-    def table(self) -> Table:
-        table: Table = self.model.__table__  # type: ignore[assignment]
-        return table
+
+def encrypted_columns() -> list[EncryptedColumns]:
+    """Every table with an `encrypted_column()`, in `Base.metadata`'s (dependency) order."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        columns = tuple(column.name for column in table.columns if is_encrypted(column))
+        if columns:
+            found.append(EncryptedColumns(table, columns))
+    return found
 
 
-ENCRYPTED_COLUMNS = (
-    EncryptedColumns(Booking, ("notes_encrypted", "cancellation_reason_encrypted")),
-    EncryptedColumns(Payment, ("client_secret_encrypted",)),
-    EncryptedColumns(
-        AppointmentRequest,
-        (
-            "first_name_encrypted",
-            "last_name_encrypted",
-            "email_encrypted",
-            "phone_encrypted",
-            "reason_encrypted",
-            "rejection_reason_encrypted",
-        ),
-    ),
-)
 JOBS = Job.__tablename__
 
 
@@ -127,7 +116,7 @@ async def rotate_keys(
     if batch_size < 1:
         raise ValueError("batch size must be at least 1")
     rotation = _Rotation(database, Rotator(keys), batch_size, dry_run, progress)
-    results = [await rotation.columns(spec) for spec in ENCRYPTED_COLUMNS]
+    results = [await rotation.columns(spec) for spec in encrypted_columns()]
     results.append(await rotation.sealed_jobs())
     return results
 
