@@ -1,7 +1,7 @@
 """Every ORM model, one module a table; importing this package registers them all, the
 platform's own tables (the audit log, the outbox's jobs) included."""
 
-import attune.platform.audit  # noqa: F401  (registers the audit log's table)
+import attune.platform.audit
 import attune.platform.job_model  # noqa: F401  (registers the outbox's table)
 from attune.models.appointment_request import (
     AppointmentRequest,

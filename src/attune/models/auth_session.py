@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attune.models.mixins import utcnow
-from attune.platform.database import Base
+from attune.platform.database import Base, utcnow
 
 
 class AuthSession(Base):

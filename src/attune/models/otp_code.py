@@ -6,8 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attune.models.mixins import utcnow
-from attune.platform.database import Base
+from attune.platform.database import Base, utcnow
 
 
 class OtpPurpose(StrEnum):

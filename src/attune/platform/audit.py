@@ -14,7 +14,7 @@ of what the database keeps sealed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -22,7 +22,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from attune.platform.actor import Actor
-from attune.platform.database import Base
+from attune.platform.database import Base, utcnow
 
 
 class AuditAction(StrEnum):
@@ -52,10 +52,6 @@ class AuditTarget(StrEnum):
     user = "user"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AuditEntry(Base):
     """One thing a member of the practice did or looked at: who, what, to which record, from
     where, when."""
@@ -67,7 +63,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=_now, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Kept when the account goes: the entry still says which account it was.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(64), index=True)
