@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from attune import __version__
 from attune.accounts.dependencies import BearerAuthenticator
@@ -27,6 +28,7 @@ from attune.platform.database import Database
 from attune.platform.docs import install_docs
 from attune.platform.errors import register_error_handlers
 from attune.platform.health import router as health_router
+from attune.platform.jobs import JobRegistry
 from attune.platform.logging import configure_logging
 from attune.platform.metrics import Metrics
 from attune.platform.metrics import router as metrics_router
@@ -48,17 +50,29 @@ a trailing slash). Errors are always `{"error": ..., "details": ...}`.
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    database: Database | None = None,
-    clock: Clock | None = None,
-) -> FastAPI:
-    settings = settings or load_settings()
-    configure_logging(settings)
-    database = database or Database(settings.resolved_database_url)
-    clock = clock or Clock()
-    jobs = job_registry()
+# In the order their routes are matched and documented.
+ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    metrics_router,
+    accounts_router,
+    schedules_router,
+    bookings_router,
+    payments_router,
+    payment_webhooks_router,
+    video_router,
+    api_root_router,
+    availability_router,
+    admin_availability_router,
+    admin_schedules_router,
+    admin_router,
+    appointment_requests_router,
+)
+
+
+def _lifespan(
+    settings: Settings, database: Database, clock: Clock, jobs: JobRegistry
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the in-process worker (unless told not to) and release everything on the way out."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,11 +90,25 @@ def create_app(
             await app.state.rate_limiter.close()
             await database.dispose()
 
+    return lifespan
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or load_settings()
+    configure_logging(settings)
+    database = database or Database(settings.resolved_database_url)
+    clock = clock or Clock()
+
     app = FastAPI(
         title="Attune",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, database, clock, job_registry()),
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
@@ -100,18 +128,6 @@ def create_app(
     install_docs(app)
     install_middleware(app, settings, functools.partial(access_token_user_id, settings))
 
-    app.include_router(health_router)
-    app.include_router(metrics_router)
-    app.include_router(accounts_router)
-    app.include_router(schedules_router)
-    app.include_router(bookings_router)
-    app.include_router(payments_router)
-    app.include_router(payment_webhooks_router)
-    app.include_router(video_router)
-    app.include_router(api_root_router)
-    app.include_router(availability_router)
-    app.include_router(admin_availability_router)
-    app.include_router(admin_schedules_router)
-    app.include_router(admin_router)
-    app.include_router(appointment_requests_router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

@@ -7,8 +7,9 @@ Pure ASGI middleware, outermost first:
    request metrics;
 2. CORS (only when `ATTUNE_CORS_ORIGINS` is set);
 3. rate limits (`ratelimit.py`);
-4. body size: 413 before reading a body that is declared or streamed too large;
-5. content type: 415 for a body that is not JSON;
+4. body size: 413 before reading a body that is declared or streamed too large
+   (`request_body.py`);
+5. content type: 415 for a body that is not JSON (`request_body.py`);
 6. trailing slash: `/api/auth/login/` is routed as `/api/auth/login` (no redirect, so POST works);
 7. HEAD: answered as GET, without the body.
 """
@@ -23,7 +24,6 @@ from collections.abc import Mapping
 
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders, State
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -33,15 +33,14 @@ from attune.platform.client_address import SCOPE_KEY as CLIENT_ADDRESS_KEY
 from attune.platform.client_address import resolve_client_address
 from attune.platform.errors import (
     AttuneError,
-    PayloadTooLarge,
     TooManyRequests,
-    UnsupportedMediaType,
     error_body,
 )
 from attune.platform.fields import horizon_bound
 from attune.platform.logging import request_id_bound
 from attune.platform.metrics import UNMATCHED_ROUTE, Metrics
 from attune.platform.ratelimit import RateLimiter, TokenUserId
+from attune.platform.request_body import BodySizeLimitMiddleware, ContentTypeMiddleware
 from attune.platform.settings import Environment, Settings
 
 logger = logging.getLogger("attune.errors")
@@ -50,7 +49,6 @@ access_logger = logging.getLogger("attune.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming request id is echoed into headers and logs, so only short, plain ones are kept.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -87,10 +85,6 @@ def _set_headers(message: Message, headers: Mapping[str, str], *, replace: bool)
             target[name] = value
         else:
             target.setdefault(name, value)
-
-
-def _error_response(status_code: int, error: str, details: str | None = None) -> JSONResponse:
-    return JSONResponse(error_body(error, details), status_code=status_code)
 
 
 def _route_label(scope: Scope) -> str:
@@ -246,93 +240,6 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class _BodyTooLarge(StarletteHTTPException):
-    """Raised from `receive` when a streamed body passes the limit; FastAPI's error handler
-    renders HTTPExceptions that come out of reading the body (any other exception there
-    would become a 400)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(status_code=413, detail=_too_large_details(max_bytes))
-
-
-def _too_large_details(max_bytes: int) -> str:
-    return f"The body may be at most {max_bytes} bytes"
-
-
-class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    def too_large(self) -> JSONResponse:
-        return _error_response(413, PayloadTooLarge.error, _too_large_details(self.max_bytes))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self.too_large()(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge(self.max_bytes)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            # Read outside a route's error handling (another middleware, say): answer here.
-            if started:
-                raise
-            await self.too_large()(scope, receive, send)
-
-
-def _is_json(content_type: str | None) -> bool:
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
-
-
-def _has_body(headers: Headers) -> bool:
-    length = headers.get("content-length")
-    if length is not None:
-        return length.strip() not in ("", "0")
-    return "transfer-encoding" in headers
-
-
-class ContentTypeMiddleware:
-    """The API speaks JSON: a body in any other format is refused before it is parsed."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in BODY_METHODS:
-            headers = Headers(scope=scope)
-            if _has_body(headers) and not _is_json(headers.get("content-type")):
-                response = _error_response(
-                    415, UnsupportedMediaType.error, "Send the body as application/json"
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 class TrailingSlashMiddleware:

@@ -268,7 +268,8 @@ def _response_headers(path: str, status: str, request_id: str) -> dict[str, dict
 def _add_edge_responses(schema: dict[str, Any], database_operations: set[tuple[str, str]]) -> None:
     # The middleware's module imports this one (through the metrics router), so it is read
     # when the document is built, not when this module is loaded.
-    from attune.platform.middleware import BODY_METHODS, REQUEST_ID_HEADER  # noqa: PLC0415
+    from attune.platform.middleware import REQUEST_ID_HEADER  # noqa: PLC0415
+    from attune.platform.request_body import BODY_METHODS  # noqa: PLC0415
 
     for path, method, operation in _operations(schema):
         responses = operation.setdefault("responses", {})
