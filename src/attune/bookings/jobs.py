@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from attune.appointments.reminders import Reminder
+from attune.bookings import mail as booking_mail
 from attune.bookings import sweeps
-from attune.notifications import booking_mail
 from attune.platform.database import Database
 from attune.platform.jobs import JobContext, JobRegistry
 from attune.platform.settings import Settings
@@ -66,7 +67,7 @@ async def mark_completed(context: JobContext, _payload: dict[str, Any]) -> None:
 
 
 async def _remind_batch(
-    database: Database, settings: Settings, reminder: sweeps.Reminder, now: datetime
+    database: Database, settings: Settings, reminder: Reminder, now: datetime
 ) -> int:
     async with database.transaction() as session:
         bookings = await sweeps.stamp_due_reminders(

@@ -8,43 +8,21 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
 )
 
+from attune.appointments.fields import Notes, Reason
+from attune.bookings.meeting import booking_meeting
 from attune.bookings.policy import late_cancellation
 from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
 from attune.platform.crypto import Encryptor
-from attune.platform.fields import MAX_ID, Id, visible_lines, whole_number
+from attune.platform.fields import MAX_ID, Id, whole_number
 from attune.platform.settings import Settings
-from attune.video.meetings import booking_meeting
 from attune.video.rooms import window_enforced
 from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
-
-MAX_NOTES_LENGTH = 2000
-MAX_REASON_LENGTH = 500
-
-
-def _blank_to_none(value: str) -> str | None:
-    return value or None
-
-
-Notes = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=MAX_NOTES_LENGTH),
-    AfterValidator(visible_lines),
-    AfterValidator(_blank_to_none),
-]
-Reason = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=MAX_REASON_LENGTH),
-    AfterValidator(visible_lines),
-    AfterValidator(_blank_to_none),
-]
 
 Minutes = Annotated[int, Field(ge=1, le=24 * 60), BeforeValidator(whole_number)]
 Cents = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(whole_number)]

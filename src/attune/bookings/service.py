@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.appointments.reminders import reminders_already_covered
+from attune.appointments.rooms import room_offered_on_move
+from attune.bookings import mail as booking_mail
 from attune.bookings import policy, repository
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
@@ -29,10 +31,9 @@ from attune.bookings.errors import (
     SessionNotStarted,
     TooManyUnpaidBookings,
 )
+from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.bookings.schemas import BookingCreate, BookingRefunds
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
-from attune.notifications import booking_mail
-from attune.notifications.practice_notices import BookingChange, queue_practice_notices
 from attune.payments import refunds
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
@@ -42,7 +43,6 @@ from attune.video.rooms import new_room_id
 
 # Where payments' modules have always found the refund job's kind.
 REFUND_JOB = refunds.REFUND_JOB
-REMINDER_LEADS = {"24h": timedelta(hours=24), "1h": timedelta(hours=1)}
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
 CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it again."
 
@@ -50,15 +50,6 @@ CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it a
 def price_cents(settings: Settings, minutes: int) -> int:
     """The practice's price for a session of this length: pro rata, rounded half up."""
     return (settings.session_price_cents * minutes * 2 + 60) // 120
-
-
-def reminders_already_covered(starts_at: datetime, now: datetime) -> dict[str, Any]:
-    """Reminder marks for a booking made or moved at `now`: inside a reminder's window the
-    confirmation mail is that reminder, so it is marked as done; outside it, it is due later."""
-    return {
-        f"reminder_{name}_at": now if starts_at - lead <= now else None
-        for name, lead in REMINDER_LEADS.items()
-    }
 
 
 class BookingService:
@@ -308,9 +299,8 @@ class BookingService:
         await self._refuse_overlap(
             session, booking.user_id, target.start_at, target.end_at, excluding=booking.id
         )
-        # Into an empty slot a booking brings its room, unless others it leaves behind meet in it.
         shared = await repository.room_shared(session, booking.room_id, excluding=booking.id)
-        room_id = new_room_id() if shared else booking.room_id
+        room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
             session,
             booking.id,

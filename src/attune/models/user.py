@@ -25,7 +25,7 @@ class User(Timestamped, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     email_verified_at: Mapped[datetime | None]
     # An admin's own choice to be mailed when a client books, pays, moves or cancels
-    # (attune.notifications.practice_notices); a client is never mailed these.
+    # (attune.bookings.practice_notices); a client is never mailed these.
     booking_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     @property

@@ -1,8 +1,9 @@
-"""Calendar invitations (iCalendar, RFC 5545 and RFC 5546) attached to booking mail.
+"""Calendar invitations (iCalendar, RFC 5545 and RFC 5546) attached to mail.
 
-One booking is one event with a UID that never changes, so a calendar client updates the same
-entry when the booking moves (a higher SEQUENCE) and removes it when it is cancelled
-(METHOD:CANCEL). Times are written in UTC, which every calendar shows in its owner's zone.
+One appointment is one event with a UID that never changes, so a calendar client updates the
+same entry when it moves (a higher SEQUENCE) and removes it when it is cancelled
+(METHOD:CANCEL); attune.appointments.invitations turns an appointment into one. Times are
+written in UTC, which every calendar shows in its owner's zone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from enum import StrEnum
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from attune.models import Booking, User
 from attune.notifications.mail import MailAttachment
 from attune.platform.settings import Settings
 
@@ -30,29 +30,6 @@ class CalendarMethod(StrEnum):
 class Attendee:
     email: str
     name: str
-
-
-def booking_invitation(
-    settings: Settings,
-    booking: Booking,
-    client: User,
-    method: CalendarMethod,
-    *,
-    location: str | None = None,
-) -> MailAttachment:
-    return invitation(
-        settings,
-        method,
-        uid=booking.calendar_uid,
-        sequence=booking.calendar_sequence,
-        # Every change of a booking stamps updated_at: the instant this version was made.
-        stamp=booking.updated_at,
-        starts_at=booking.scheduled_at,
-        ends_at=booking.ends_at,
-        what="session",
-        attendee=Attendee(client.email, f"{client.first_name} {client.last_name}"),
-        location=location,
-    )
 
 
 def invitation(

@@ -19,6 +19,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.bookings import mail as booking_mail
+from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.integrations.stripe import Intent
 from attune.models import (
     BookingStatus,
@@ -27,8 +29,6 @@ from attune.models import (
     PaymentStatus,
     User,
 )
-from attune.notifications import booking_mail
-from attune.notifications.practice_notices import BookingChange, queue_practice_notices
 from attune.payments import refunds, repository
 from attune.platform.settings import Settings
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.bookings import mail as booking_mail
 from attune.bookings import repository as bookings
 from attune.bookings.errors import BookingNotFound
 from attune.bookings.schemas import BookingRefunds
@@ -31,7 +32,6 @@ from attune.models import (
     RefundStatus,
     User,
 )
-from attune.notifications import booking_mail
 from attune.notifications.mail import queue_mail
 from attune.payments import repository as payments
 from attune.payments.gateways import DemoPayments, PaymentGateway, gateway_for

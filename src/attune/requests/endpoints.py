@@ -460,4 +460,4 @@ async def join_appointment(
     meeting = await appointment_service.by_join_link(
         session, settings, str(request_id), key, now=clock.now()
     )
-    return followed(settings, meeting.url, meeting.status, meeting.opens_at)
+    return followed(settings, meeting.url, meeting.status, meeting.opens_at, meeting.scheduled_at)

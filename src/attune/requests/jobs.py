@@ -1,6 +1,6 @@
 """The appointment reminder sweep: a mail 24 h and 1 h before a scheduled appointment.
 
-A periodic job, like the booking sweeps (attune.bookings.jobs): it takes its time from the
+A periodic job, like the booking sweeps: it takes its time from the
 job's clock and works in batches, each in its own short transaction, and a run stops after
 `MAX_BATCHES_PER_RUN` batches and leaves the rest to the next run a minute later.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from attune.bookings.sweeps import Reminder
+from attune.appointments.reminders import Reminder
 from attune.platform.database import Database
 from attune.platform.jobs import JobContext, JobRegistry
 from attune.platform.settings import Settings

@@ -14,20 +14,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.appointments import mail
+from attune.appointments.invitations import appointment_invitation
+from attune.appointments.reminders import check_lead
+from attune.appointments.window import join_window, minutes_after, minutes_before
 from attune.models import AppointmentRequest, User
-from attune.notifications import calendar
-from attune.notifications.booking_mail import REMINDER_LEAD_NAMES
-from attune.notifications.calendar import CalendarMethod
+from attune.notifications.calendar import Attendee, CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.join_links import appointment_join_link
-from attune.video.rooms import (
-    JOIN_CLOSES_AFTER,
-    JOIN_OPENS_BEFORE,
-    join_window,
-    what_is_needed,
-)
+from attune.video.rooms import what_is_needed
 
 TIME_OF_DAY_HOURS = {"morning": "09:00–12:00", "afternoon": "13:00–17:00", "evening": "18:00–21:00"}
 
@@ -53,15 +50,11 @@ class Requester:
         )
 
 
-def _long_date(moment: datetime) -> str:
-    return f"{moment:%A} {moment.day} {moment:%B %Y}"
-
-
 def _preferences(settings: Settings, request: AppointmentRequest) -> dict[str, Any]:
     return {
         "reference": request.id,
         "preferred_dates": [
-            _long_date(datetime.fromisoformat(day)) for day in request.preferred_dates
+            mail.long_date(datetime.fromisoformat(day)) for day in request.preferred_dates
         ],
         "preferred_time_slots": [
             f"{slot} ({TIME_OF_DAY_HOURS[slot]})" for slot in request.preferred_time_slots
@@ -85,20 +78,12 @@ def _times(request: AppointmentRequest) -> tuple[datetime, datetime]:
 
 
 def _appointment(settings: Settings, request: AppointmentRequest) -> dict[str, Any]:
-    starts_at, ends_at = _times(request)
-    start = starts_at.astimezone(settings.zone)
-    end = ends_at.astimezone(settings.zone)
-    minutes = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
     return {
         "reference": request.id,
-        "date": _long_date(start),
-        "start_time": f"{start:%H:%M}",
-        "end_time": f"{end:%H:%M}",
-        "zone": settings.practice_timezone,
+        **mail.times(settings, *_times(request)),
         "duration": request.scheduled_duration,
         "meeting_url": _meeting_url(settings, request),
-        "join_instructions": f"The video room opens {minutes} minutes before your appointment "
-        f"starts. {what_is_needed(settings)}",
+        "join_instructions": mail.join_instructions(settings, "appointment"),
     }
 
 
@@ -108,12 +93,10 @@ def _join_window(settings: Settings, request: AppointmentRequest) -> str:
     opens_at, closes_at = join_window(*_times(request))
     opens = opens_at.astimezone(settings.zone)
     closes = closes_at.astimezone(settings.zone)
-    before = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
-    after = int(JOIN_CLOSES_AFTER.total_seconds() // 60)
     return (
-        f"The video room opens at {opens:%H:%M}, {before} minutes before your appointment "
-        f"starts, and closes at {closes:%H:%M}, {after} minutes after it ends "
-        f"({settings.practice_timezone} time). {what_is_needed(settings)}"
+        f"The video room opens at {opens:%H:%M}, {minutes_before()} minutes before your "
+        f"appointment starts, and closes at {closes:%H:%M}, {minutes_after()} minutes after it "
+        f"ends ({settings.practice_timezone} time). {what_is_needed(settings)}"
     )
 
 
@@ -124,16 +107,14 @@ def invitation(
     method: CalendarMethod,
 ) -> MailAttachment:
     starts_at, ends_at = _times(request)
-    return calendar.invitation(
+    return appointment_invitation(
         settings,
+        request,
         method,
-        uid=request.calendar_uid,
-        sequence=request.calendar_sequence,
-        stamp=request.updated_at,
         starts_at=starts_at,
         ends_at=ends_at,
         what="appointment",
-        attendee=calendar.Attendee(person.email, person.full_name),
+        attendee=Attendee(person.email, person.full_name),
         location=_meeting_url(settings, request),
     )
 
@@ -224,8 +205,7 @@ async def queue_reminder(
     The text names the day and time rather than "tomorrow": a reminder sent late (the worker
     was down) must still be right.
     """
-    if lead not in REMINDER_LEAD_NAMES:
-        raise ValueError(f"unknown reminder lead {lead!r}")
+    check_lead(lead)
     await queue_mail(
         session,
         settings,

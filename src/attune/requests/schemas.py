@@ -15,7 +15,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from attune.accounts.schemas import Email, Name, Phone
-from attune.bookings.schemas import Notes, Reason
+from attune.appointments.fields import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
 from attune.platform.fields import CalendarDate, Instant, Text, whole_number
 from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView

@@ -27,13 +27,14 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from attune.appointments.reminders import reminders_already_covered
+from attune.appointments.window import join_window
 from attune.availability.service import (
     available_days,
     date_range,
     is_available_day,
     practice_today,
 )
-from attune.bookings.service import reminders_already_covered
 from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus, User
 from attune.platform.crypto import Encryptor, keyed_hash, same_secret
@@ -53,7 +54,6 @@ from attune.requests.errors import (
 )
 from attune.video.join_links import JoinLinkKind, key_matches
 from attune.video.rooms import (
-    join_window,
     link_for,
     new_room_id,
     what_is_needed,

@@ -76,4 +76,6 @@ async def join_booking(
     meeting = await meeting_service.by_join_link(
         session, settings, booking_id, key, now=clock.now()
     )
-    return followed(settings, meeting.url, meeting.status, meeting.opens_at)
+    return followed(
+        settings, meeting.url, meeting.status, meeting.opens_at, meeting.booking.scheduled_at
+    )

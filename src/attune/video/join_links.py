@@ -26,7 +26,6 @@ from fastapi import Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attune.platform.settings import Settings
-from attune.video.rooms import JOIN_OPENS_BEFORE
 
 KEY_PURPOSE = "meeting-join-link"
 # 128 bits of the HMAC: as many as a room name carries.
@@ -80,7 +79,9 @@ def appointment_join_link(settings: Settings, request_id: str) -> str:
     return f"{settings.public_base_url}/api/meetings/appointments/{request_id}/join/?key={key}"
 
 
-def followed(settings: Settings, url: str | None, status: str, opens_at: datetime) -> Response:
+def followed(
+    settings: Settings, url: str | None, status: str, opens_at: datetime, starts_at: datetime
+) -> Response:
     """The answer to a followed join link: on to the room when the rule gives its link now,
     else a page that says why not and when to come back. `status` is the meeting's status
     (`pending`: not paid, `scheduled`: before the window, `completed`: after it)."""
@@ -88,14 +89,16 @@ def followed(settings: Settings, url: str | None, status: str, opens_at: datetim
         # 303: the browser follows with a GET, and the room's link is not kept as this one's.
         return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
     return HTMLResponse(
-        _page(settings, _not_open(settings, status, opens_at)),
+        _page(settings, _not_open(settings, status, opens_at, starts_at)),
         headers={"Cache-Control": "no-store"},
     )
 
 
-def _not_open(settings: Settings, status: str, opens_at: datetime) -> str:
+def _not_open(settings: Settings, status: str, opens_at: datetime, starts_at: datetime) -> str:
     opens = opens_at.astimezone(settings.zone)
-    before = f"{int(JOIN_OPENS_BEFORE.total_seconds() // 60)} minutes before the session starts"
+    before = (
+        f"{int((starts_at - opens_at).total_seconds() // 60)} minutes before the session starts"
+    )
     when = f"{opens:%H:%M} on {opens:%A} {opens.day} {opens:%B %Y} ({settings.practice_timezone})"
     if status == "completed":
         return "This session is over and its video room is closed."

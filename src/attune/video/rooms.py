@@ -16,17 +16,13 @@ is Attune's to keep, and a link once given opens the room at any time (`join_win
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from attune.integrations import jitsi
 from attune.models import Booking, BookingStatus, PaymentStatus
 from attune.platform.settings import Settings
 
 ROOM_PREFIX = "attune-"
-# From 10 minutes before the start to 15 minutes after the end (docs/decisions.md, "Slots and
-# bookings": the meeting link follows one rule).
-JOIN_OPENS_BEFORE = timedelta(minutes=10)
-JOIN_CLOSES_AFTER = timedelta(minutes=15)
 
 
 def new_room_id() -> str:
@@ -93,10 +89,6 @@ def room_released(settings: Settings, booking: Booking) -> bool:
     if booking.status == BookingStatus.cancelled:
         return False
     return not settings.payments_required or booking.payment_status == PaymentStatus.succeeded
-
-
-def join_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
-    return starts_at - JOIN_OPENS_BEFORE, ends_at + JOIN_CLOSES_AFTER
 
 
 def what_is_needed(settings: Settings) -> str:

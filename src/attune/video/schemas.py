@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from attune.video.meetings import Meeting, MeetingStatus
+from attune.bookings.meeting import Meeting, MeetingStatus
 
 EXAMPLE_ROOM = "attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"
 WINDOW_ENFORCED_DESCRIPTION = (

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import repository
 from attune.bookings.errors import BookingNotFound
+from attune.bookings.meeting import Meeting, booking_meeting
 from attune.bookings.service import booking_service
 from attune.models import BookingStatus, User
 from attune.platform.settings import Settings
 from attune.video.errors import MeetingCancelled
 from attune.video.join_links import JoinLinkKind, key_matches
-from attune.video.meetings import Meeting, booking_meeting
 
 
 class MeetingService:

@@ -7,49 +7,35 @@ text and in UTC in the calendar attachments.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.appointments import mail
+from attune.appointments.invitations import appointment_invitation
+from attune.appointments.reminders import check_lead
 from attune.models import Booking, BookingStatus, Payment, PaymentStatus, User
-from attune.notifications.calendar import CalendarMethod, booking_invitation
+from attune.notifications.calendar import Attendee, CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.join_links import booking_join_link
-from attune.video.rooms import JOIN_OPENS_BEFORE, what_is_needed
-
-REMINDER_LEAD_NAMES = ("24h", "1h")
 
 
 def booking_context(settings: Settings, booking: Booking, client: User) -> dict[str, Any]:
-    local_start = booking.scheduled_at.astimezone(settings.zone)
-    local_end = booking.ends_at.astimezone(settings.zone)
     return {
         "first_name": client.first_name,
         "booking_id": booking.id,
-        "date": _long_date(local_start),
-        "start_time": f"{local_start:%H:%M}",
-        "end_time": f"{local_end:%H:%M}",
-        "zone": settings.practice_timezone,
+        **mail.times(settings, booking.scheduled_at, booking.ends_at),
         "duration": booking.duration_minutes,
         "payment_required": settings.payments_required,
         "amount": money(booking.amount_cents, booking.currency),
         "paid": not settings.payments_required or booking.payment_status == PaymentStatus.succeeded,
         "meeting_url": _meeting_url(settings, booking),
-        "join_instructions": join_instructions(settings),
+        "join_instructions": mail.join_instructions(settings, "session"),
         "late_cancellation": booking.late_cancellation,
         "cancel_notice_hours": settings.cancel_notice_hours,
     }
-
-
-def join_instructions(settings: Settings) -> str:
-    """How to join, in words a client needs no technical knowledge to follow."""
-    minutes = int(JOIN_OPENS_BEFORE.total_seconds() // 60)
-    return f"The video room opens {minutes} minutes before your session starts. " + (
-        what_is_needed(settings)
-    )
 
 
 async def queue_confirmation(
@@ -115,8 +101,7 @@ async def queue_reminder(
     The text names the day and time rather than "tomorrow": a reminder sent late (the worker
     was down) must still be right.
     """
-    if lead not in REMINDER_LEAD_NAMES:
-        raise ValueError(f"unknown reminder lead {lead!r}")
+    check_lead(lead)
     context = booking_context(settings, booking, client)
     context["lead"] = lead
     await queue_mail(
@@ -126,6 +111,26 @@ async def queue_reminder(
         template="booking_reminder",
         context=context,
         key=f"booking:{booking.id}:reminder:{lead}:{booking.scheduled_at.isoformat()}",
+    )
+
+
+def booking_invitation(
+    settings: Settings,
+    booking: Booking,
+    client: User,
+    method: CalendarMethod,
+    *,
+    location: str | None = None,
+) -> MailAttachment:
+    return appointment_invitation(
+        settings,
+        booking,
+        method,
+        starts_at=booking.scheduled_at,
+        ends_at=booking.ends_at,
+        what="session",
+        attendee=Attendee(client.email, f"{client.first_name} {client.last_name}"),
+        location=location,
     )
 
 
@@ -145,10 +150,6 @@ def _meeting_url(settings: Settings, booking: Booking) -> str | None:
     if booking.status == BookingStatus.cancelled:
         return None
     return booking_join_link(settings, booking.id)
-
-
-def _long_date(moment: datetime) -> str:
-    return f"{moment:%A} {moment.day} {moment:%B %Y}"
 
 
 def money(cents: int, currency: str) -> str:

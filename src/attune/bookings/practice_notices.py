@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.appointments.invitations import appointment_invitation
+from attune.appointments.mail import long_date
+from attune.bookings.mail import booking_context, money
 from attune.models import Booking, Payment, User
-from attune.notifications.booking_mail import booking_context, money
-from attune.notifications.calendar import Attendee, CalendarMethod, invitation
+from attune.notifications.calendar import Attendee, CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.settings import Settings
 
@@ -92,7 +94,7 @@ def _moved_from(settings: Settings, moved_from: datetime | None) -> dict[str, An
         return {"previous_date": None, "previous_time": None}
     local = moved_from.astimezone(settings.zone)
     return {
-        "previous_date": f"{local:%A} {local.day} {local:%B %Y}",
+        "previous_date": long_date(local),
         "previous_time": f"{local:%H:%M}",
     }
 
@@ -105,12 +107,10 @@ def _calendar_update(
     or synced elsewhere and a room link there would outlive the session; the therapist opens
     the room from the booking (`GET /api/admin/bookings/{id}`)."""
     removes = change in REMOVES_THE_EVENT
-    return invitation(
+    return appointment_invitation(
         settings,
+        booking,
         CalendarMethod.cancel if removes else CalendarMethod.request,
-        uid=booking.calendar_uid,
-        sequence=booking.calendar_sequence,
-        stamp=booking.updated_at,
         starts_at=booking.scheduled_at,
         ends_at=booking.ends_at,
         what="session",

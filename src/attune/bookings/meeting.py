@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from attune.appointments.window import join_window
 from attune.integrations.jitsi import Participant
 from attune.models import Booking, BookingStatus, User
 from attune.platform.settings import Settings
 from attune.video.rooms import (
-    join_window,
     link_for,
     room_released,
     what_is_needed,
