@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Booking, BookingStatus, PaymentStatus, User
+from attune.platform.time_range import TimeRange
 
 
 async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | None:
@@ -50,19 +51,13 @@ async def unpaid_bookings_of_client(session: AsyncSession, user_id: int) -> Sequ
 
 
 async def overlapping_booking(
-    session: AsyncSession,
-    user_id: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    *,
-    excluding: int | None = None,
+    session: AsyncSession, user_id: int, time: TimeRange, *, excluding: int | None = None
 ) -> int | None:
-    """The id of one of the client's scheduled bookings that overlaps [starts_at, ends_at)."""
+    """The id of one of the client's scheduled bookings that overlaps `time`."""
     query = select(Booking.id).where(
         Booking.user_id == user_id,
         Booking.status == BookingStatus.scheduled,
-        Booking.scheduled_at < ends_at,
-        Booking.ends_at > starts_at,
+        time.overlap_condition(Booking.scheduled_at, Booking.ends_at),
     )
     if excluding is not None:
         query = query.where(Booking.id != excluding)

@@ -37,6 +37,7 @@ from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
 from attune.payments import refunds
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
+from attune.platform.time_range import TimeRange
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.seats import release_seat, take_seat
 from attune.video.rooms import new_room_id
@@ -71,7 +72,9 @@ class BookingService:
                 details=f"This slot lasts {schedule.duration_minutes} minutes; "
                 "send that duration or leave it out."
             )
-        await self._refuse_overlap(session, client.id, schedule.start_at, schedule.end_at)
+        await self._refuse_overlap(
+            session, client.id, TimeRange(schedule.start_at, schedule.end_at)
+        )
         if settings.payments_required:
             # Counted under the client's lock, so two bookings at once cannot both pass.
             unpaid = await repository.count_unpaid(session, client.id)
@@ -296,9 +299,8 @@ class BookingService:
                 details=f"The booking lasts {booking.duration_minutes} minutes; "
                 f"the new slot lasts {target.duration_minutes}."
             )
-        await self._refuse_overlap(
-            session, booking.user_id, target.start_at, target.end_at, excluding=booking.id
-        )
+        slot = TimeRange(target.start_at, target.end_at)
+        await self._refuse_overlap(session, booking.user_id, slot, excluding=booking.id)
         shared = await repository.room_shared(session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
@@ -367,17 +369,9 @@ class BookingService:
         return booking
 
     async def _refuse_overlap(
-        self,
-        session: AsyncSession,
-        user_id: int,
-        starts_at: datetime,
-        ends_at: datetime,
-        *,
-        excluding: int | None = None,
+        self, session: AsyncSession, user_id: int, time: TimeRange, *, excluding: int | None = None
     ) -> None:
-        clash = await repository.overlapping_booking(
-            session, user_id, starts_at, ends_at, excluding=excluding
-        )
+        clash = await repository.overlapping_booking(session, user_id, time, excluding=excluding)
         if clash is not None:
             raise BookingOverlap(details=f"It overlaps booking {clash}.")
 

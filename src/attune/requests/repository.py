@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from datetime import datetime
+from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import (
@@ -16,10 +13,8 @@ from attune.models import (
     Schedule,
     User,
 )
-from attune.requests.errors import AppointmentOverlap
-from attune.scheduling.repository import lock_slot_times
-
-EXCLUSION_VIOLATION = "23P01"
+from attune.platform.time_range import TimeRange
+from attune.scheduling.repository import lock_slot_times, scheduled_appointment_overlapping
 
 
 async def add(session: AsyncSession, request: AppointmentRequest) -> None:
@@ -73,25 +68,18 @@ async def lock_therapist_time(session: AsyncSession) -> None:
 
 
 async def overlapping_appointment(
-    session: AsyncSession, starts_at: datetime, ends_at: datetime, *, excluding: str
+    session: AsyncSession, time: TimeRange, *, excluding: str
 ) -> str | None:
     found: str | None = await session.scalar(
         select(AppointmentRequest.id)
-        .where(
-            AppointmentRequest.status == AppointmentStatus.scheduled,
-            AppointmentRequest.id != excluding,
-            AppointmentRequest.scheduled_at < ends_at,
-            AppointmentRequest.scheduled_end_at > starts_at,
-        )
+        .where(*scheduled_appointment_overlapping(time), AppointmentRequest.id != excluding)
         .limit(1)
     )
     return found
 
 
-async def overlapping_offered_slot(
-    session: AsyncSession, starts_at: datetime, ends_at: datetime
-) -> int | None:
-    """A slot in [starts_at, ends_at) that someone booked or still can book.
+async def overlapping_offered_slot(session: AsyncSession, time: TimeRange) -> int | None:
+    """A slot overlapping `time` that someone booked or still can book.
 
     An open slot counts too: a client could book it the moment after the appointment is
     scheduled, and bookings do not take the therapist-time lock. A closed slot nobody booked
@@ -101,24 +89,8 @@ async def overlapping_offered_slot(
         select(Schedule.id)
         .where(
             or_(Schedule.booked_count > 0, Schedule.is_available.is_(True)),
-            Schedule.start_at < ends_at,
-            Schedule.end_at > starts_at,
+            time.overlap_condition(Schedule.start_at, Schedule.end_at),
         )
         .limit(1)
     )
     return found
-
-
-@asynccontextmanager
-async def refusing_overlap(session: AsyncSession) -> AsyncIterator[None]:
-    """Turn PostgreSQL's exclusion violation into a 409; the SAVEPOINT keeps the session usable."""
-    try:
-        async with session.begin_nested():
-            yield
-            await session.flush()
-    except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-            raise
-        raise AppointmentOverlap(
-            details="Another appointment was scheduled at this time meanwhile."
-        ) from error

@@ -39,6 +39,7 @@ from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus, User
 from attune.platform.crypto import Encryptor, keyed_hash, same_secret
 from attune.platform.settings import Settings
+from attune.platform.time_range import TimeRange
 from attune.requests import mail, repository
 from attune.requests.errors import (
     AppointmentCannotBeWithdrawn,
@@ -52,6 +53,7 @@ from attune.requests.errors import (
     RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
+from attune.scheduling.repository import refusing_overlap
 from attune.video.join_links import JoinLinkKind, key_matches
 from attune.video.rooms import (
     link_for,
@@ -407,7 +409,7 @@ class AppointmentService:
             raise AppointmentNotPending(details=f"Its status is {request.status}.")
         starts_at = starts_at.astimezone(UTC)
         ends_at = await self._free_time(session, request, starts_at, minutes, now)
-        async with repository.refusing_overlap(session):
+        async with refusing_overlap(session, _scheduled_meanwhile()):
             request.status = AppointmentStatus.scheduled
             request.scheduled_at = starts_at
             request.scheduled_duration = minutes
@@ -440,7 +442,7 @@ class AppointmentService:
         # Left out, the appointment keeps its length.
         minutes = minutes or request.scheduled_duration or DEFAULT_DURATION
         ends_at = await self._free_time(session, request, starts_at, minutes, now)
-        async with repository.refusing_overlap(session):
+        async with refusing_overlap(session, _scheduled_meanwhile()):
             request.scheduled_at = starts_at
             request.scheduled_duration = minutes
             request.scheduled_end_at = ends_at
@@ -592,17 +594,19 @@ class AppointmentService:
         """The end of [starts_at, +minutes) once it is known to be in the future and free."""
         if starts_at <= now:
             raise AppointmentInPast(details=f"It is now {now.isoformat()}.")
-        ends_at = starts_at + timedelta(minutes=minutes)
-        if await repository.overlapping_appointment(
-            session, starts_at, ends_at, excluding=request.id
-        ):
+        time = TimeRange(starts_at, starts_at + timedelta(minutes=minutes))
+        if await repository.overlapping_appointment(session, time, excluding=request.id):
             raise AppointmentOverlap(details="Another appointment is scheduled at this time.")
-        if await repository.overlapping_offered_slot(session, starts_at, ends_at):
+        if await repository.overlapping_offered_slot(session, time):
             raise AppointmentOverlap(
                 details="A slot that is booked or open for booking takes this time; "
                 "close or move it first."
             )
-        return ends_at
+        return time.end
+
+
+def _scheduled_meanwhile() -> AppointmentOverlap:
+    return AppointmentOverlap(details="Another appointment was scheduled at this time meanwhile.")
 
 
 def _instructions(

@@ -1,15 +1,14 @@
 """Every query of slots, except taking and giving back seats (seats.py; docs/architecture.md,
 "Packages").
 
-Intervals are half-open, [start_at, end_at): a slot ending at 10:00 and one starting at 10:00
-do not overlap.
+Times are `TimeRange`s, half-open: a slot ending at 10:00 and one starting at 10:00 do not
+overlap.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -18,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import AppointmentRequest, AppointmentStatus, Schedule
 from attune.platform.database import execute_bulk
+from attune.platform.errors import Conflict
+from attune.platform.time_range import TimeRange
 from attune.scheduling.errors import ScheduleOverlap
 
 # Any constant that no other advisory lock of the service uses.
@@ -44,10 +45,10 @@ async def schedule_by_id(session: AsyncSession, schedule_id: int) -> Schedule | 
 
 
 async def overlapping_schedule(
-    session: AsyncSession, start_at: datetime, end_at: datetime, *, excluding: int | None = None
+    session: AsyncSession, time: TimeRange, *, excluding: int | None = None
 ) -> int | None:
-    """The id of one slot that overlaps [start_at, end_at), if any."""
-    query = select(Schedule.id).where(Schedule.start_at < end_at, Schedule.end_at > start_at)
+    """The id of one slot that overlaps `time`, if any."""
+    query = select(Schedule.id).where(time.overlap_condition(Schedule.start_at, Schedule.end_at))
     if excluding is not None:
         query = query.where(Schedule.id != excluding)
     found: int | None = await session.scalar(query.limit(1))
@@ -55,79 +56,80 @@ async def overlapping_schedule(
 
 
 async def schedules_starting_between(
-    session: AsyncSession, start_at: datetime, end_at: datetime, *, open_only: bool = False
+    session: AsyncSession, time: TimeRange, *, open_only: bool = False
 ) -> Sequence[Schedule]:
-    """Slots starting in [start_at, end_at), soonest first."""
-    query = select(Schedule).where(Schedule.start_at >= start_at, Schedule.start_at < end_at)
+    """Slots starting within `time`, soonest first."""
+    query = select(Schedule).where(Schedule.start_at >= time.start, Schedule.start_at < time.end)
     if open_only:
         query = query.where(Schedule.is_available.is_(True))
     return (await session.scalars(query.order_by(Schedule.start_at, Schedule.id))).all()
 
 
-async def intervals_overlapping(
-    session: AsyncSession, start_at: datetime, end_at: datetime
-) -> Sequence[tuple[datetime, datetime]]:
-    """The times of every slot and scheduled appointment that overlap [start_at, end_at),
-    by start: the therapist's time that is already taken or offered."""
+async def intervals_overlapping(session: AsyncSession, time: TimeRange) -> Sequence[TimeRange]:
+    """The times of every slot and scheduled appointment that overlap `time`, by start: the
+    therapist's time that is already taken or offered."""
     slots = await session.execute(
         select(Schedule.start_at, Schedule.end_at).where(
-            Schedule.start_at < end_at, Schedule.end_at > start_at
+            time.overlap_condition(Schedule.start_at, Schedule.end_at)
         )
     )
     appointments = await session.execute(
         select(AppointmentRequest.scheduled_at, AppointmentRequest.scheduled_end_at).where(
-            *_scheduled_appointment_overlapping(start_at, end_at)
+            *scheduled_appointment_overlapping(time)
         )
     )
-    intervals = [(row[0], row[1]) for row in [*slots, *appointments]]
-    return sorted(intervals)
+    intervals = sorted((row[0], row[1]) for row in [*slots, *appointments])
+    return [TimeRange(start, end) for start, end in intervals]
 
 
-async def overlapping_appointment(
-    session: AsyncSession, start_at: datetime, end_at: datetime
-) -> str | None:
-    """The id of a scheduled appointment request that overlaps [start_at, end_at), if any.
+async def overlapping_appointment(session: AsyncSession, time: TimeRange) -> str | None:
+    """The id of a scheduled appointment request that overlaps `time`, if any.
 
     Slots and appointments share the therapist's time; the caller holds `lock_slot_times`,
     which scheduling an appointment takes too.
     """
     found: str | None = await session.scalar(
-        select(AppointmentRequest.id)
-        .where(*_scheduled_appointment_overlapping(start_at, end_at))
-        .limit(1)
+        select(AppointmentRequest.id).where(*scheduled_appointment_overlapping(time)).limit(1)
     )
     return found
 
 
-def _scheduled_appointment_overlapping(
-    start_at: datetime, end_at: datetime
-) -> tuple[ColumnElement[bool], ...]:
+def scheduled_appointment_overlapping(time: TimeRange) -> tuple[ColumnElement[bool], ...]:
+    """The scheduled appointment requests whose time overlaps `time`."""
     return (
         AppointmentRequest.status == AppointmentStatus.scheduled,
-        AppointmentRequest.scheduled_at < end_at,
-        AppointmentRequest.scheduled_end_at > start_at,
+        time.overlap_condition(
+            AppointmentRequest.scheduled_at, AppointmentRequest.scheduled_end_at
+        ),
     )
 
 
 @asynccontextmanager
-async def refusing_overlap() -> AsyncIterator[None]:
-    """Turn PostgreSQL's exclusion constraint into the same 409 as the service's own check.
+async def refusing_overlap(session: AsyncSession, overlap: Conflict) -> AsyncIterator[None]:
+    """Write the block's changes in a SAVEPOINT, and turn PostgreSQL's exclusion constraint on
+    the therapist's time (slots, scheduled appointments) into `overlap`, the same 409 as the
+    service's own check.
 
-    It fires when a transaction that did not take `lock_slot_times` wrote an overlapping slot
-    after this one looked. Callers run the write in a SAVEPOINT so the session stays usable.
+    It fires when a transaction that did not take `lock_slot_times` wrote an overlapping time
+    after this one looked. The SAVEPOINT keeps the session usable after the refusal.
     """
     try:
-        yield
+        async with session.begin_nested():
+            yield
+            await session.flush()
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
-        raise ScheduleOverlap(details="Another slot was created at this time meanwhile.") from error
+        raise overlap from error
+
+
+def _slot_created_meanwhile() -> ScheduleOverlap:
+    return ScheduleOverlap(details="Another slot was created at this time meanwhile.")
 
 
 async def insert_schedules(session: AsyncSession, slots: Sequence[Schedule]) -> None:
-    async with refusing_overlap(), session.begin_nested():
+    async with refusing_overlap(session, _slot_created_meanwhile()):
         session.add_all(slots)
-        await session.flush()
 
 
 async def update_schedule(
@@ -141,7 +143,7 @@ async def update_schedule(
     The conditions are in the UPDATE itself, so a booking taking a seat at the same moment is
     either counted by them or refused by `take_seat` (which checks the times it read).
     """
-    async with refusing_overlap(), session.begin_nested():
+    async with refusing_overlap(session, _slot_created_meanwhile()):
         result = await session.scalars(
             update(Schedule)
             .where(Schedule.id == schedule_id, *conditions)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Schedule
 from attune.platform.settings import Settings
+from attune.platform.time_range import TimeRange
 from attune.scheduling import generator, repository
 from attune.scheduling.errors import (
     CapacityBelowBookings,
@@ -74,18 +75,16 @@ def _refuse_bad_times(start_at: datetime, end_at: datetime, now: datetime) -> No
 
 
 async def _refuse_overlap(
-    session: AsyncSession, start_at: datetime, end_at: datetime, *, excluding: int | None = None
+    session: AsyncSession, slot: TimeRange, *, excluding: int | None = None
 ) -> None:
-    other = await repository.overlapping_schedule(session, start_at, end_at, excluding=excluding)
+    other = await repository.overlapping_schedule(session, slot, excluding=excluding)
     if other is not None:
         raise ScheduleOverlap(details=f"It overlaps slot {other}.")
-    await _refuse_appointment_overlap(session, start_at, end_at)
+    await _refuse_appointment_overlap(session, slot)
 
 
-async def _refuse_appointment_overlap(
-    session: AsyncSession, start_at: datetime, end_at: datetime
-) -> None:
-    if await repository.overlapping_appointment(session, start_at, end_at) is not None:
+async def _refuse_appointment_overlap(session: AsyncSession, slot: TimeRange) -> None:
+    if await repository.overlapping_appointment(session, slot) is not None:
         raise SlotOverlapsAppointment()
 
 
@@ -105,15 +104,16 @@ class Generated:
 class _Occupied:
     """The times new slots must stay clear of: stored slots, then slots added in time order."""
 
-    def __init__(self, stored: Sequence[tuple[datetime, datetime]]) -> None:
-        self._starts = [start for start, _ in stored]
-        # The latest end among the first n stored slots, so one bisect answers "any overlap?".
-        self._latest_ends = list(itertools.accumulate((end for _, end in stored), max))
+    def __init__(self, stored: Sequence[TimeRange]) -> None:
+        self._starts = [taken.start for taken in stored]
+        # The latest end among the first n stored slots, so one bisect answers "any overlap?":
+        # of the ranges starting before the new one ends, does any end after it starts?
+        self._latest_ends = list(itertools.accumulate((taken.end for taken in stored), max))
         self._last_added_end: datetime | None = None
 
-    def clashes_with_stored(self, start_at: datetime, end_at: datetime) -> bool:
-        starting_before_end = bisect_left(self._starts, end_at)
-        return starting_before_end > 0 and self._latest_ends[starting_before_end - 1] > start_at
+    def clashes_with_stored(self, slot: TimeRange) -> bool:
+        starting_before_end = bisect_left(self._starts, slot.end)
+        return starting_before_end > 0 and self._latest_ends[starting_before_end - 1] > slot.start
 
     def clashes_with_added(self, start_at: datetime) -> bool:
         # Added slots start in time order and do not overlap, so the last one ends latest.
@@ -130,7 +130,7 @@ def _reason_to_skip(
         return SKIPPED_NOT_EXISTING
     if start_at <= now:
         return SKIPPED_NOT_FUTURE
-    if occupied.clashes_with_stored(start_at, start_at + length):
+    if occupied.clashes_with_stored(TimeRange(start_at, start_at + length)):
         return SKIPPED_OVERLAP
     if occupied.clashes_with_added(start_at):
         return SKIPPED_OVERLAP_GENERATED
@@ -144,7 +144,7 @@ class ScheduleService:
         """The slots starting on a practice-zone day that the practice has not closed."""
         start_at, end_at = day_bounds(day, settings.zone)
         return await repository.schedules_starting_between(
-            session, start_at, end_at, open_only=True
+            session, TimeRange(start_at, end_at), open_only=True
         )
 
     async def list_days(
@@ -165,12 +165,13 @@ class ScheduleService:
             raise InvalidSchedule(details=f"The range spans at most {MAX_RANGE_DAYS} days")
         start_at, _ = day_bounds(first, settings.zone)
         _, end_at = day_bounds(last, settings.zone)
-        return first, last, await repository.schedules_starting_between(session, start_at, end_at)
+        days = TimeRange(start_at, end_at)
+        return first, last, await repository.schedules_starting_between(session, days)
 
     async def create(self, session: AsyncSession, body: ScheduleCreate, now: datetime) -> Schedule:
         _refuse_bad_times(body.start_time, body.end_time, now)
         await repository.lock_slot_times(session)
-        await _refuse_overlap(session, body.start_time, body.end_time)
+        await _refuse_overlap(session, TimeRange(body.start_time, body.end_time))
         slot = Schedule(
             start_at=body.start_time,
             end_at=body.end_time,
@@ -199,7 +200,7 @@ class ScheduleService:
         if moving:
             _refuse_bad_times(start_at, end_at, now)
             await repository.lock_slot_times(session)
-            await _refuse_overlap(session, start_at, end_at, excluding=slot.id)
+            await _refuse_overlap(session, TimeRange(start_at, end_at), excluding=slot.id)
             values |= {"start_at": start_at, "end_at": end_at}
             conditions.append(Schedule.booked_count == 0)
         if body.max_bookings is not None:
@@ -210,7 +211,7 @@ class ScheduleService:
             if body.is_available and not slot.is_available and not moving:
                 # Reopening offers the time again: it must not be an appointment's by now.
                 await repository.lock_slot_times(session)
-                await _refuse_appointment_overlap(session, start_at, end_at)
+                await _refuse_appointment_overlap(session, TimeRange(start_at, end_at))
         updated = await repository.update_schedule(session, slot.id, values, conditions)
         if updated is not None:
             return updated
@@ -257,7 +258,9 @@ class ScheduleService:
         await repository.lock_slot_times(session)
         instants = [start.start_at for start in planned if start.start_at is not None]
         stored = (
-            await repository.intervals_overlapping(session, instants[0], instants[-1] + length)
+            await repository.intervals_overlapping(
+                session, TimeRange(instants[0], instants[-1] + length)
+            )
             if instants
             else []
         )
