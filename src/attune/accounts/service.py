@@ -56,6 +56,7 @@ from attune.notifications.mail import queue_mail
 from attune.platform.auth import EmailNotVerified
 from attune.platform.database import Database
 from attune.platform.jobs import enqueue
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 
 CODE_TEMPLATES = {
@@ -490,7 +491,7 @@ def _names(user: User) -> Sequence[str]:
 
 
 def _refuse_future_birth_date(born: date | None, settings: Settings, now: datetime) -> None:
-    if born is not None and born > now.astimezone(settings.zone).date():
+    if born is not None and born > PracticeCalendar.of(settings).today(now):
         raise InvalidDateOfBirth()
 
 

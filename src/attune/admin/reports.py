@@ -24,6 +24,7 @@ from attune.models import Payment, Refund
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.policy import Permission
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.unit_of_work import UnitOfWork
 
 
@@ -63,17 +64,17 @@ class ReportService:
         self, uow: UnitOfWork, actor: Actor, query: ReportQuery
     ) -> FinancialReportView:
         policy.require(actor, Permission.manage_practice)
-        zone, currency = uow.settings.zone, uow.settings.currency
-        period = day_range(query.start_date, query.end_date, zone)
+        calendar, currency = PracticeCalendar.of(uow.settings), uow.settings.currency
+        period = day_range(query.start_date, query.end_date, calendar)
         gross: Counter[dt.date] = Counter()
         refunds: Counter[dt.date] = Counter()
         sessions: Counter[dt.date] = Counter()
         for succeeded_at, amount in await _payments(uow.session, currency, period):
-            day = succeeded_at.astimezone(zone).date()
+            day = calendar.date_of(succeeded_at)
             gross[day] += amount
             sessions[day] += 1
         for succeeded_at, amount in await _refunds(uow.session, currency, period):
-            refunds[succeeded_at.astimezone(zone).date()] += amount
+            refunds[calendar.date_of(succeeded_at)] += amount
         length = (query.end_date - query.start_date).days + 1
         days = [
             ReportDayView(day, gross[day], refunds[day], sessions[day])

@@ -11,8 +11,7 @@ account, and returns views. It runs in the caller's transaction and flushes, nev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,35 +39,35 @@ from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.policy import AdminRequired, Permission
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.unit_of_work import UnitOfWork
 
 DEACTIVATED = "deactivated by an admin"
 
 
-def start_of_day(day: date, zone: ZoneInfo) -> datetime | None:
-    """The instant a day begins in `zone`; None at the ends of the calendar, where the day
+def start_of_day(day: date, calendar: PracticeCalendar) -> datetime | None:
+    """The instant a practice day begins; None at the ends of the calendar, where the day
     has no representable start and the range is simply left open."""
     try:
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+        return calendar.day_start(day)
     except OverflowError:
         return None
 
 
-def day_range(first: date | None, last: date | None, zone: ZoneInfo) -> Period:
-    """Instants from the start of `first` to the end of `last` (both days in `zone`)."""
-    starts = start_of_day(first, zone) if first is not None else None
+def day_range(first: date | None, last: date | None, calendar: PracticeCalendar) -> Period:
+    """Instants from the start of `first` to the end of `last` (both practice days)."""
+    starts = start_of_day(first, calendar) if first is not None else None
     ends = None
     if last is not None and last < date.max:
-        ends = start_of_day(last + timedelta(days=1), zone)
+        ends = start_of_day(last + timedelta(days=1), calendar)
     return Period(starts, ends)
 
 
-def month_of(now: datetime, zone: ZoneInfo) -> tuple[str, Period]:
+def month_of(now: datetime, calendar: PracticeCalendar) -> tuple[str, Period]:
     """The practice's current calendar month: its name (YYYY-MM) and its instants."""
-    local = now.astimezone(zone)
-    first = local.date().replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return f"{first:%Y-%m}", day_range(first, following - timedelta(days=1), zone)
+    today = calendar.today(now)
+    month = calendar.month_bounds(today)
+    return f"{today:%Y-%m}", Period(month.start, month.end)
 
 
 class AdminService:
@@ -78,7 +77,7 @@ class AdminService:
         policy.require(actor, Permission.manage_practice)
         settings, now = uow.settings, uow.now
         users, clients = await repository.count_users(uow.session)
-        month_name, month = month_of(now, settings.zone)
+        month_name, month = month_of(now, PracticeCalendar.of(settings))
         stats = await repository.booking_stats(
             uow.session, now=now, month=month, currency=settings.currency
         )
@@ -204,7 +203,7 @@ class AdminService:
             uow.session,
             status=query.status,
             user_id=query.user_id,
-            period=day_range(query.from_date, query.to_date, uow.settings.zone),
+            period=day_range(query.from_date, query.to_date, PracticeCalendar.of(uow.settings)),
             limit=query.limit,
             offset=query.offset,
         )

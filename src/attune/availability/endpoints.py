@@ -22,6 +22,7 @@ from attune.platform.auth import InvalidToken, require_staff
 from attune.platform.dependencies import AppClock, AppSettings, Session
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
+from attune.platform.practice_calendar import PracticeCalendar
 
 router = APIRouter(tags=["availability"])
 admin_router = APIRouter(
@@ -106,5 +107,5 @@ AVAILABLE_DATES_RESPONSE: dict[int | str, dict[str, Any]] = {
 async def list_available_dates(
     session: Session, settings: AppSettings, clock: AppClock
 ) -> list[date]:
-    today = service.practice_today(settings, clock.now())
+    today = PracticeCalendar.of(settings).today(clock.now())
     return await service.available_dates(session, today)

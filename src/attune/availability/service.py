@@ -1,12 +1,12 @@
 """The rules of weekly availability and of the dates open to appointment requests.
 
-Dates are the practice's (`settings.zone`): "today" is the practice's calendar day, and the
+Dates are the practice's (`PracticeCalendar`): "today" is the practice's calendar day, and the
 dates open to requests are today and the 29 days after it (docs/decisions.md, "Appointment
 requests and availability"), on the weekdays the practice has set. Today is included: the
 therapist can still review a request and schedule it later the same day.
 
-The appointment-requests package validates preferred dates with `practice_today`,
-`date_range`, `available_days` and `is_available_day`; nothing here depends on HTTP.
+The appointment-requests package validates preferred dates with `date_range`,
+`available_days` and `is_available_day`; nothing here depends on HTTP.
 """
 
 from __future__ import annotations
@@ -18,14 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.availability import repository
 from attune.models import DEFAULT_AVAILABLE_DAYS
-from attune.platform.settings import Settings
 
 REACH_DAYS = 30
-
-
-def practice_today(settings: Settings, now: datetime) -> date:
-    """The calendar day in the practice's zone at the instant `now`."""
-    return now.astimezone(settings.zone).date()
 
 
 def date_range(today: date) -> tuple[date, date]:

@@ -38,6 +38,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from attune.platform.clock import Clock
+from attune.platform.practice_calendar import PracticeCalendar
 
 # Five years either way, leap days included: how far from today a date or instant may be.
 HORIZON_DAYS = 5 * 365 + 1
@@ -65,23 +66,23 @@ class Horizon:
     """Whose now the window is counted from: the app's clock, in the practice's zone."""
 
     clock: Clock
-    zone: ZoneInfo
+    calendar: PracticeCalendar
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def today(self) -> date:
-        return self.clock.now().astimezone(self.zone).date()
+        return self.calendar.today(self.clock.now())
 
 
-_WALL_CLOCK = Horizon(Clock(), ZoneInfo("UTC"))
+_WALL_CLOCK = Horizon(Clock(), PracticeCalendar(ZoneInfo("UTC")))
 _horizon: ContextVar[Horizon] = ContextVar("attune_input_horizon", default=_WALL_CLOCK)
 
 
 @contextmanager
-def horizon_bound(clock: Clock, zone: ZoneInfo) -> Iterator[None]:
+def horizon_bound(clock: Clock, calendar: PracticeCalendar) -> Iterator[None]:
     """Count the window of every date and instant read inside the block from this clock."""
-    token = _horizon.set(Horizon(clock, zone))
+    token = _horizon.set(Horizon(clock, calendar))
     try:
         yield
     finally:

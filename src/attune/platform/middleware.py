@@ -39,6 +39,7 @@ from attune.platform.errors import (
 from attune.platform.fields import horizon_bound
 from attune.platform.logging import request_id_bound
 from attune.platform.metrics import UNMATCHED_ROUTE, Metrics
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.ratelimit import RateLimiter, TokenUserId
 from attune.platform.request_body import BodySizeLimitMiddleware, ContentTypeMiddleware
 from attune.platform.settings import Environment, Settings
@@ -106,7 +107,7 @@ class RequestContextMiddleware:
         self.app = app
         self.state = state
         self.trusted_proxies = settings.trusted_proxy_networks
-        self.zone = settings.zone
+        self.calendar = PracticeCalendar.of(settings)
         # The three sets of headers a response can get, built once rather than per request.
         common = dict(SECURITY_HEADERS)
         if settings.env is Environment.production:
@@ -143,7 +144,7 @@ class RequestContextMiddleware:
             await send(message)
 
         start = time.perf_counter()
-        with request_id_bound(request_id), horizon_bound(self.state.clock, self.zone):
+        with request_id_bound(request_id), horizon_bound(self.state.clock, self.calendar):
             try:
                 await self.app(scope, receive, send_with_headers)
             except Exception:

@@ -33,11 +33,11 @@ from attune.availability.service import (
     available_days,
     date_range,
     is_available_day,
-    practice_today,
 )
 from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus, User
 from attune.platform.crypto import Encryptor, keyed_hash, same_secret
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.requests import mail, repository
@@ -311,7 +311,7 @@ class AppointmentService:
     async def _check_dates(
         self, session: AsyncSession, settings: Settings, wanted: NewAppointment, now: datetime
     ) -> None:
-        first, last = date_range(practice_today(settings, now))
+        first, last = date_range(PracticeCalendar.of(settings).today(now))
         days = await available_days(session)
         problems = []
         for day in sorted(wanted.preferred_dates):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.scheduling.schemas import ScheduleGenerate
 
 
@@ -51,29 +51,15 @@ def planned_count(body: ScheduleGenerate) -> int:
     return _starts_per_day(body) * sum(1 for _ in _dates(body))
 
 
-def instant_of(local: datetime) -> datetime | None:
-    """The UTC instant of a local wall-clock time, or None if the clocks skip it.
-
-    zoneinfo gives a skipped time an offset anyway; the round trip shows that it names a
-    different wall-clock time, which is how a skipped time is recognised.
-    """
-    instant = local.astimezone(UTC)
-    back = instant.astimezone(local.tzinfo)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        return None
-    return instant
-
-
-def plan(body: ScheduleGenerate, zone: ZoneInfo) -> list[PlannedStart]:
+def plan(body: ScheduleGenerate, calendar: PracticeCalendar) -> list[PlannedStart]:
     """Every start the request asks for, in time order."""
     step = body.session_minutes + body.break_minutes
     first = _minutes(body.start_time)
-    starts = [first + step * index for index in range(_starts_per_day(body))]
+    # Every start ends by the request's end_time, so each is a time of the same day.
+    starts = [time(*divmod(first + step * index, 60)) for index in range(_starts_per_day(body))]
     planned: list[PlannedStart] = []
     for day in _dates(body):
-        midnight = datetime.combine(day, time(0), tzinfo=zone)
-        for minutes in starts:
-            # Wall-clock arithmetic: the aware datetime keeps its zone and fold=0.
-            local = midnight + timedelta(minutes=minutes)
-            planned.append(PlannedStart(local=local, start_at=instant_of(local)))
+        for wall_time in starts:
+            local = datetime.combine(day, wall_time, tzinfo=calendar.zone)
+            planned.append(PlannedStart(local=local, start_at=calendar.instant_at(day, wall_time)))
     return planned

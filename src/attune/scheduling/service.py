@@ -14,14 +14,14 @@ import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Schedule
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.scheduling import generator, repository
@@ -48,21 +48,6 @@ SKIPPED_NOT_EXISTING = "this local time does not exist on this day (daylight sav
 SKIPPED_NOT_FUTURE = "not in the future"
 SKIPPED_OVERLAP = "overlaps an existing slot"
 SKIPPED_OVERLAP_GENERATED = "overlaps another slot of this request"
-
-
-def practice_today(settings: Settings, now: datetime) -> date:
-    return now.astimezone(settings.zone).date()
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The instants a practice-zone day starts and ends (23 or 25 hours apart across a change).
-
-    A midnight that the clocks skip is given the offset before the change by zoneinfo, which
-    is the instant the day starts.
-    """
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _refuse_bad_times(start_at: datetime, end_at: datetime, now: datetime) -> None:
@@ -142,9 +127,8 @@ class ScheduleService:
         self, session: AsyncSession, settings: Settings, day: date, now: datetime
     ) -> Sequence[Schedule]:
         """The slots starting on a practice-zone day that the practice has not closed."""
-        start_at, end_at = day_bounds(day, settings.zone)
         return await repository.schedules_starting_between(
-            session, TimeRange(start_at, end_at), open_only=True
+            session, PracticeCalendar.of(settings).day_bounds(day), open_only=True
         )
 
     async def list_days(
@@ -156,16 +140,14 @@ class ScheduleService:
         now: datetime,
     ) -> tuple[date, date, Sequence[Schedule]]:
         """Every slot starting on the practice-zone days first..last (inclusive)."""
-        today = practice_today(settings, now)
-        first = first or today
+        calendar = PracticeCalendar.of(settings)
+        first = first or calendar.today(now)
         last = last or first + timedelta(days=LIST_DEFAULT_DAYS)
         if last < first:
             raise InvalidSchedule(details="to must not be before from")
         if (last - first).days + 1 > MAX_RANGE_DAYS:
             raise InvalidSchedule(details=f"The range spans at most {MAX_RANGE_DAYS} days")
-        start_at, _ = day_bounds(first, settings.zone)
-        _, end_at = day_bounds(last, settings.zone)
-        days = TimeRange(start_at, end_at)
+        days = calendar.days_bounds(first, last)
         return first, last, await repository.schedules_starting_between(session, days)
 
     async def create(self, session: AsyncSession, body: ScheduleCreate, now: datetime) -> Schedule:
@@ -244,8 +226,8 @@ class ScheduleService:
         self, session: AsyncSession, settings: Settings, body: ScheduleGenerate, now: datetime
     ) -> Generated:
         """Create the weekly slots a request asks for; skip, with a reason, those that cannot be."""
-        today = practice_today(settings, now)
-        if body.start_date < today:
+        calendar = PracticeCalendar.of(settings)
+        if body.start_date < calendar.today(now):
             raise InvalidSchedule(details="start_date must not be in the past")
         count = generator.planned_count(body)
         if count > MAX_GENERATED:
@@ -254,7 +236,7 @@ class ScheduleService:
                 "Ask for a shorter range or fewer weekdays."
             )
         length = timedelta(minutes=body.session_minutes)
-        planned = generator.plan(body, settings.zone)
+        planned = generator.plan(body, calendar)
         await repository.lock_slot_times(session)
         instants = [start.start_at for start in planned if start.start_at is not None]
         stored = (
