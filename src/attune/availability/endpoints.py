@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from attune.admin.audit import Audit
-from attune.availability import service
 from attune.availability.schemas import (
     AVAILABLE_DATES_EXAMPLE,
     UPDATE_EXAMPLES,
@@ -17,12 +15,12 @@ from attune.availability.schemas import (
     AvailabilityUpdate,
     availability_read,
 )
-from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.auth import InvalidToken, require_staff
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.availability.service import REACH_DAYS, availability_service
+from attune.platform.actor import ANONYMOUS
+from attune.platform.auth import InvalidToken, StaffActor, require_staff
+from attune.platform.dependencies import Work
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
-from attune.platform.practice_calendar import PracticeCalendar
 
 router = APIRouter(tags=["availability"])
 admin_router = APIRouter(
@@ -46,8 +44,8 @@ WRITE_DESCRIPTION = (
     "sets them, Monday to Friday.",
     responses=documented_errors(*ADMIN_ERRORS, body=False),
 )
-async def get_availability(session: Session) -> Availability:
-    return availability_read(await service.available_days(session))
+async def get_availability(actor: StaffActor, uow: Work) -> Availability:
+    return availability_read(await availability_service.weekly(uow, actor))
 
 
 @admin_router.put(
@@ -58,13 +56,10 @@ async def get_availability(session: Session) -> Availability:
 )
 async def put_availability(
     body: Annotated[AvailabilityUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
-    session: Session,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> Availability:
-    days = await service.set_available_days(session, body.available_days, clock.now())
-    audit.record(AuditAction.availability_changed, AuditTarget.availability, available_days=days)
-    return availability_read(days)
+    return availability_read(await availability_service.set_weekly(uow, actor, body.available_days))
 
 
 @admin_router.patch(
@@ -75,15 +70,10 @@ async def put_availability(
 )
 async def patch_availability(
     body: Annotated[AvailabilityPatch, Body(openapi_examples=UPDATE_EXAMPLES)],
-    session: Session,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> Availability:
-    if body.available_days is None:
-        return availability_read(await service.available_days(session))
-    days = await service.set_available_days(session, body.available_days, clock.now())
-    audit.record(AuditAction.availability_changed, AuditTarget.availability, available_days=days)
-    return availability_read(days)
+    return availability_read(await availability_service.set_weekly(uow, actor, body.available_days))
 
 
 AVAILABLE_DATES_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -98,14 +88,11 @@ AVAILABLE_DATES_RESPONSE: dict[int | str, dict[str, Any]] = {
     "/api/meetings/appointments/available-dates",
     summary="Dates open to appointment requests",
     description="The dates, as `YYYY-MM-DD` strings in the practice's time zone, from today "
-    f"through the next {service.REACH_DAYS - 1} days ({service.REACH_DAYS} days in all) that "
+    f"through the next {REACH_DAYS - 1} days ({REACH_DAYS} days in all) that "
     "fall on the weekdays the practice takes requests on, soonest first. Today is included. "
     "Appointments already made do not remove a date. An empty list means the practice takes "
     "no requests for now.",
     responses=AVAILABLE_DATES_RESPONSE,
 )
-async def list_available_dates(
-    session: Session, settings: AppSettings, clock: AppClock
-) -> list[date]:
-    today = PracticeCalendar.of(settings).today(clock.now())
-    return await service.available_dates(session, today)
+async def list_available_dates(uow: Work) -> list[date]:
+    return await availability_service.available_dates(uow, ANONYMOUS)

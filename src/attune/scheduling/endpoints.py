@@ -6,15 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
-from attune.admin.audit import Audit
-from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.auth import InvalidToken, require_staff
-from attune.platform.database import Database
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.actor import ANONYMOUS
+from attune.platform.auth import InvalidToken, StaffActor, require_staff
+from attune.platform.dependencies import Work
 from attune.platform.fields import CalendarDate, PathId
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
-from attune.platform.settings import Settings
+from attune.platform.unit_of_work import unit_of_work
 from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.errors import (
     CapacityBelowBookings,
@@ -36,11 +34,11 @@ from attune.scheduling.schemas import (
     ScheduleSaved,
     SchedulesGenerated,
     ScheduleUpdate,
-    SkippedSlot,
     schedule_read,
+    skipped_read,
     slot_read,
 )
-from attune.scheduling.service import MAX_GENERATED, Skipped, schedule_service
+from attune.scheduling.service import MAX_GENERATED, schedule_service
 
 router = APIRouter(tags=["schedules"])
 admin_router = APIRouter(
@@ -72,16 +70,16 @@ async def list_day(
     # The busiest public read takes what it needs from the app's state rather than through
     # dependencies: each dependency FastAPI solves costs about as much as a cached answer.
     state = request.app.state
-    settings: Settings = state.settings
     now = state.clock.now()
     cache: DayViewCache = state.day_view_cache
 
     async def read() -> bytes:
-        # A session only on a miss: a hit touches neither the pool nor the database.
-        database: Database = state.database
-        async with database.transaction(write=False) as session:
-            slots = await schedule_service.day_view(session, settings, day, now)
-        view = DaySlots(day=day, slots=[slot_read(slot, now) for slot in slots])
+        # A unit of work only on a miss: a hit touches neither the pool nor the database.
+        async with unit_of_work(
+            state.database, state.settings, state.events, now=now, write=False
+        ) as uow:
+            slots = await schedule_service.day_view(uow, ANONYMOUS, day)
+        view = DaySlots(day=day, slots=[slot_read(slot) for slot in slots])
         return view.model_dump_json(by_alias=True).encode()
 
     body = await cache.answer(day, now, read)
@@ -97,15 +95,12 @@ async def list_day(
     responses=documented_errors(*ADMIN_ERRORS, InvalidSchedule, body=False),
 )
 async def list_schedules(
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: StaffActor,
+    uow: Work,
     first: Annotated[CalendarDate | None, Query(alias="from", examples=["2024-12-01"])] = None,
     last: Annotated[CalendarDate | None, Query(alias="to", examples=["2024-12-31"])] = None,
 ) -> ScheduleList:
-    first, last, slots = await schedule_service.list_days(
-        session, settings, first, last, clock.now()
-    )
+    first, last, slots = await schedule_service.list_days(uow, actor, first, last)
     return ScheduleList(
         from_date=first, to_date=last, schedules=[schedule_read(slot) for slot in slots]
     )
@@ -124,14 +119,10 @@ async def list_schedules(
 )
 async def create_schedule(
     body: Annotated[ScheduleCreate, Body(openapi_examples=CREATE_EXAMPLES)],
-    session: Session,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> ScheduleSaved:
-    slot = await schedule_service.create(session, body, clock.now())
-    audit.record(
-        AuditAction.slot_created, AuditTarget.slot, slot.id, **body.model_dump(mode="json")
-    )
+    slot = await schedule_service.create(uow, actor, body)
     return ScheduleSaved(message="Schedule created successfully", schedule=schedule_read(slot))
 
 
@@ -150,32 +141,16 @@ async def create_schedule(
 )
 async def generate_schedules(
     body: Annotated[ScheduleGenerate, Body(openapi_examples=GENERATE_EXAMPLES)],
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> SchedulesGenerated:
-    generated = await schedule_service.generate(session, settings, body, clock.now())
-    audit.record(
-        AuditAction.slots_generated,
-        AuditTarget.slot,
-        created=[slot.id for slot in generated.created],
-        skipped=len(generated.skipped),
-    )
+    generated = await schedule_service.generate(uow, actor, body)
     return SchedulesGenerated(
         message="Schedules generated successfully",
         created=[schedule_read(slot) for slot in generated.created],
-        skipped=[_skipped(item) for item in generated.skipped],
+        skipped=[skipped_read(item) for item in generated.skipped],
         created_count=len(generated.created),
         skipped_count=len(generated.skipped),
-    )
-
-
-def _skipped(item: Skipped) -> SkippedSlot:
-    local = item.local.replace(tzinfo=None)
-    start = item.start_at.isoformat().replace("+00:00", "Z") if item.start_at else local.isoformat()
-    return SkippedSlot(
-        start_time=start, local_time=local.isoformat(timespec="minutes"), reason=item.reason
     )
 
 
@@ -198,17 +173,10 @@ def _skipped(item: Skipped) -> SkippedSlot:
 async def update_schedule(
     schedule_id: ScheduleId,
     body: Annotated[ScheduleUpdate, Body(openapi_examples=UPDATE_EXAMPLES)],
-    session: Session,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> ScheduleSaved:
-    slot = await schedule_service.update(session, schedule_id, body, clock.now())
-    audit.record(
-        AuditAction.slot_changed,
-        AuditTarget.slot,
-        slot.id,
-        **body.model_dump(mode="json", exclude_unset=True),
-    )
+    slot = await schedule_service.update(uow, actor, schedule_id, body)
     return ScheduleSaved(message="Schedule updated successfully", schedule=schedule_read(slot))
 
 
@@ -219,9 +187,6 @@ async def update_schedule(
     "their data, without a slot.",
     responses=documented_errors(*ADMIN_ERRORS, ScheduleNotFound, ScheduleHasBookings, body=False),
 )
-async def delete_schedule(
-    schedule_id: ScheduleId, session: Session, audit: Audit
-) -> ScheduleDeleted:
-    await schedule_service.delete(session, schedule_id)
-    audit.record(AuditAction.slot_deleted, AuditTarget.slot, schedule_id)
+async def delete_schedule(schedule_id: ScheduleId, actor: StaffActor, uow: Work) -> ScheduleDeleted:
+    await schedule_service.delete(uow, actor, schedule_id)
     return ScheduleDeleted(message="Schedule deleted successfully")

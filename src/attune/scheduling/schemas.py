@@ -21,8 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.models import Schedule
 from attune.platform.fields import CalendarDate, Instant, WallTime, whole_number
+from attune.scheduling.views import Skipped, SlotView
 
 MAX_CAPACITY = 100
 MAX_RANGE_DAYS = 366
@@ -135,28 +135,27 @@ class ScheduleRead(BaseModel):
     updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
 
 
-def slot_read(slot: Schedule, now: datetime) -> SlotRead:
-    bookable = slot.is_available and slot.remaining_slots > 0 and slot.start_at > now
+def slot_read(slot: SlotView) -> SlotRead:
     return SlotRead(
         id=slot.id,
         start_time=slot.start_at,
         end_time=slot.end_at,
-        is_available=bookable,
+        is_available=slot.bookable,
         max_bookings=slot.max_bookings,
         booked_count=slot.booked_count,
-        remaining_slots=slot.remaining_slots,
+        remaining_slots=slot.remaining,
     )
 
 
-def schedule_read(slot: Schedule) -> ScheduleRead:
+def schedule_read(slot: SlotView) -> ScheduleRead:
     return ScheduleRead(
         id=slot.id,
         start_time=slot.start_at,
         end_time=slot.end_at,
-        is_available=slot.is_available,
+        is_available=slot.is_open,
         max_bookings=slot.max_bookings,
         booked_count=slot.booked_count,
-        remaining_slots=slot.remaining_slots,
+        remaining_slots=slot.remaining,
         created_at=slot.created_at,
         updated_at=slot.updated_at,
     )
@@ -195,6 +194,14 @@ class SkippedSlot(BaseModel):
     )
     reason: str = Field(
         examples=["this local time does not exist on this day (daylight saving time starts)"]
+    )
+
+
+def skipped_read(item: Skipped) -> SkippedSlot:
+    local = item.local.replace(tzinfo=None)
+    start = item.start_at.isoformat().replace("+00:00", "Z") if item.start_at else local.isoformat()
+    return SkippedSlot(
+        start_time=start, local_time=local.isoformat(timespec="minutes"), reason=item.reason
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,9 +20,13 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Schedule
+from attune.platform.actor import Actor
+from attune.platform.audit import AuditAction, AuditTarget
+from attune.platform.policy import Permission, require
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
+from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling import generator, repository
 from attune.scheduling.errors import (
     CapacityBelowBookings,
@@ -39,6 +42,7 @@ from attune.scheduling.schemas import (
     ScheduleGenerate,
     ScheduleUpdate,
 )
+from attune.scheduling.views import Generated, Skipped, SlotView, slot_view
 
 MAX_SLOT_LENGTH = timedelta(hours=12)
 LIST_DEFAULT_DAYS = 30
@@ -71,19 +75,6 @@ async def _refuse_overlap(
 async def _refuse_appointment_overlap(session: AsyncSession, slot: TimeRange) -> None:
     if await repository.overlapping_appointment(session, slot) is not None:
         raise SlotOverlapsAppointment()
-
-
-@dataclass(frozen=True)
-class Skipped:
-    local: datetime
-    start_at: datetime | None
-    reason: str
-
-
-@dataclass
-class Generated:
-    created: list[Schedule] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
 
 
 class _Occupied:
@@ -123,152 +114,189 @@ def _reason_to_skip(
 
 
 class ScheduleService:
-    async def day_view(
-        self, session: AsyncSession, settings: Settings, day: date, now: datetime
-    ) -> Sequence[Schedule]:
-        """The slots starting on a practice-zone day that the practice has not closed."""
-        return await repository.schedules_starting_between(
-            session, PracticeCalendar.of(settings).day_bounds(day), open_only=True
+    async def day_view(self, uow: UnitOfWork, actor: Actor, day: date) -> list[SlotView]:
+        """The slots starting on a practice-zone day that the practice has not closed; anyone
+        may look."""
+        slots = await repository.schedules_starting_between(
+            uow.session, PracticeCalendar.of(uow.settings).day_bounds(day), open_only=True
         )
+        return [slot_view(slot, uow.now) for slot in slots]
 
     async def list_days(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        first: date | None,
-        last: date | None,
-        now: datetime,
-    ) -> tuple[date, date, Sequence[Schedule]]:
+        self, uow: UnitOfWork, actor: Actor, first: date | None, last: date | None
+    ) -> tuple[date, date, list[SlotView]]:
         """Every slot starting on the practice-zone days first..last (inclusive)."""
-        calendar = PracticeCalendar.of(settings)
-        first = first or calendar.today(now)
+        require(actor, Permission.manage_practice)
+        calendar = PracticeCalendar.of(uow.settings)
+        first = first or calendar.today(uow.now)
         last = last or first + timedelta(days=LIST_DEFAULT_DAYS)
         if last < first:
-            raise InvalidSchedule(details="to must not be before from")
+            raise InvalidSchedule(details="to must not be before from", field="to")
         if (last - first).days + 1 > MAX_RANGE_DAYS:
-            raise InvalidSchedule(details=f"The range spans at most {MAX_RANGE_DAYS} days")
+            raise InvalidSchedule(
+                details=f"The range spans at most {MAX_RANGE_DAYS} days", field="to"
+            )
         days = calendar.days_bounds(first, last)
-        return first, last, await repository.schedules_starting_between(session, days)
+        slots = await repository.schedules_starting_between(uow.session, days)
+        return first, last, [slot_view(slot, uow.now) for slot in slots]
 
-    async def create(self, session: AsyncSession, body: ScheduleCreate, now: datetime) -> Schedule:
-        _refuse_bad_times(body.start_time, body.end_time, now)
-        await repository.lock_slot_times(session)
-        await _refuse_overlap(session, TimeRange(body.start_time, body.end_time))
+    async def create(self, uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -> SlotView:
+        require(actor, Permission.manage_practice)
+        _refuse_bad_times(body.start_time, body.end_time, uow.now)
+        await repository.lock_slot_times(uow.session)
+        await _refuse_overlap(uow.session, TimeRange(body.start_time, body.end_time))
         slot = Schedule(
             start_at=body.start_time,
             end_at=body.end_time,
             max_bookings=body.max_bookings,
             booked_count=0,
             is_available=body.is_available,
-            created_at=now,
-            updated_at=now,
+            created_at=uow.now,
+            updated_at=uow.now,
         )
-        await repository.insert_schedules(session, [slot])
-        return slot
+        await repository.insert_schedules(uow.session, [slot])
+        uow.audit(
+            actor,
+            AuditAction.slot_created,
+            AuditTarget.slot,
+            slot.id,
+            **body.model_dump(mode="json"),
+        )
+        return slot_view(slot, uow.now)
 
     async def update(
-        self, session: AsyncSession, schedule_id: int, body: ScheduleUpdate, now: datetime
-    ) -> Schedule:
+        self, uow: UnitOfWork, actor: Actor, schedule_id: int, body: ScheduleUpdate
+    ) -> SlotView:
         """Change a slot. Its times move only while no booking holds a seat in it, and its
         capacity never drops below the seats taken; both are conditions of the one UPDATE."""
-        slot = await repository.schedule_by_id(session, schedule_id)
-        if slot is None:
-            raise ScheduleNotFound()
-        start_at = body.start_time or slot.start_at
-        end_at = body.end_time or slot.end_at
-        moving = (start_at, end_at) != (slot.start_at, slot.end_at)
-        values: dict[str, Any] = {"updated_at": now}
-        conditions: list[ColumnElement[bool]] = []
-        if moving:
-            _refuse_bad_times(start_at, end_at, now)
-            await repository.lock_slot_times(session)
-            await _refuse_overlap(session, TimeRange(start_at, end_at), excluding=slot.id)
-            values |= {"start_at": start_at, "end_at": end_at}
-            conditions.append(Schedule.booked_count == 0)
-        if body.max_bookings is not None:
-            values["max_bookings"] = body.max_bookings
-            conditions.append(Schedule.booked_count <= body.max_bookings)
-        if body.is_available is not None:
-            values["is_available"] = body.is_available
-            if body.is_available and not slot.is_available and not moving:
-                # Reopening offers the time again: it must not be an appointment's by now.
-                await repository.lock_slot_times(session)
-                await _refuse_appointment_overlap(session, TimeRange(start_at, end_at))
-        updated = await repository.update_schedule(session, slot.id, values, conditions)
-        if updated is not None:
-            return updated
-        booked = await repository.booked_count(session, slot.id)
-        if booked is None:
-            raise ScheduleNotFound()
-        if moving and booked > 0:
-            raise ScheduleHasBookings(
-                details=f"{booked} booking(s) hold a seat in this slot: its times cannot move. "
-                "Cancel or reschedule them first."
-            )
-        raise CapacityBelowBookings(
-            details=f"{booked} booking(s) hold a seat in this slot: max_bookings must be at "
-            f"least {booked}."
+        require(actor, Permission.manage_practice)
+        slot = await _update(uow.session, schedule_id, body, uow.now)
+        uow.audit(
+            actor,
+            AuditAction.slot_changed,
+            AuditTarget.slot,
+            slot.id,
+            **body.model_dump(mode="json", exclude_unset=True),
         )
+        return slot_view(slot, uow.now)
 
-    async def delete(self, session: AsyncSession, schedule_id: int) -> None:
+    async def delete(self, uow: UnitOfWork, actor: Actor, schedule_id: int) -> None:
         """Delete a slot that no booking holds a seat in; cancelled bookings keep their data."""
-        if await repository.delete_unbooked(session, schedule_id):
-            return
-        booked = await repository.booked_count(session, schedule_id)
-        if booked is None:
-            raise ScheduleNotFound()
-        raise ScheduleHasBookings(
-            details=f"{booked} booking(s) hold a seat in this slot. Cancel or reschedule them "
-            "first, or close the slot with is_available=false."
-        )
+        require(actor, Permission.manage_practice)
+        if not await repository.delete_unbooked(uow.session, schedule_id):
+            booked = await repository.booked_count(uow.session, schedule_id)
+            if booked is None:
+                raise ScheduleNotFound()
+            raise ScheduleHasBookings(
+                details=f"{booked} booking(s) hold a seat in this slot. Cancel or reschedule "
+                "them first, or close the slot with is_available=false."
+            )
+        uow.audit(actor, AuditAction.slot_deleted, AuditTarget.slot, schedule_id)
 
-    async def generate(
-        self, session: AsyncSession, settings: Settings, body: ScheduleGenerate, now: datetime
-    ) -> Generated:
+    async def generate(self, uow: UnitOfWork, actor: Actor, body: ScheduleGenerate) -> Generated:
         """Create the weekly slots a request asks for; skip, with a reason, those that cannot be."""
-        calendar = PracticeCalendar.of(settings)
-        if body.start_date < calendar.today(now):
-            raise InvalidSchedule(details="start_date must not be in the past")
+        require(actor, Permission.manage_practice)
+        if body.start_date < PracticeCalendar.of(uow.settings).today(uow.now):
+            raise InvalidSchedule(details="start_date must not be in the past", field="start_date")
         count = generator.planned_count(body)
         if count > MAX_GENERATED:
             raise InvalidSchedule(
                 details=f"This would make {count} slots; at most {MAX_GENERATED} per request. "
                 "Ask for a shorter range or fewer weekdays."
             )
-        length = timedelta(minutes=body.session_minutes)
-        planned = generator.plan(body, calendar)
-        await repository.lock_slot_times(session)
-        instants = [start.start_at for start in planned if start.start_at is not None]
-        stored = (
-            await repository.intervals_overlapping(
-                session, TimeRange(instants[0], instants[-1] + length)
-            )
-            if instants
-            else []
+        created, skipped = await _generate(uow.session, uow.settings, body, uow.now)
+        uow.audit(
+            actor,
+            AuditAction.slots_generated,
+            AuditTarget.slot,
+            created=[slot.id for slot in created],
+            skipped=len(skipped),
         )
-        occupied = _Occupied(stored)
-        generated = Generated()
-        for start in planned:
-            reason = _reason_to_skip(start.start_at, length, now, occupied)
-            if start.start_at is None or reason is not None:
-                generated.skipped.append(Skipped(start.local, start.start_at, reason or ""))
-                continue
-            end_at = start.start_at + length
-            occupied.add(end_at)
-            generated.created.append(
-                Schedule(
-                    start_at=start.start_at,
-                    end_at=end_at,
-                    max_bookings=body.max_bookings,
-                    booked_count=0,
-                    is_available=body.is_available,
-                    created_at=now,
-                    updated_at=now,
-                )
+        return Generated([slot_view(slot, uow.now) for slot in created], skipped)
+
+
+async def _update(
+    session: AsyncSession, schedule_id: int, body: ScheduleUpdate, now: datetime
+) -> Schedule:
+    slot = await repository.schedule_by_id(session, schedule_id)
+    if slot is None:
+        raise ScheduleNotFound()
+    start_at = body.start_time or slot.start_at
+    end_at = body.end_time or slot.end_at
+    moving = (start_at, end_at) != (slot.start_at, slot.end_at)
+    values: dict[str, Any] = {"updated_at": now}
+    conditions: list[ColumnElement[bool]] = []
+    if moving:
+        _refuse_bad_times(start_at, end_at, now)
+        await repository.lock_slot_times(session)
+        await _refuse_overlap(session, TimeRange(start_at, end_at), excluding=slot.id)
+        values |= {"start_at": start_at, "end_at": end_at}
+        conditions.append(Schedule.booked_count == 0)
+    if body.max_bookings is not None:
+        values["max_bookings"] = body.max_bookings
+        conditions.append(Schedule.booked_count <= body.max_bookings)
+    if body.is_available is not None:
+        values["is_available"] = body.is_available
+        if body.is_available and not slot.is_available and not moving:
+            # Reopening offers the time again: it must not be an appointment's by now.
+            await repository.lock_slot_times(session)
+            await _refuse_appointment_overlap(session, TimeRange(start_at, end_at))
+    updated = await repository.update_schedule(session, slot.id, values, conditions)
+    if updated is not None:
+        return updated
+    booked = await repository.booked_count(session, slot.id)
+    if booked is None:
+        raise ScheduleNotFound()
+    if moving and booked > 0:
+        raise ScheduleHasBookings(
+            details=f"{booked} booking(s) hold a seat in this slot: its times cannot move. "
+            "Cancel or reschedule them first."
+        )
+    raise CapacityBelowBookings(
+        details=f"{booked} booking(s) hold a seat in this slot: max_bookings must be at "
+        f"least {booked}."
+    )
+
+
+async def _generate(
+    session: AsyncSession, settings: Settings, body: ScheduleGenerate, now: datetime
+) -> tuple[list[Schedule], list[Skipped]]:
+    """Plan the request's starts, keep those that are clear and insert them."""
+    length = timedelta(minutes=body.session_minutes)
+    planned = generator.plan(body, PracticeCalendar.of(settings))
+    await repository.lock_slot_times(session)
+    instants = [start.start_at for start in planned if start.start_at is not None]
+    stored = (
+        await repository.intervals_overlapping(
+            session, TimeRange(instants[0], instants[-1] + length)
+        )
+        if instants
+        else []
+    )
+    occupied = _Occupied(stored)
+    created: list[Schedule] = []
+    skipped: list[Skipped] = []
+    for start in planned:
+        reason = _reason_to_skip(start.start_at, length, now, occupied)
+        if start.start_at is None or reason is not None:
+            skipped.append(Skipped(start.local, start.start_at, reason or ""))
+            continue
+        end_at = start.start_at + length
+        occupied.add(end_at)
+        created.append(
+            Schedule(
+                start_at=start.start_at,
+                end_at=end_at,
+                max_bookings=body.max_bookings,
+                booked_count=0,
+                is_available=body.is_available,
+                created_at=now,
+                updated_at=now,
             )
-        if generated.created:
-            await repository.insert_schedules(session, generated.created)
-        return generated
+        )
+    if created:
+        await repository.insert_schedules(session, created)
+    return created, skipped
 
 
 schedule_service = ScheduleService()
