@@ -164,3 +164,29 @@ class TestEvents:
             await uow.publish(SomethingHappened(slot_id=1))
 
         assert await entries(database) == []
+
+
+class TestRefusalThatCommits:
+    async def test_the_work_before_the_marked_refusal_commits(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def spend_a_try(uow: UnitOfWork) -> None:
+            uow.audit(admin, AuditAction.slot_changed, AuditTarget.slot, 7)
+            raise uow.commit_and_refuse(Conflict())
+
+        with pytest.raises(Conflict):
+            async with work(database, settings) as uow:
+                await spend_a_try(uow)
+
+        assert await entries(database) == [("slot.changed", admin.user_id, "7")]
+
+    async def test_another_error_still_rolls_back(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def change_then_fail(uow: UnitOfWork) -> None:
+            uow.commit_and_refuse(Conflict())
+            uow.audit(admin, AuditAction.slot_changed, AuditTarget.slot, 7)
+
+        await refused(change_then_fail, database, settings)
+
+        assert await entries(database) == []

@@ -23,6 +23,7 @@ from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditEntry, AuditTarget, entry_values
 from attune.platform.database import Database
+from attune.platform.errors import AttuneError
 from attune.platform.events import EventBus
 from attune.platform.settings import Settings
 
@@ -42,6 +43,7 @@ class UnitOfWork:
     address: str = LOCAL_ADDRESS
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _kept_if_refused: list[dict[str, Any]] = field(default_factory=list)
+    _refusal_that_commits: BaseException | None = None
 
     def audit(
         self,
@@ -84,6 +86,24 @@ class UnitOfWork:
             async with self.database.transaction() as session:
                 await session.execute(insert(AuditEntry), rows)
 
+    def commit_and_refuse(self, error: AttuneError) -> AttuneError:
+        """Mark `error` as a refusal that still commits this unit's work, and give it back to
+        raise: for a record that must outlast the refusal it causes (a wrong code spends one of
+        its tries, a stolen refresh token revokes its login). Any other error rolls back."""
+        self._refusal_that_commits = error
+        return error
+
+    @asynccontextmanager
+    async def read_ahead(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction of its own, to use before this unit's first statement.
+
+        On SQLite a unit that writes takes the only write lock with its first statement and
+        holds it to the end; a read followed by slow work (checking a password takes tens of
+        milliseconds on purpose) would hold every other writer up. What is read here may change
+        before this unit's own transaction begins: the unit reads again what it relies on."""
+        async with self.database.transaction(write=False) as session:
+            yield session
+
     def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(work)
@@ -116,18 +136,27 @@ async def unit_of_work(
     write: bool = True,
 ) -> AsyncIterator[UnitOfWork]:
     """A unit of work in one transaction: committed when the block ends, rolled back if it
-    raises (keeping the entries marked so), then its after-commit work."""
+    raises (keeping the entries marked so) unless the error is the refusal marked to commit;
+    once committed, its after-commit work."""
     uow: UnitOfWork | None = None
+    refusal: BaseException | None = None
     try:
         async with database.transaction(write=write) as session:
             uow = UnitOfWork(session, database, settings, events, now, address)
-            yield uow
+            try:
+                yield uow
+            except BaseException as error:
+                if error is not uow._refusal_that_commits:
+                    raise
+                refusal = error
     except BaseException:
         if uow is not None and uow._kept_if_refused:
             await _keep(database, uow._kept_if_refused)
         raise
     for work in uow._after_commit:
         await work()
+    if refusal is not None:
+        raise refusal
 
 
 async def _keep(database: Database, rows: list[dict[str, Any]]) -> None:
