@@ -28,7 +28,6 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from attune import __version__
-from attune.accounts.dependencies import authenticate
 from attune.platform.auth import current_actor, require_staff, verified_actor
 from attune.platform.dependencies import AppSettings
 from attune.platform.metrics import require_metrics_token
@@ -374,7 +373,7 @@ def authentication_of(dependant: Dependant, settings: Settings) -> str:
         return METRICS_AUTHENTICATION
     if require_staff in calls:
         return STAFF_AUTHENTICATION
-    if calls & {current_actor, verified_actor, authenticate}:
+    if calls & {current_actor, verified_actor}:
         return AUTHENTICATION
     # A bearer scheme read without a user required: a token is taken but not needed.
     if any(isinstance(call, HTTPBearer) for call in calls):

@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from attune.accounts.service import account_service
+from attune.event_handlers import domain_events
 from attune.job_handlers import job_registry
 from attune.platform import migrations
+from attune.platform.actor import SYSTEM
 from attune.platform.backup import BackupError, back_up, default_backup_path
 from attune.platform.clock import Clock
 from attune.platform.database import Database
@@ -34,6 +36,7 @@ from attune.platform.settings import (
     describe_invalid_settings,
     load_settings,
 )
+from attune.platform.unit_of_work import unit_of_work
 from attune.platform.worker import Worker
 
 app = typer.Typer(
@@ -171,17 +174,16 @@ async def _create_admin(
 ) -> int:
     database = Database(settings.resolved_database_url)
     try:
-        async with database.transaction() as session:
-            user = await account_service.create_admin(
-                session,
-                settings,
+        async with unit_of_work(database, settings, domain_events(), now=Clock().now()) as uow:
+            account = await account_service.create_admin(
+                uow,
+                SYSTEM,
                 email=email,
                 password=password,
                 first_name=first_name,
                 last_name=last_name,
-                now=Clock().now(),
             )
-            return user.id
+            return account.id
     finally:
         await database.dispose()
 

@@ -10,8 +10,11 @@ from fastapi import FastAPI
 
 from attune.accounts.errors import InvalidEmail, WeakPassword
 from attune.accounts.service import account_service
+from attune.platform.actor import SYSTEM
 from attune.platform.database import Database
+from attune.platform.events import EventBus
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import unit_of_work
 from tests.accounts.builders import PASSWORD, log_in, registration, sign_up
 from tests.support.mailbox import Mailbox
 
@@ -21,17 +24,11 @@ ADMIN_PASSWORD = "practice makes perfect"
 async def create_admin(
     database: Database, settings: Settings, email: str, password: str = ADMIN_PASSWORD
 ) -> int:
-    async with database.transaction() as session:
-        user = await account_service.create_admin(
-            session,
-            settings,
-            email=email,
-            password=password,
-            first_name="Thea",
-            last_name="Peutic",
-            now=datetime.now(UTC),
+    async with unit_of_work(database, settings, EventBus(), now=datetime.now(UTC)) as uow:
+        account = await account_service.create_admin(
+            uow, SYSTEM, email=email, password=password, first_name="Thea", last_name="Peutic"
         )
-        return user.id
+        return account.id
 
 
 class TestCreateAdmin:

@@ -13,10 +13,13 @@ from sqlalchemy import update
 from attune.accounts.service import account_service
 from attune.app import create_app
 from attune.models import User
+from attune.platform.actor import SYSTEM
 from attune.platform.auth import CurrentActor, StaffActor, VerifiedActor, require_staff
 from attune.platform.clock import Clock
 from attune.platform.database import Database
+from attune.platform.events import EventBus
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import unit_of_work
 from tests.accounts.builders import PASSWORD, log_in, registration, sign_up
 from tests.conftest import http_client, make_settings
 from tests.support.mailbox import Mailbox, SmtpServer
@@ -57,15 +60,14 @@ def app(settings: Settings, database: Database, clock: Clock) -> FastAPI:
 
 
 async def make_admin(database: Database, settings: Settings) -> None:
-    async with database.transaction() as session:
+    async with unit_of_work(database, settings, EventBus(), now=datetime.now(UTC)) as uow:
         await account_service.create_admin(
-            session,
-            settings,
+            uow,
+            SYSTEM,
             email="therapist@example.com",
             password="practice makes perfect",
             first_name="Thea",
             last_name="Rapist",
-            now=datetime.now(UTC),
         )
 
 

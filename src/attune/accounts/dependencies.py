@@ -1,9 +1,10 @@
 """Bearer tokens to actors, and the account routes that need the signed-in account itself.
 
 `BearerAuthenticator` is the authenticator `attune.app` installs (`platform.auth`): it checks a
-token against the stored login and turns its account into an actor through the policy. Most
-routes need only the actor; the account's own routes (profile, logout) need the row or the
-token's claims, which `CurrentUser` and `CurrentAuthentication` give.
+token against the stored login and turns its account into an actor through the policy. Routes
+need only the actor; logout also needs the token's claims (`CurrentAccessToken`). `CurrentUser`,
+`VerifiedUser` and `AdminUser` give the account row to the routes whose services do not take
+the actor yet.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from attune.models import User
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.auth import CurrentActor, InvalidToken, StaffActor, VerifiedActor, bearer
-from attune.platform.dependencies import AppSettings, Work
+from attune.platform.dependencies import Work
 from attune.platform.settings import Settings
 
 
@@ -38,26 +39,15 @@ class BearerAuthenticator:
         return policy.actor_for(user)
 
 
-@dataclass(frozen=True)
-class Authenticated:
-    """The caller and the access token they called with (logout needs both)."""
-
-    user: User
-    claims: AccessClaims
-
-
-async def authenticate(
+async def access_token(
+    _actor: CurrentActor,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     uow: Work,
-    settings: AppSettings,
-) -> Authenticated:
+) -> AccessClaims:
+    """The claims of the live access token the actor called with: logout ends its login."""
     if credentials is None:
         raise InvalidToken()
-    claims = decode_access_token(settings, credentials.credentials, uow.now)
-    user = await repository.authenticated_user(uow.session, claims)
-    if user is None:
-        raise InvalidToken()
-    return Authenticated(user=user, claims=claims)
+    return decode_access_token(uow.settings, credentials.credentials, uow.now)
 
 
 async def current_user(actor: CurrentActor, uow: Work) -> User:
@@ -78,7 +68,7 @@ async def admin_user(_actor: StaffActor, user: Annotated[User, Depends(current_u
     return user
 
 
-CurrentAuthentication = Annotated[Authenticated, Depends(authenticate)]
+CurrentAccessToken = Annotated[AccessClaims, Depends(access_token)]
 CurrentUser = Annotated[User, Depends(current_user)]
 # The account rows of routes whose services do not take the actor yet.
 VerifiedUser = Annotated[User, Depends(verified_user)]

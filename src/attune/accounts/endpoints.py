@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from attune.accounts.dependencies import CurrentAuthentication, CurrentUser
+from attune.accounts.dependencies import CurrentAccessToken
 from attune.accounts.errors import (
     BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
@@ -23,6 +23,7 @@ from attune.accounts.errors import (
     TooManyWrongCodes,
     WeakPassword,
 )
+from attune.accounts.logins import login_service
 from attune.accounts.schemas import (
     FORGOT_PASSWORD_EXAMPLES,
     LOGIN_EXAMPLES,
@@ -53,8 +54,9 @@ from attune.accounts.schemas import (
 )
 from attune.accounts.service import account_service
 from attune.models import OtpPurpose
-from attune.platform.auth import EmailNotVerified, InvalidToken
-from attune.platform.dependencies import AppClock, AppDatabase, AppSettings, Session
+from attune.platform.actor import ANONYMOUS
+from attune.platform.auth import CurrentActor, EmailNotVerified, InvalidToken
+from attune.platform.dependencies import Work
 from attune.platform.openapi import documented_errors
 
 router = APIRouter(prefix="/api/auth", tags=["accounts"])
@@ -84,14 +86,12 @@ WRONG_CODE_LIMIT = (
 )
 async def register(
     body: Annotated[UserCreate, Body(openapi_examples=REGISTER_EXAMPLES)],
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Registered:
-    user = await account_service.register(session, settings, body, clock.now())
+    account = await account_service.register(uow, ANONYMOUS, body)
     return Registered(
-        user=NewUser.model_validate(user),
-        email_verification_required=settings.require_email_verification,
+        user=NewUser.model_validate(account),
+        email_verification_required=uow.settings.require_email_verification,
     )
 
 
@@ -103,13 +103,11 @@ async def register(
 )
 async def login(
     body: Annotated[Credentials, Body(openapi_examples=LOGIN_EXAMPLES)],
-    database: AppDatabase,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> LoggedIn:
-    user, tokens = await account_service.login(database, settings, body, clock.now())
+    account, tokens = await login_service.login(uow, ANONYMOUS, body)
     return LoggedIn(
-        user=UserSummary.model_validate(user),
+        user=UserSummary.model_validate(account),
         token=tokens.access,
         access=tokens.access,
         refresh=tokens.refresh,
@@ -121,8 +119,8 @@ async def login(
     summary="Read your profile",
     responses=documented_errors(InvalidToken, body=False),
 )
-async def read_profile(user: CurrentUser) -> ProfileRead:
-    return ProfileRead(user=Profile.model_validate(user))
+async def read_profile(actor: CurrentActor, uow: Work) -> ProfileRead:
+    return ProfileRead(user=Profile.model_validate(await account_service.profile(uow, actor)))
 
 
 @router.put(
@@ -136,13 +134,11 @@ async def read_profile(user: CurrentUser) -> ProfileRead:
 )
 async def update_profile(
     body: Annotated[ProfileUpdate, Body(openapi_examples=PROFILE_EXAMPLES)],
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: CurrentActor,
+    uow: Work,
 ) -> ProfileUpdated:
-    user = await account_service.update_profile(session, settings, user, body, clock.now())
-    return ProfileUpdated(user=Profile.model_validate(user))
+    account = await account_service.update_profile(uow, actor, body)
+    return ProfileUpdated(user=Profile.model_validate(account))
 
 
 @router.post(
@@ -153,20 +149,9 @@ async def update_profile(
     responses=documented_errors(InvalidToken),
 )
 async def logout(
-    authenticated: CurrentAuthentication,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    body: Logout = LOGOUT_ONLY,
+    actor: CurrentActor, token: CurrentAccessToken, uow: Work, body: Logout = LOGOUT_ONLY
 ) -> Message:
-    await account_service.logout(
-        session,
-        settings,
-        authenticated.user,
-        authenticated.claims,
-        refresh_token=body.refresh,
-        now=clock.now(),
-    )
+    await login_service.logout(uow, actor, token, refresh_token=body.refresh)
     return Message(message="Logged out successfully")
 
 
@@ -178,11 +163,9 @@ async def logout(
 )
 async def verify_otp(
     body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
-    database: AppDatabase,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Message:
-    await account_service.verify_email(database, settings, body, clock.now())
+    await account_service.verify_email(uow, ANONYMOUS, body)
     return Message(message="Email verified successfully")
 
 
@@ -195,11 +178,9 @@ async def verify_otp(
 )
 async def resend_otp(
     body: Annotated[OtpResend, Body(openapi_examples=RESEND_EXAMPLES)],
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Message:
-    await account_service.request_code(session, settings, body.email, body.context, clock.now())
+    await account_service.request_code(uow, ANONYMOUS, body.email, body.context)
     if body.context is OtpPurpose.password_reset:
         return Message(message=RESET_CODE_SENT)
     return Message(message=CODE_SENT)
@@ -213,13 +194,9 @@ async def resend_otp(
 )
 async def forgot_password(
     body: Annotated[PasswordResetRequest, Body(openapi_examples=FORGOT_PASSWORD_EXAMPLES)],
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Message:
-    await account_service.request_code(
-        session, settings, body.email, OtpPurpose.password_reset, clock.now()
-    )
+    await account_service.request_code(uow, ANONYMOUS, body.email, OtpPurpose.password_reset)
     return Message(message=RESET_CODE_SENT)
 
 
@@ -232,11 +209,9 @@ async def forgot_password(
 )
 async def verify_password_reset_otp(
     body: Annotated[OtpVerification, Body(openapi_examples=OTP_EXAMPLES)],
-    database: AppDatabase,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Message:
-    await account_service.verify_password_reset_code(database, settings, body, clock.now())
+    await account_service.verify_password_reset_code(uow, ANONYMOUS, body)
     return Message(message="OTP verified successfully")
 
 
@@ -249,11 +224,9 @@ async def verify_password_reset_otp(
 )
 async def reset_password(
     body: Annotated[PasswordReset, Body(openapi_examples=RESET_PASSWORD_EXAMPLES)],
-    database: AppDatabase,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Message:
-    await account_service.reset_password(database, settings, body, clock.now())
+    await account_service.reset_password(uow, ANONYMOUS, body)
     return Message(message="Password reset successfully")
 
 
@@ -266,9 +239,7 @@ async def reset_password(
 )
 async def refresh_token(
     body: Annotated[TokenRefresh, Body(openapi_examples=REFRESH_EXAMPLES)],
-    database: AppDatabase,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> TokenRefreshed:
-    tokens = await account_service.refresh(database, settings, body.refresh, clock.now())
+    tokens = await login_service.refresh(uow, ANONYMOUS, body.refresh)
     return TokenRefreshed(access=tokens.access, refresh=tokens.refresh)

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from attune.accounts import repository, throttle
 from attune.accounts.service import SEND_CODE_JOB, account_service
 from attune.models import OtpPurpose
+from attune.platform.actor import SYSTEM
+from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 
 registry = JobRegistry()
+
+
+@asynccontextmanager
+async def _unit_of_work(context: JobContext) -> AsyncIterator[UnitOfWork]:
+    # The account services publish no domain event: their jobs' units need no listeners.
+    async with unit_of_work(
+        context.database, context.settings, EventBus(), now=context.clock.now()
+    ) as uow:
+        yield uow
 
 
 @registry.job_handler(SEND_CODE_JOB)
@@ -19,22 +32,13 @@ async def send_account_code(context: JobContext, payload: dict[str, Any]) -> Non
     if email is None:
         return  # already sent on an earlier attempt, which then dropped the address
     purpose = OtpPurpose(payload["purpose"])
-    async with context.database.transaction() as session:
-        await account_service.send_code(
-            session, context.settings, email, purpose, context.clock.now()
-        )
+    async with _unit_of_work(context) as uow:
+        await account_service.send_code(uow, SYSTEM, email, purpose)
     # The address may belong to no one who asked for this; it is not kept in the outbox.
     await context.replace_payload({"purpose": purpose.value})
 
 
 @registry.periodic("purge_expired_credentials", every=timedelta(hours=1))
 async def purge_expired_credentials(context: JobContext, payload: dict[str, Any]) -> None:
-    now = context.clock.now()
-    oldest_live_access = now - timedelta(minutes=context.settings.access_token_minutes)
-    async with context.database.transaction() as session:
-        await repository.purge_expired_credentials(
-            session,
-            now=now,
-            access_tokens_issued_before=oldest_live_access,
-            throttles_untouched_since=now - throttle.FORGOTTEN_AFTER,
-        )
+    async with _unit_of_work(context) as uow:
+        await account_service.purge_expired_credentials(uow, SYSTEM)

@@ -1,88 +1,66 @@
-"""Account rules: registration, e-mail verification, login, tokens, password reset, profile.
+"""Account rules: registration, e-mail verification, password reset, profile, admins.
 
-Most operations run in the request's transaction. Those that must record a failure (a wrong
-one-time code counts as a try, a reused refresh token revokes its login) take the `Database`
-and commit that record in their own transaction before they raise, because raising inside the
-request's transaction would roll it back.
+Every method runs in the caller's unit of work. A wrong one-time code is a refusal that must
+still count as a try: those refusals commit the unit's work before they answer
+(`UnitOfWork.commit_and_refuse`), so nothing else opens a transaction here. Logins and tokens
+are in logins.py, the stored codes in one_time_codes.py.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.accounts import otp, repository, throttle
+from attune.accounts import repository, throttle
 from attune.accounts.errors import (
     BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
     EmailTaken,
-    InvalidCredentials,
     InvalidDateOfBirth,
     InvalidEmail,
     InvalidOtp,
-    InvalidRefreshToken,
     PasswordMismatch,
-    TooManyWrongCodes,
 )
-from attune.accounts.passwords import (
-    check_password_policy,
-    hash_password,
-    needs_rehash,
-    verify_against_decoy,
-    verify_password,
-)
+from attune.accounts.one_time_codes import accept_code, issue_code
+from attune.accounts.passwords import check_password_policy, hash_password
 from attune.accounts.schemas import (
-    Credentials,
     OtpVerification,
     PasswordReset,
     ProfileUpdate,
     UserCreate,
     normalise_email,
 )
-from attune.accounts.tokens import (
-    AccessClaims,
-    TokenPair,
-    issue_access_token,
-    new_refresh_token,
-    refresh_token_hash,
-)
-from attune.models import AuthSession, OtpCode, OtpPurpose, RefreshToken, User
+from attune.accounts.views import AccountView, account_view
+from attune.models import OtpPurpose, User
 from attune.notifications.mail import queue_mail
-from attune.platform.auth import EmailNotVerified
-from attune.platform.database import Database
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.auth import InvalidToken
 from attune.platform.jobs import enqueue
+from attune.platform.policy import Permission
 from attune.platform.practice_calendar import PracticeCalendar
-from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
 
-CODE_TEMPLATES = {
-    OtpPurpose.registration: "account_verification",
-    OtpPurpose.password_reset: "password_reset",
-}
 SEND_CODE_JOB = "send_account_code"
-# Compared against when an e-mail has no account, so that path does the same work.
-_DECOY_CODE_HASH = "0" * 64
-_DECOY_CODE_ID = 0  # ids start at 1
+WRONG_CODE = "Check the code, or ask for a new one with {}."
 
 
 class AccountService:
-    async def register(
-        self, session: AsyncSession, settings: Settings, body: UserCreate, now: datetime
-    ) -> User:
+    async def register(self, uow: UnitOfWork, actor: Actor, body: UserCreate) -> AccountView:
         """Create a client account; when verification is on, mail it a code to verify with."""
+        settings, now = uow.settings, uow.now
         if body.password2 is not None and body.password2 != body.password:
-            raise PasswordMismatch()
+            raise PasswordMismatch(field="password2")
         check_password_policy(
             body.password, email=body.email, names=[body.first_name, body.last_name]
         )
-        _refuse_future_birth_date(body.date_of_birth, settings, now)
+        _refuse_future_birth_date(uow, body.date_of_birth)
         # Hashed before the first query, which on SQLite takes the write lock.
         password_hash = await hash_password(settings, body.password)
-        if await repository.user_by_email(session, body.email) is not None:
+        if await repository.user_by_email(uow.session, body.email) is not None:
             raise EmailTaken()
         user = User(
             email=body.email,
@@ -95,109 +73,36 @@ class AccountService:
             created_at=now,
             updated_at=now,
         )
-        session.add(user)
+        uow.session.add(user)
         try:
-            await session.flush()
+            await uow.session.flush()
         except IntegrityError as error:
             # Another request registered the same address between the check and the insert.
             raise EmailTaken() from error
         if settings.require_email_verification:
-            await self._issue_code(session, settings, user, OtpPurpose.registration, now)
+            await issue_code(uow, user, OtpPurpose.registration)
             # Sending a code starts the address's resend cool-down, as asking for one does.
             throttled = await repository.locked_throttle(
-                session, throttle.address_hash(settings, user.email, OtpPurpose.registration), now
+                uow.session,
+                throttle.address_hash(settings, user.email, OtpPurpose.registration),
+                now,
             )
             throttle.record_code_request(throttled, now)
-        return user
+        return account_view(user)
 
-    async def login(
-        self, database: Database, settings: Settings, credentials: Credentials, now: datetime
-    ) -> tuple[User, TokenPair]:
-        """Check the password in a read transaction, then record the login in a write one.
-
-        Argon2 takes tens of milliseconds on purpose; on SQLite a write transaction would hold
-        the database's only write lock for all that time and queue every other login behind it.
-        """
-        async with database.transaction(write=False) as session:
-            user = await repository.user_by_email(session, credentials.email)
-        if user is None:
-            await verify_against_decoy(settings, credentials.password)
-            raise InvalidCredentials()
-        if not await verify_password(settings, user.password_hash, credentials.password):
-            raise InvalidCredentials()
-        if not user.is_active:
-            raise InvalidCredentials()
-        # Only someone who knows the password learns that the address is unverified.
-        if settings.require_email_verification and not user.is_verified:
-            raise EmailNotVerified(
-                details="Verify your e-mail address with the code we sent you first; "
-                "POST /api/auth/resend-otp/ sends a new one."
-            )
-        new_hash = None
-        if needs_rehash(settings, user.password_hash):
-            new_hash = await hash_password(settings, credentials.password)
-        async with database.transaction() as session:
-            # The password was checked against this hash: a change in between voids the login.
-            user = await repository.user_for_login(session, user.id, user.password_hash)
-            if user is None or not user.is_active:
-                raise InvalidCredentials()
-            if new_hash is not None:
-                user.password_hash = new_hash
-            return user, await self._start_login(session, settings, user, now)
-
-    async def refresh(
-        self, database: Database, settings: Settings, refresh_token: str, now: datetime
-    ) -> TokenPair:
-        """Rotate a refresh token; a spent one revokes its whole login (it has been stolen)."""
-        async with database.transaction() as session:
-            found = await repository.refresh_token_family(
-                session, refresh_token_hash(settings, refresh_token)
-            )
-            if found is None:
-                raise InvalidRefreshToken()
-            token, login, user = found
-            if login.revoked_at is not None or token.expires_at <= now or not user.is_active:
-                raise InvalidRefreshToken()
-            if await repository.mark_refresh_token_used(session, token.id, now):
-                return await self._continue_login(session, settings, login, now)
-            await repository.revoke_session(
-                session, login.id, reason="refresh_token_reuse", now=now
-            )
-        raise InvalidRefreshToken()
-
-    async def logout(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        user: User,
-        claims: AccessClaims,
-        *,
-        refresh_token: str | None,
-        now: datetime,
-    ) -> None:
-        """End the login of this access token, and of the given refresh token if it is theirs."""
-        await repository.revoke_session(session, claims.session_id, reason="logout", now=now)
-        await repository.deny_access_token(session, claims.jti, claims.expires_at)
-        if refresh_token:
-            found = await repository.refresh_token_family(
-                session, refresh_token_hash(settings, refresh_token)
-            )
-            if found is not None and found[2].id == user.id:
-                await repository.revoke_session(session, found[1].id, reason="logout", now=now)
+    async def profile(self, uow: UnitOfWork, actor: Actor) -> AccountView:
+        return account_view(await _own_account(uow, actor))
 
     async def update_profile(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        user: User,
-        changes: ProfileUpdate,
-        now: datetime,
-    ) -> User:
+        self, uow: UnitOfWork, actor: Actor, changes: ProfileUpdate
+    ) -> AccountView:
         """Change the fields that were sent (an admin's booking notices too); a name cannot be
         emptied."""
+        user = await _own_account(uow, actor)
         fields = changes.model_dump(exclude_unset=True)
-        _refuse_future_birth_date(fields.get("date_of_birth"), settings, now)
-        if fields.get("booking_notifications") is not None and not user.is_admin:
+        _refuse_future_birth_date(uow, fields.get("date_of_birth"))
+        notices = fields.get("booking_notifications")
+        if notices is not None and not policy.allows(actor, Permission.receive_practice_notices):
             raise BookingNoticesForAdminsOnly(
                 details="Clients are mailed about their own bookings only; leave "
                 "booking_notifications out."
@@ -207,17 +112,12 @@ class AccountService:
                 fields.pop(name, None)
         for name, value in fields.items():
             setattr(user, name, value)
-        user.updated_at = now
-        await session.flush()
-        return user
+        user.updated_at = uow.now
+        await uow.session.flush()
+        return account_view(user)
 
     async def request_code(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        email: str,
-        purpose: OtpPurpose,
-        now: datetime,
+        self, uow: UnitOfWork, actor: Actor, email: str, purpose: OtpPurpose
     ) -> None:
         """Queue the sending of a code (see send_code), at most once per resend cool-down.
 
@@ -225,8 +125,9 @@ class AccountService:
         and then dropped, so a person who asks for a code either gets one or knows when to ask
         again. The cool-down is the address's, so it answers the same with or without an account.
         """
+        settings, now = uow.settings, uow.now
         throttled = await repository.locked_throttle(
-            session, throttle.address_hash(settings, email, purpose), now
+            uow.session, throttle.address_hash(settings, email, purpose), now
         )
         wait = throttle.seconds_until(throttle.next_code_at(throttled, settings), now)
         if wait is not None:
@@ -236,15 +137,10 @@ class AccountService:
                 headers={"Retry-After": str(wait)},
             )
         throttle.record_code_request(throttled, now)
-        await enqueue(session, SEND_CODE_JOB, {"email": email, "purpose": purpose.value})
+        await enqueue(uow.session, SEND_CODE_JOB, {"email": email, "purpose": purpose.value})
 
     async def send_code(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        email: str,
-        purpose: OtpPurpose,
-        now: datetime,
+        self, uow: UnitOfWork, actor: Actor, email: str, purpose: OtpPurpose
     ) -> None:
         """Mail a fresh code if the address has an account that may get one.
 
@@ -252,247 +148,134 @@ class AccountService:
         takes the same time, for an unknown address and an address that gets a code. The
         request has already applied the resend cool-down.
         """
-        user = await repository.user_by_email(session, email)
+        user = await repository.user_by_email(uow.session, email)
         if user is None or not user.is_active:
             return
         if purpose is OtpPurpose.registration and user.is_verified:
             return
-        await self._issue_code(session, settings, user, purpose, now)
+        await issue_code(uow, user, purpose)
 
-    async def verify_email(
-        self, database: Database, settings: Settings, body: OtpVerification, now: datetime
-    ) -> None:
-        async with database.transaction() as session:
-            accepted = await self._accept_code(
-                session,
-                settings,
-                email=body.email,
-                purpose=OtpPurpose.registration,
-                code=body.otp,
-                now=now,
-            )
-            if accepted is not None:
-                user, code = accepted
-                if await repository.consume_code(session, code.id, now):
-                    user.email_verified_at = user.email_verified_at or now
-                    return
-        raise InvalidOtp(details="Check the code, or ask for a new one with resend-otp.")
+    async def verify_email(self, uow: UnitOfWork, actor: Actor, body: OtpVerification) -> None:
+        purpose = OtpPurpose.registration
+        accepted = await accept_code(uow, email=body.email, purpose=purpose, code=body.otp)
+        if accepted is not None:
+            user, code = accepted
+            if await repository.consume_code(uow.session, code.id, uow.now):
+                user.email_verified_at = user.email_verified_at or uow.now
+                return
+        # The try counts even though the answer is a refusal.
+        raise uow.commit_and_refuse(InvalidOtp(details=WRONG_CODE.format("resend-otp")))
 
     async def verify_password_reset_code(
-        self, database: Database, settings: Settings, body: OtpVerification, now: datetime
+        self, uow: UnitOfWork, actor: Actor, body: OtpVerification
     ) -> None:
         """Confirm a reset code without spending it: reset-password still needs it."""
-        async with database.transaction() as session:
-            accepted = await self._accept_code(
-                session,
-                settings,
-                email=body.email,
-                purpose=OtpPurpose.password_reset,
-                code=body.otp,
-                now=now,
-            )
-            if accepted is not None:
-                await repository.mark_code_verified(session, accepted[1].id, now)
-                return
-        raise InvalidOtp(details="Check the code, or ask for a new one with forgot-password.")
+        purpose = OtpPurpose.password_reset
+        accepted = await accept_code(uow, email=body.email, purpose=purpose, code=body.otp)
+        if accepted is not None:
+            await repository.mark_code_verified(uow.session, accepted[1].id, uow.now)
+            return
+        # The try counts even though the answer is a refusal.
+        raise uow.commit_and_refuse(InvalidOtp(details=WRONG_CODE.format("forgot-password")))
 
-    async def reset_password(
-        self, database: Database, settings: Settings, body: PasswordReset, now: datetime
-    ) -> None:
+    async def reset_password(self, uow: UnitOfWork, actor: Actor, body: PasswordReset) -> None:
         """Set a new password with a mailed code, and end every login of the account."""
         if body.new_password != body.confirm_password:
-            raise PasswordMismatch()
-        async with database.transaction() as session:
-            accepted = await self._accept_code(
-                session,
-                settings,
-                email=body.email,
-                purpose=OtpPurpose.password_reset,
-                code=body.otp,
-                now=now,
-            )
-            if accepted is not None:
-                user, code = accepted
-                check_password_policy(body.new_password, email=user.email, names=_names(user))
-                if await repository.consume_code(session, code.id, now):
-                    await self._change_password(session, settings, user, body.new_password, now)
-                    # The code reached the inbox, which proves the address as well as a
-                    # verification code would.
-                    user.email_verified_at = user.email_verified_at or now
-                    await queue_mail(
-                        session,
-                        settings,
-                        to=user.email,
-                        template="password_changed",
-                        context={"first_name": user.first_name},
-                    )
-                    return
-        raise InvalidOtp(details="Check the code, or ask for a new one with forgot-password.")
+            raise PasswordMismatch(field="confirm_password")
+        purpose = OtpPurpose.password_reset
+        accepted = await accept_code(uow, email=body.email, purpose=purpose, code=body.otp)
+        if accepted is not None:
+            user, code = accepted
+            # A weak password rolls the try back: the code still works with a better one.
+            check_password_policy(body.new_password, email=user.email, names=_names(user))
+            if await repository.consume_code(uow.session, code.id, uow.now):
+                await _change_password(uow, user, body.new_password)
+                # The code reached the inbox, which proves the address as well as a
+                # verification code would.
+                user.email_verified_at = user.email_verified_at or uow.now
+                await queue_mail(
+                    uow.session,
+                    uow.settings,
+                    to=user.email,
+                    template="password_changed",
+                    context={"first_name": user.first_name},
+                )
+                return
+        # The try counts even though the answer is a refusal.
+        raise uow.commit_and_refuse(InvalidOtp(details=WRONG_CODE.format("forgot-password")))
 
     async def create_admin(
         self,
-        session: AsyncSession,
-        settings: Settings,
+        uow: UnitOfWork,
+        actor: Actor,
         *,
         email: str,
         password: str,
         first_name: str,
         last_name: str,
-        now: datetime,
-    ) -> User:
+    ) -> AccountView:
         """Create a verified admin, or make the account with this e-mail one, with this password."""
+        policy.require(actor, Permission.manage_practice)
         try:
             email = normalise_email(email)
         except PydanticCustomError as error:
             raise InvalidEmail(details=f"The e-mail address {error.message()}.") from error
-        user = await repository.user_by_email(session, email)
+        user = await repository.user_by_email(uow.session, email)
         names = [first_name, last_name] if user is None else _names(user)
         check_password_policy(password, email=email, names=names)
         if user is None:
             user = User(
                 email=email,
-                password_hash=await hash_password(settings, password),
+                password_hash=await hash_password(uow.settings, password),
                 first_name=first_name,
                 last_name=last_name,
-                created_at=now,
-                updated_at=now,
+                created_at=uow.now,
+                updated_at=uow.now,
             )
-            session.add(user)
+            uow.session.add(user)
         else:
-            await self._change_password(session, settings, user, password, now)
+            await _change_password(uow, user, password)
         user.is_admin = True
         user.is_active = True
-        user.email_verified_at = user.email_verified_at or now
-        user.updated_at = now
-        await session.flush()
-        return user
+        user.email_verified_at = user.email_verified_at or uow.now
+        user.updated_at = uow.now
+        await uow.session.flush()
+        return account_view(user)
 
-    async def _issue_code(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        user: User,
-        purpose: OtpPurpose,
-        now: datetime,
-    ) -> None:
-        """Replace the user's code for this purpose with a new one, and mail it."""
-        await repository.delete_codes(session, user.id, purpose)
-        code = otp.new_code()
-        stored = OtpCode(
-            user_id=user.id,
-            purpose=purpose,
-            code_hash=otp.code_hash(settings, code),
-            created_at=now,
-            expires_at=now + timedelta(minutes=settings.otp_minutes),
-        )
-        session.add(stored)
-        await queue_mail(
-            session,
-            settings,
-            to=user.email,
-            template=CODE_TEMPLATES[purpose],
-            context={"first_name": user.first_name, "code": code, "minutes": settings.otp_minutes},
+    async def purge_expired_credentials(self, uow: UnitOfWork, actor: Actor) -> None:
+        """Delete the tokens, codes and throttles that no rule reads any more."""
+        now = uow.now
+        await repository.purge_expired_credentials(
+            uow.session,
+            now=now,
+            access_tokens_issued_before=now - timedelta(minutes=uow.settings.access_token_minutes),
+            throttles_untouched_since=now - throttle.FORGOTTEN_AFTER,
         )
 
-    async def _accept_code(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        *,
-        email: str,
-        purpose: OtpPurpose,
-        code: str,
-        now: datetime,
-    ) -> tuple[User, OtpCode] | None:
-        """The account and its code when the code is right and live; every try counts, against
-        the code's own tries and against the address's (see throttle.py).
 
-        A locked address is refused before its code is looked at, the right code included.
-        """
-        throttled = await repository.locked_throttle(
-            session, throttle.address_hash(settings, email, purpose), now
-        )
-        wait = throttle.seconds_until(throttled.locked_until, now)
-        if wait is not None:
-            raise TooManyWrongCodes(
-                details="Too many wrong codes were tried for this address. Try again in "
-                f"{throttle.wait_in_words(wait)}.",
-                headers={"Retry-After": str(wait)},
-            )
-        accepted = await self._check_code(
-            session, settings, email=email, purpose=purpose, code=code, now=now
-        )
-        if accepted is None:
-            throttle.record_failure(throttled, settings, now)
-        else:
-            throttle.record_success(throttled, now)
-        return accepted
+async def _own_account(uow: UnitOfWork, actor: Actor) -> User:
+    """The actor's own account; the authenticator has already loaded it into the session."""
+    user = await uow.session.get(User, actor.user_id)
+    if user is None:
+        raise InvalidToken()
+    return user
 
-    async def _check_code(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        *,
-        email: str,
-        purpose: OtpPurpose,
-        code: str,
-        now: datetime,
-    ) -> tuple[User, OtpCode] | None:
-        user, stored = await repository.user_with_latest_code(session, email, purpose)
-        if user is None or stored is None:
-            # The same statements and hashing as for a wrong code, on a row that cannot exist.
-            await repository.spend_attempt(
-                session, _DECOY_CODE_ID, max_attempts=settings.otp_max_attempts, now=now
-            )
-            otp.code_matches(settings, _DECOY_CODE_HASH, code)
-            return None
-        if not await repository.spend_attempt(
-            session, stored.id, max_attempts=settings.otp_max_attempts, now=now
-        ):
-            return None
-        if not otp.code_matches(settings, stored.code_hash, code):
-            return None
-        return user, stored
 
-    async def _change_password(
-        self, session: AsyncSession, settings: Settings, user: User, password: str, now: datetime
-    ) -> None:
-        user.password_hash = await hash_password(settings, password)
-        user.updated_at = now
-        await repository.revoke_user_sessions(session, user.id, reason="password_changed", now=now)
-
-    async def _start_login(
-        self, session: AsyncSession, settings: Settings, user: User, now: datetime
-    ) -> TokenPair:
-        login = AuthSession(id=str(uuid.uuid4()), user_id=user.id, created_at=now)
-        session.add(login)
-        return await self._continue_login(session, settings, login, now)
-
-    async def _continue_login(
-        self, session: AsyncSession, settings: Settings, login: AuthSession, now: datetime
-    ) -> TokenPair:
-        """Hand out a new refresh token of this login and an access token naming it."""
-        refresh = new_refresh_token()
-        session.add(
-            RefreshToken(
-                auth_session_id=login.id,
-                token_hash=refresh_token_hash(settings, refresh),
-                created_at=now,
-                expires_at=now + timedelta(days=settings.refresh_token_days),
-            )
-        )
-        await session.flush()
-        access = issue_access_token(settings, user_id=login.user_id, session_id=login.id, now=now)
-        return TokenPair(access=access, refresh=refresh)
+async def _change_password(uow: UnitOfWork, user: User, password: str) -> None:
+    user.password_hash = await hash_password(uow.settings, password)
+    user.updated_at = uow.now
+    await repository.revoke_user_sessions(
+        uow.session, user.id, reason="password_changed", now=uow.now
+    )
 
 
 def _names(user: User) -> Sequence[str]:
     return [user.first_name, user.last_name]
 
 
-def _refuse_future_birth_date(born: date | None, settings: Settings, now: datetime) -> None:
-    if born is not None and born > PracticeCalendar.of(settings).today(now):
-        raise InvalidDateOfBirth()
+def _refuse_future_birth_date(uow: UnitOfWork, born: date | None) -> None:
+    if born is not None and born > PracticeCalendar.of(uow.settings).today(uow.now):
+        raise InvalidDateOfBirth(field="date_of_birth")
 
 
 account_service = AccountService()
