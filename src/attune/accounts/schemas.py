@@ -20,8 +20,6 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -212,11 +210,6 @@ class Profile(NewUser):
         "cancels; null for a client, who gets no such mail."
     )
     updated_at: datetime
-
-    @field_validator("booking_notifications", mode="after")
-    @classmethod
-    def _admins_only(cls, value: bool | None, info: ValidationInfo) -> bool | None:
-        return value if info.data.get("is_admin") else None
 
 
 class Registered(BaseModel):
