@@ -15,7 +15,7 @@ from attune.accounts.dependencies import BearerAuthenticator
 from attune.accounts.endpoints import router as accounts_router
 from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
-from attune.api_root import router as api_root_router
+from attune.api_root.endpoints import router as api_root_router
 from attune.availability.endpoints import admin_router as admin_availability_router
 from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
