@@ -19,6 +19,7 @@ from attune.api_root.endpoints import router as api_root_router
 from attune.availability.endpoints import admin_router as admin_availability_router
 from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
+from attune.bookings.meeting_endpoints import router as booking_meetings_router
 from attune.event_handlers import domain_events
 from attune.job_handlers import job_registry
 from attune.payments.endpoints import router as payments_router
@@ -40,7 +41,6 @@ from attune.requests.endpoints import router as appointment_requests_router
 from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
-from attune.video.endpoints import router as video_router
 
 DESCRIPTION = """
 Booking backend for therapy practices. It serves two API contracts from one model:
@@ -59,7 +59,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     bookings_router,
     payments_router,
     payment_webhooks_router,
-    video_router,
+    booking_meetings_router,
     api_root_router,
     availability_router,
     admin_availability_router,

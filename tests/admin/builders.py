@@ -11,9 +11,11 @@ from attune.bookings.schemas import BookingCreate
 from attune.bookings.service import booking_service
 from attune.models import Booking, User
 from attune.platform.database import Database
+from attune.platform.policy import actor_for
 from attune.platform.settings import Settings
 from tests.support.people import Person
 from tests.support.slots import add_slot
+from tests.support.work import work
 
 
 async def book(
@@ -31,15 +33,11 @@ async def book(
     # These bookings stand for a practice's history, made and paid over weeks: the cap on
     # unpaid bookings held at once does not apply to them.
     history = settings.model_copy(update={"max_unpaid_bookings": 10_000})
-    async with database.transaction() as session:
-        user = await session.get(User, client.id)
+    async with work(database, history, now=booked_at or starts_at - timedelta(days=7)) as uow:
+        user = await uow.session.get(User, client.id)
         assert user is not None
         booking = await booking_service.create(
-            session,
-            history,
-            user,
-            BookingCreate(schedule_id=slot_id),
-            now=booked_at or starts_at - timedelta(days=7),
+            uow, actor_for(user), BookingCreate(schedule_id=slot_id)
         )
         return booking.id
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from attune.bookings.service import REFUND_JOB
+from attune.payments.refunds import REFUND_JOB
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings

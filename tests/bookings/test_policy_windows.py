@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from attune.app import create_app
-from attune.bookings.service import REFUND_JOB
+from attune.payments.refunds import REFUND_JOB
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings

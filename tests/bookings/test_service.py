@@ -19,10 +19,12 @@ from attune.bookings.service import booking_service
 from attune.models import Booking, BookingStatus, User
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database, execute_bulk
+from attune.platform.policy import actor_for
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, later
 from tests.support.people import add_client
 from tests.support.slots import add_slot
+from tests.support.work import work
 
 
 @pytest.fixture
@@ -62,12 +64,12 @@ class TestChangedMeanwhile:
         soon = await add_slot(database, later(hours=5))
         booking = await book(client, ada, slot)
 
-        async with database.transaction() as session:
-            owner, _as_read = await read_then_move(session, booking["id"], soon)
+        async with work(database, settings, now=NOW) as uow:
+            owner, _as_read = await read_then_move(uow.session, booking["id"], soon)
             # Three days ahead as read, so the notice check passes; five hours ahead in fact.
             with pytest.raises(BookingChangedMeanwhile):
-                await booking_service.cancel(session, settings, booking["id"], owner, now=NOW)
-            stored = await session.get(Booking, booking["id"], populate_existing=True)
+                await booking_service.cancel(uow, actor_for(owner), booking["id"])
+            stored = await uow.session.get(Booking, booking["id"], populate_existing=True)
             assert stored is not None
             assert stored.status == BookingStatus.scheduled
 
@@ -80,12 +82,12 @@ class TestChangedMeanwhile:
         target = await add_slot(database, later(days=3) + timedelta(hours=2))
         booking = await book(client, ada, slot)
 
-        async with database.transaction() as session:
-            owner, _as_read = await read_then_move(session, booking["id"], soon)
+        async with work(database, settings, now=NOW) as uow:
+            owner, _as_read = await read_then_move(uow.session, booking["id"], soon)
             with pytest.raises(BookingChangedMeanwhile):
                 await booking_service.reschedule(
-                    session, settings, booking["id"], owner, new_schedule_id=target, now=NOW
+                    uow, actor_for(owner), booking["id"], new_schedule_id=target
                 )
-            stored = await session.get(Booking, booking["id"], populate_existing=True)
+            stored = await uow.session.get(Booking, booking["id"], populate_existing=True)
             assert stored is not None
             assert stored.schedule_id == soon

@@ -17,6 +17,7 @@ from attune.bookings.service import booking_service
 from attune.models import BookingStatus, User
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.policy import actor_for
 from attune.platform.settings import Settings
 from tests.bookings.builders import NOW, book, cancel, later, reschedule, stored_booking
 from tests.conftest import make_settings, run_jobs
@@ -25,6 +26,7 @@ from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_clients
 from tests.support.slots import add_slot
 from tests.support.sweeps import SweptApp
+from tests.support.work import work
 
 ONE_SECOND = timedelta(seconds=1)
 # Thursday 5 March 2026, 10:00-11:00 UTC: three days after NOW.
@@ -322,15 +324,12 @@ class TestCompletion:
         ada = await add_client(practice.database, practice.settings)
         therapist = await add_admin(practice.database, practice.settings)
         booking_id = await practice.book(ada)
-        async with practice.database.transaction() as session:
-            admin = await session.get(User, therapist.id)
+        started = STARTS_AT + timedelta(minutes=20)
+        async with work(practice.database, practice.settings, now=started) as uow:
+            admin = await uow.session.get(User, therapist.id)
             assert admin is not None
             await booking_service.record_outcome(
-                session,
-                booking_id,
-                admin,
-                outcome=BookingStatus.no_show,
-                now=STARTS_AT + timedelta(minutes=20),
+                uow, actor_for(admin), booking_id, outcome=BookingStatus.no_show
             )
 
         await practice.run_at(WINDOW_CLOSES_AT + timedelta(hours=1))

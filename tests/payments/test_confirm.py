@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from attune.bookings.service import REFUND_JOB
+from attune.payments.refunds import REFUND_JOB
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.bookings.builders import cancel, jobs_of_kind, stored_booking

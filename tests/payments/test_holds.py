@@ -9,8 +9,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from attune.bookings.service import booking_service
+from attune.bookings.payment_state import booking_payments
 from attune.payments.jobs import CANCEL_INTENT_JOB
+from attune.platform.actor import SYSTEM
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -20,6 +21,7 @@ from tests.payments.builders import booked, booking_as_shown, confirm, open_inte
 from tests.support.mailbox import Mailbox, SmtpServer, text_body
 from tests.support.people import add_client
 from tests.support.slots import add_slot, assert_seats_match_bookings
+from tests.support.work import work
 
 HOLD = timedelta(minutes=30)
 
@@ -155,9 +157,9 @@ class TestKept:
         booking_id = await booked(client, database, ada)
         intent_id = await open_intent(client, ada, booking_id)
         clock.at = NOW + HOLD + timedelta(seconds=1)
-        async with database.transaction() as session:
+        async with work(database, settings, now=clock.at) as uow:
             # The sweep alone, before the cancel_intent job it queues can run.
-            await booking_service.release_unpaid_holds(session, settings, now=clock.at, limit=10)
+            await booking_payments.release_unpaid_holds(uow, SYSTEM, limit=10)
 
         assert (await confirm(client, ada, intent_id)).status_code == 200
         await run_jobs(app)

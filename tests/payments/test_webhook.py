@@ -21,8 +21,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from attune.bookings.service import REFUND_JOB
 from attune.models import Payment, PaymentProvider, WebhookEvent
+from attune.payments.refunds import REFUND_JOB
 from attune.platform.clock import Clock
 from attune.platform.crypto import Encryptor
 from attune.platform.database import Database

@@ -10,8 +10,10 @@ from attune.bookings.schemas import BookingCreate
 from attune.bookings.service import booking_service
 from attune.models import Booking, Schedule, User
 from attune.platform.database import Database
+from attune.platform.policy import actor_for
 from attune.platform.settings import Settings
 from tests.support.people import Person
+from tests.support.work import work
 
 # Before seed 000's example day (2024-12-15), so its examples are slots in the future.
 NOW = datetime(2024, 12, 1, 9, 0, tzinfo=UTC)
@@ -37,11 +39,11 @@ async def book(
     database: Database, settings: Settings, client: Person, schedule_id: int, now: datetime = NOW
 ) -> int:
     """A booking made through the booking rules (the seat is taken as a client's would be)."""
-    async with database.transaction() as session:
-        user = await session.get(User, client.id)
+    async with work(database, settings, now=now) as uow:
+        user = await uow.session.get(User, client.id)
         assert user is not None
         booking = await booking_service.create(
-            session, settings, user, BookingCreate(schedule_id=schedule_id), now=now
+            uow, actor_for(user), BookingCreate(schedule_id=schedule_id)
         )
         return booking.id
 
@@ -49,10 +51,10 @@ async def book(
 async def cancel(
     database: Database, settings: Settings, admin: Person, booking_id: int, now: datetime = NOW
 ) -> None:
-    async with database.transaction() as session:
-        user = await session.get(User, admin.id)
+    async with work(database, settings, now=now) as uow:
+        user = await uow.session.get(User, admin.id)
         assert user is not None
-        await booking_service.cancel(session, settings, booking_id, user, now=now)
+        await booking_service.cancel(uow, actor_for(user), booking_id)
 
 
 async def stored_slot(database: Database, schedule_id: int) -> Schedule | None:

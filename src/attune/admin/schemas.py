@@ -27,7 +27,7 @@ from attune.admin.views import (
     Page,
     PracticeBookingView,
 )
-from attune.bookings.schemas import BookingRead
+from attune.bookings.schemas import BookingRead, booking_read
 from attune.models import BookingStatus
 from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.fields import (
@@ -276,7 +276,7 @@ def account_list(page: Page[AccountView]) -> AccountList:
 
 def admin_booking(view: PracticeBookingView) -> AdminBooking:
     return AdminBooking(
-        **view.booking.model_dump(),
+        **booking_read(view.booking).model_dump(),
         user=BookingClient(
             id=view.client.id,
             first_name=view.client.first_name,

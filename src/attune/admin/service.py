@@ -10,7 +10,6 @@ account, and returns views. It runs in the caller's transaction and flushes, nev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +30,9 @@ from attune.admin.views import (
     PracticeBookingView,
 )
 from attune.bookings.errors import BookingNotFound
-from attune.bookings.schemas import booking_read
 from attune.bookings.service import booking_service
-from attune.models import Booking, BookingStatus, Refund, User
+from attune.bookings.views import BookingView, RefundView, refund_view
+from attune.models import Booking, BookingStatus, User
 from attune.payments import refunds
 from attune.platform import policy
 from attune.platform.actor import Actor
@@ -214,86 +213,46 @@ class AdminService:
             [(booking.id, booking.user_id) for booking, _ in rows],
             via="list",
         )
-        shown = await self._shown(uow, await self._viewer(uow, actor), rows)
+        views = await booking_service.views(uow, actor, [booking for booking, _ in rows])
+        shown = [
+            PracticeBookingView(view, ClientView.of(client))
+            for view, (_, client) in zip(views, rows, strict=True)
+        ]
         return Page(shown, total, query.limit, query.offset)
 
     async def booking(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> PracticeBookingView:
         policy.require(actor, Permission.manage_practice)
-        viewer = await self._viewer(uow, actor)
-        booking = await booking_service.visible_booking(uow.session, booking_id, viewer)
-        await uow.audit_reads(
-            actor,
-            AuditAction.booking_viewed,
-            AuditTarget.booking,
-            [(booking.id, booking.user_id)],
-            via="detail",
-        )
-        return await self._one_shown(uow, viewer, booking)
+        # Audited by the booking service, as the client's route is.
+        return await self._shown(uow, await booking_service.read(uow, actor, booking_id))
 
     async def cancel_booking(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, reason: str | None
     ) -> PracticeBookingView:
         """At any time, without the client's notice; the client is mailed the reason."""
         policy.require(actor, Permission.manage_practice)
-        viewer = await self._viewer(uow, actor)
-        booking = await booking_service.cancel(
-            uow.session, uow.settings, booking_id, viewer, now=uow.now, reason=reason
-        )
-        uow.audit(
-            actor,
-            AuditAction.booking_cancelled,
-            AuditTarget.booking,
-            booking.id,
-            owner_id=booking.user_id,
-            reason_given=reason is not None,
-        )
-        return await self._one_shown(uow, viewer, booking)
+        booking = await booking_service.cancel(uow, actor, booking_id, reason=reason)
+        return await self._shown(uow, booking)
 
     async def reschedule_booking(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, new_schedule_id: int
     ) -> PracticeBookingView:
         """At any time before the new slot starts, without the client's notice."""
         policy.require(actor, Permission.manage_practice)
-        viewer = await self._viewer(uow, actor)
         booking = await booking_service.reschedule(
-            uow.session,
-            uow.settings,
-            booking_id,
-            viewer,
-            new_schedule_id=new_schedule_id,
-            now=uow.now,
+            uow, actor, booking_id, new_schedule_id=new_schedule_id
         )
-        uow.audit(
-            actor,
-            AuditAction.booking_rescheduled,
-            AuditTarget.booking,
-            booking.id,
-            owner_id=booking.user_id,
-            new_schedule_id=new_schedule_id,
-        )
-        return await self._one_shown(uow, viewer, booking)
+        return await self._shown(uow, booking)
 
     async def record_outcome(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, outcome: BookingStatus
     ) -> PracticeBookingView:
         policy.require(actor, Permission.manage_practice)
-        viewer = await self._viewer(uow, actor)
-        booking = await booking_service.record_outcome(
-            uow.session, booking_id, viewer, outcome=outcome, now=uow.now
-        )
-        uow.audit(
-            actor,
-            AuditAction.booking_outcome_recorded,
-            AuditTarget.booking,
-            booking.id,
-            owner_id=booking.user_id,
-            status=outcome.value,
-        )
-        return await self._one_shown(uow, viewer, booking)
+        booking = await booking_service.record_outcome(uow, actor, booking_id, outcome=outcome)
+        return await self._shown(uow, booking)
 
     async def refund_booking(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, amount_cents: int | None
-    ) -> Refund:
+    ) -> RefundView:
         """Part or all of what is left of the payment, whatever the booking's state."""
         policy.require(actor, Permission.manage_practice)
         viewer = await self._viewer(uow, actor)
@@ -311,7 +270,7 @@ class AdminService:
             refund_id=refund.id,
             amount_cents=refund.amount_cents,
         )
-        return refund
+        return refund_view(refund)
 
     async def _viewer(self, uow: UnitOfWork, actor: Actor) -> User:
         """The acting account, which the bookings package's calls still take for the actor."""
@@ -320,29 +279,10 @@ class AdminService:
             raise AdminRequired()
         return viewer
 
-    async def _one_shown(
-        self, uow: UnitOfWork, viewer: User, booking: Booking
-    ) -> PracticeBookingView:
-        client = await self._client(uow.session, booking)
-        [shown] = await self._shown(uow, viewer, [(booking, client)])
-        return shown
+    async def _shown(self, uow: UnitOfWork, booking: BookingView) -> PracticeBookingView:
+        return PracticeBookingView(booking, ClientView.of(await self._client(uow.session, booking)))
 
-    async def _shown(
-        self, uow: UnitOfWork, viewer: User, rows: Sequence[tuple[Booking, User]]
-    ) -> list[PracticeBookingView]:
-        """The bookings as the practice sees them, with their refunds loaded at once."""
-        loaded = await booking_service.refunds_of(uow.session, [booking for booking, _ in rows])
-        return [
-            PracticeBookingView(
-                booking=booking_read(
-                    uow.settings, booking, loaded.get(booking.id), viewer=viewer, now=uow.now
-                ),
-                client=ClientView.of(client),
-            )
-            for booking, client in rows
-        ]
-
-    async def _client(self, session: AsyncSession, booking: Booking) -> User:
+    async def _client(self, session: AsyncSession, booking: BookingView) -> User:
         client = await repository.user_by_id(session, booking.user_id)
         if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
             raise BookingNotFound()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from attune.bookings.schemas import BookingRead
+from attune.bookings.views import BookingView
 from attune.models import User
 
 Item = TypeVar("Item")
@@ -108,7 +108,7 @@ class ClientView:
 class PracticeBookingView:
     # As the bookings package shows it to the practice: decrypted, with its refunds, and with
     # the room's link whenever the booking is not cancelled.
-    booking: BookingRead
+    booking: BookingView
     client: ClientView
 
 

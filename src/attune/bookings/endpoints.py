@@ -14,8 +14,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import BeforeValidator
 
-from attune.accounts.dependencies import CurrentUser, VerifiedUser
-from attune.admin.audit import Audit
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotFound,
@@ -43,9 +41,8 @@ from attune.bookings.schemas import (
 )
 from attune.bookings.service import booking_service
 from attune.models import BookingStatus
-from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.auth import EmailNotVerified, InvalidToken
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.auth import CurrentActor, EmailNotVerified, InvalidToken, VerifiedActor
+from attune.platform.dependencies import Work
 from attune.platform.fields import MAX_ID, whole_number
 from attune.platform.openapi import documented_errors
 from attune.scheduling.errors import ScheduleNotFound, SlotFull, SlotStarted
@@ -83,17 +80,11 @@ BookingId = Annotated[
 )
 async def create_booking(
     body: Annotated[BookingCreate, Body(openapi_examples=CREATE_EXAMPLES)],
-    user: VerifiedUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: VerifiedActor,
+    uow: Work,
 ) -> BookingCreated:
-    now = clock.now()
-    booking = await booking_service.create(session, settings, user, body, now=now)
-    return BookingCreated(
-        message="Booking created successfully",
-        booking=booking_read(settings, booking, viewer=user, now=now),
-    )
+    booking = await booking_service.create(uow, actor, body)
+    return BookingCreated(message="Booking created successfully", booking=booking_read(booking))
 
 
 @router.get(
@@ -104,23 +95,14 @@ async def create_booking(
     responses=documented_errors(InvalidToken),
 )
 async def list_bookings(
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: CurrentActor,
+    uow: Work,
     status: Annotated[
         BookingStatus | None, Query(description="Only bookings in this state.")
     ] = None,
 ) -> BookingList:
-    now = clock.now()
-    bookings = await booking_service.list_own(session, user, now, status)
-    shown = await booking_service.refunds_of(session, bookings)
-    return BookingList(
-        bookings=[
-            booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now)
-            for booking in bookings
-        ]
-    )
+    bookings = await booking_service.list_own(uow, actor, status)
+    return BookingList(bookings=[booking_read(booking) for booking in bookings])
 
 
 @router.get(
@@ -133,21 +115,11 @@ async def list_bookings(
 async def read_booking(
     booking_id: BookingId,
     *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: CurrentActor,
+    uow: Work,
 ) -> BookingDetail:
-    booking = await booking_service.visible_booking(session, booking_id, user)
-    if audit.acts_for_another(booking.user_id):
-        await audit.record_views(
-            AuditAction.booking_viewed, AuditTarget.booking, [booking.id], via="detail"
-        )
-    shown = await booking_service.refunds_of(session, [booking])
-    return BookingDetail(
-        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=clock.now())
-    )
+    booking = await booking_service.read(uow, actor, booking_id)
+    return BookingDetail(booking=booking_read(booking))
 
 
 @router.put(
@@ -169,30 +141,12 @@ async def read_booking(
 async def cancel_booking(
     booking_id: BookingId,
     *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: CurrentActor,
+    uow: Work,
     body: Annotated[BookingCancel, Body(openapi_examples=CANCEL_EXAMPLES)] = NO_REASON,
 ) -> BookingChanged:
-    now = clock.now()
-    reason = body.reason
-    booking = await booking_service.cancel(
-        session, settings, booking_id, user, now=now, reason=reason
-    )
-    if audit.acts_for_another(booking.user_id):
-        audit.record(
-            AuditAction.booking_cancelled,
-            AuditTarget.booking,
-            booking.id,
-            reason_given=reason is not None,
-        )
-    shown = await booking_service.refunds_of(session, [booking])
-    return BookingChanged(
-        message="Booking cancelled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now),
-    )
+    booking = await booking_service.cancel(uow, actor, booking_id, reason=body.reason)
+    return BookingChanged(message="Booking cancelled successfully", booking=booking_read(booking))
 
 
 @router.put(
@@ -223,30 +177,10 @@ async def reschedule_booking(
     booking_id: BookingId,
     *,
     body: Annotated[BookingReschedule, Body(openapi_examples=RESCHEDULE_EXAMPLES)],
-    user: VerifiedUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: VerifiedActor,
+    uow: Work,
 ) -> BookingChanged:
-    now = clock.now()
     booking = await booking_service.reschedule(
-        session,
-        settings,
-        booking_id,
-        user,
-        new_schedule_id=body.new_schedule_id,
-        now=now,
+        uow, actor, booking_id, new_schedule_id=body.new_schedule_id
     )
-    if audit.acts_for_another(booking.user_id):
-        audit.record(
-            AuditAction.booking_rescheduled,
-            AuditTarget.booking,
-            booking.id,
-            new_schedule_id=body.new_schedule_id,
-        )
-    shown = await booking_service.refunds_of(session, [booking])
-    return BookingChanged(
-        message="Booking rescheduled successfully",
-        booking=booking_read(settings, booking, shown.get(booking.id), viewer=user, now=now),
-    )
+    return BookingChanged(message="Booking rescheduled successfully", booking=booking_read(booking))

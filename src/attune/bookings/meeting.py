@@ -1,10 +1,11 @@
-"""A booking's video session as its client or the therapist sees it: whether and how to join.
+"""A video session as one person sees it: its status, whether and how to join, and when.
 
 The link follows the one rule of `video.rooms.link_for`: the client gets it only while the room
-is released (paid, or payments are off) and the join window is open; the therapist (an admin)
-gets the link of any booking that is not cancelled, at any time, and joins as the room's
+is released (paid, or payments are off) and the join window is open; the host (the therapist)
+gets the link of any session that is not cancelled, at any time, and joins as the room's
 moderator. With Jitsi tokens configured, every link carries a token valid only inside the join
-window, so one passed on or kept beyond the session does not open the room.
+window, so one passed on or kept beyond the session does not open the room. Everything here
+works from plain values (`meeting`); `booking_meeting` turns a booking into them.
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ from attune.appointments.window import join_window
 from attune.integrations.jitsi import Participant
 from attune.models import Booking, BookingStatus, User
 from attune.platform.settings import Settings
-from attune.video.rooms import (
-    link_for,
-    room_released,
-    what_is_needed,
-    window_enforced,
-)
-
-# A session with a recorded outcome is over, even when its join window is still open.
-OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
+from attune.video.rooms import link_for, room_released, what_is_needed, window_enforced
 
 
 class MeetingStatus(StrEnum):
@@ -36,8 +29,20 @@ class MeetingStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Session:
+    """What the rule needs to know of a session that is not cancelled."""
+
+    room_id: str
+    starts_at: datetime
+    ends_at: datetime
+    # Whether the room is the client's yet (paid, or payments are off).
+    released: bool
+    # A session with a recorded outcome is over, even while its join window is still open.
+    over: bool
+
+
+@dataclass(frozen=True)
 class Meeting:
-    booking: Booking
     status: MeetingStatus
     opens_at: datetime
     closes_at: datetime
@@ -49,11 +54,11 @@ class Meeting:
     window_enforced: bool
 
 
-def meeting_status(settings: Settings, booking: Booking, now: datetime) -> MeetingStatus:
-    opens_at, closes_at = join_window(booking.scheduled_at, booking.ends_at)
-    if booking.status in OUTCOMES or now > closes_at:
+def meeting_status(session: Session, now: datetime) -> MeetingStatus:
+    opens_at, closes_at = join_window(session.starts_at, session.ends_at)
+    if session.over or now > closes_at:
         return MeetingStatus.completed
-    if not room_released(settings, booking):
+    if not session.released:
         return MeetingStatus.pending
     if now < opens_at:
         return MeetingStatus.scheduled
@@ -94,38 +99,60 @@ def instructions(
     return f"{lead} {what_is_needed(settings)}"
 
 
-def booking_meeting(settings: Settings, booking: Booking, viewer: User, now: datetime) -> Meeting:
-    """The meeting of a booking that is not cancelled, as `viewer` (its client or an admin) may
-    see it at `now`."""
-    status = meeting_status(settings, booking, now)
-    window = join_window(booking.scheduled_at, booking.ends_at)
+def meeting(settings: Settings, session: Session, person: Participant, now: datetime) -> Meeting:
+    """The session as `person` may see it at `now`; `person.moderator` is the host."""
+    status = meeting_status(session, now)
+    window = join_window(session.starts_at, session.ends_at)
     opens_at, closes_at = window
-    window_open = opens_at <= now <= closes_at and booking.status == BookingStatus.scheduled
-    # The therapist may hold a session that is not paid yet; the client may not.
-    can_join = window_open if viewer.is_admin else status is MeetingStatus.active
+    window_open = opens_at <= now <= closes_at and not session.over
+    # The host may hold a session that is not paid yet; the client may not.
+    can_join = window_open if person.moderator else status is MeetingStatus.active
     url = link_for(
         settings,
-        booking.room_id if booking.status != BookingStatus.cancelled else None,
+        session.room_id,
         window,
-        Participant(
-            name=f"{viewer.first_name} {viewer.last_name}",
-            email=viewer.email,
-            moderator=viewer.is_admin,
-        ),
+        person,
         released=status is MeetingStatus.active,
         now=now,
     )
     return Meeting(
-        booking=booking,
         status=status,
         opens_at=opens_at,
         closes_at=closes_at,
         can_join=can_join,
-        moderator=viewer.is_admin,
+        moderator=person.moderator,
         url=url,
-        room_id=booking.room_id if url is not None else None,
+        room_id=session.room_id if url is not None else None,
         instructions=instructions(
-            settings, status, opens_at, closes_at, for_practice=viewer.is_admin
+            settings, status, opens_at, closes_at, for_practice=person.moderator
         ),
         window_enforced=window_enforced(settings),
     )
+
+
+# A session with a recorded outcome is over, even when its join window is still open.
+OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
+
+
+def participant(person: User, *, host: bool) -> Participant:
+    return Participant(
+        name=f"{person.first_name} {person.last_name}", email=person.email, moderator=host
+    )
+
+
+def booking_meeting(
+    settings: Settings, booking: Booking, person: User, *, host: bool, now: datetime
+) -> Meeting | None:
+    """The meeting of the booking as `person` may see it at `now`; None once it is cancelled.
+
+    `host` says whether the person holds the room (the policy's `host_meetings`)."""
+    if booking.status == BookingStatus.cancelled:
+        return None
+    session = Session(
+        room_id=booking.room_id,
+        starts_at=booking.scheduled_at,
+        ends_at=booking.ends_at,
+        released=room_released(settings, booking),
+        over=booking.status in OUTCOMES,
+    )
+    return meeting(settings, session, participant(person, host=host), now)

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, BookingStatus, PaymentStatus, User
+from attune.bookings.views import BookingRefunds, RefundView, refund_view
+from attune.models import (
+    Booking,
+    BookingStatus,
+    IntentStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    User,
+)
 from attune.platform.time_range import TimeRange
 
 
@@ -124,3 +133,76 @@ async def bookings_of_client(
         Booking.id.desc(),
     )
     return (await session.scalars(query)).all()
+
+
+async def refunds_of_bookings(
+    session: AsyncSession, booking_ids: Iterable[int]
+) -> dict[int, BookingRefunds]:
+    """The refunds of every booking shown, by booking id, in two queries whatever their number."""
+    wanted = set(booking_ids)
+    if not wanted:
+        return {}
+    amounts = await session.execute(
+        select(Payment.booking_id, func.max(Payment.amount_refunded_cents))
+        .where(Payment.booking_id.in_(wanted), Payment.status == IntentStatus.succeeded)
+        .group_by(Payment.booking_id)
+    )
+    refunded: dict[int, int] = dict(amounts.all())
+    rows = await session.scalars(
+        select(Refund).where(Refund.booking_id.in_(wanted)).order_by(Refund.id)
+    )
+    listed: dict[int, list[RefundView]] = {}
+    for refund in rows:
+        listed.setdefault(refund.booking_id, []).append(refund_view(refund))
+    return {
+        booking_id: BookingRefunds(refunded.get(booking_id, 0), tuple(listed.get(booking_id, ())))
+        for booking_id in wanted
+    }
+
+
+async def cancel_unpaid_holds(
+    session: AsyncSession, *, created_before: datetime, reason: str, now: datetime, limit: int
+) -> Sequence[Booking]:
+    """Cancel, for the practice, up to `limit` bookings that still wait for a payment and were
+    made before `created_before`; returns those cancelled, their seats still to be freed.
+
+    The UPDATE repeats its conditions, so of this and a payment arriving for one booking
+    exactly one wins: a payment recorded first keeps the booking (it is no longer unpaid), and
+    one recorded after finds it cancelled and is refunded in full.
+    """
+    due = (
+        Booking.status == BookingStatus.scheduled,
+        Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
+        # A booking made while the practice charged nothing has nothing to pay.
+        Booking.amount_cents > 0,
+        Booking.created_at < created_before,
+    )
+    # A CTE that skips rows locked by another sweep or request (PostgreSQL): two sweeps
+    # share the work, and one never waits on a client's cancellation.
+    candidates = (
+        select(Booking.id)
+        .where(*due)
+        .order_by(Booking.created_at, Booking.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("candidates")
+    )
+    released = await session.scalars(
+        update(Booking)
+        .where(Booking.id.in_(select(candidates.c.id)), *due)
+        .values(
+            status=BookingStatus.cancelled,
+            cancelled_at=now,
+            cancelled_by_practice=True,
+            cancellation_reason_encrypted=reason,
+            updated_at=now,
+        )
+        .returning(Booking)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return released.all()
+
+
+async def users_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, User]:
+    found = await session.scalars(select(User).where(User.id.in_(set(user_ids))))
+    return {user.id: user for user in found}

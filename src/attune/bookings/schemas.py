@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -15,14 +13,10 @@ from pydantic import (
 )
 
 from attune.appointments.fields import Notes, Reason
-from attune.bookings.meeting import booking_meeting
-from attune.bookings.policy import late_cancellation
-from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
-from attune.platform.crypto import Encryptor
+from attune.bookings.views import BookingMeetingView, BookingView, RefundView
+from attune.models import BookingStatus, PaymentStatus, RefundStatus
 from attune.platform.fields import MAX_ID, Id, whole_number
-from attune.platform.settings import Settings
-from attune.video.rooms import window_enforced
-from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
+from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION, MeetingRead
 
 Minutes = Annotated[int, Field(ge=1, le=24 * 60), BeforeValidator(whole_number)]
 Cents = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(whole_number)]
@@ -53,18 +47,6 @@ class BookingCancel(BaseModel):
     """The optional body of a cancellation; seed 000 sends none."""
 
     reason: Reason | None = Field(default=None, examples=["I have a conflicting appointment"])
-
-
-@dataclass(frozen=True)
-class BookingRefunds:
-    """What has gone back of a booking's payment, loaded with the booking by whoever shows it
-    (attune.payments.refunds.refunds_of_bookings)."""
-
-    amount_refunded_cents: int = 0
-    refunds: Sequence[Refund] = ()
-
-
-NO_REFUNDS = BookingRefunds()
 
 
 class RefundRead(BaseModel):
@@ -142,60 +124,35 @@ class BookingRead(BaseModel):
     updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
 
 
-Shown = TypeVar("Shown", bound=BookingRead)
-
-
-def refund_fields(refunds: BookingRefunds) -> dict[str, Any]:
-    return {
-        "amount_refunded": refunds.amount_refunded_cents / 100,
-        "amount_refunded_cents": refunds.amount_refunded_cents,
-        "refunds": [refund_read(refund) for refund in refunds.refunds],
-    }
-
-
-def with_refunds(shown: Shown, refunds: BookingRefunds | None) -> Shown:
-    """A booking as shown, with its refunds (for views built on `booking_read`)."""
-    return shown.model_copy(update=refund_fields(refunds or NO_REFUNDS))
-
-
-def booking_read(
-    settings: Settings,
-    booking: Booking,
-    refunds: BookingRefunds | None = None,
-    *,
-    viewer: User,
-    now: datetime,
-) -> BookingRead:
-    """The booking as `viewer` (its client or an admin) may see it at `now` (which also decides
-    whether a cancellation would be late); `refunds` as loaded by the caller (a booking shown
-    without them shows none)."""
-    cancelled = booking.status == BookingStatus.cancelled
-    meeting = None if cancelled else booking_meeting(settings, booking, viewer, now)
-    encryptor = Encryptor.from_settings(settings)
+def booking_read(view: BookingView) -> BookingRead:
+    """The booking's view in seed 000's shape, with the fields the seed leaves out."""
+    meeting = view.meeting
     return BookingRead(
-        id=booking.id,
-        user_id=booking.user_id,
-        schedule_id=booking.schedule_id,
-        scheduled_at=booking.scheduled_at,
-        ends_at=booking.ends_at,
-        duration=booking.duration_minutes,
-        status=booking.status,
+        id=view.id,
+        user_id=view.user_id,
+        schedule_id=view.schedule_id,
+        scheduled_at=view.scheduled_at,
+        ends_at=view.ends_at,
+        duration=view.duration_minutes,
+        status=view.status,
         jitsi_room_id=meeting.room_id if meeting else None,
         jitsi_room_url=meeting.url if meeting else None,
         meeting_opens_at=meeting.opens_at if meeting else None,
-        join_window_enforced=window_enforced(settings),
-        amount=booking.amount_cents / 100,
-        amount_cents=booking.amount_cents,
-        currency=booking.currency,
-        payment_status=booking.payment_status,
-        payment_id=booking.payment_id,
-        **refund_fields(refunds or NO_REFUNDS),
-        notes=encryptor.decrypt_optional(booking.notes_encrypted),
-        late_cancellation=late_cancellation(settings, booking, now),
-        cancelled_at=booking.cancelled_at,
-        cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
-        created_at=booking.created_at,
-        updated_at=booking.updated_at,
+        join_window_enforced=view.window_enforced,
+        amount=view.amount_cents / 100,
+        amount_cents=view.amount_cents,
+        currency=view.currency,
+        payment_status=view.payment_status,
+        payment_id=view.payment_id,
+        amount_refunded=view.refunds.amount_refunded_cents / 100,
+        amount_refunded_cents=view.refunds.amount_refunded_cents,
+        refunds=[refund_read(refund) for refund in view.refunds.refunds],
+        notes=view.notes,
+        late_cancellation=view.late_cancellation,
+        cancelled_at=view.cancelled_at,
+        cancellation_reason=view.cancellation_reason,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
     )
 
 
@@ -214,7 +171,7 @@ class BookingRefundCreated(BaseModel):
     refund: RefundRead
 
 
-def refund_read(refund: Refund) -> RefundRead:
+def refund_read(refund: RefundView) -> RefundRead:
     return RefundRead(
         id=refund.id,
         amount_cents=refund.amount_cents,
@@ -271,3 +228,22 @@ REFUND_EXAMPLES: dict[str, Any] = {
 RESCHEDULE_EXAMPLES: dict[str, Any] = {
     "seed_000": {"summary": "Contract 000", "value": {"new_schedule_id": 2}}
 }
+
+
+def meeting_read(view: BookingMeetingView) -> MeetingRead:
+    meeting = view.meeting
+    return MeetingRead(
+        booking_id=view.booking_id,
+        meeting_url=meeting.url,
+        room_id=meeting.room_id,
+        can_join=meeting.can_join,
+        meeting_status=meeting.status,
+        join_instructions=meeting.instructions,
+        scheduled_at=view.scheduled_at,
+        ends_at=view.ends_at,
+        duration=view.duration_minutes,
+        join_opens_at=meeting.opens_at,
+        join_closes_at=meeting.closes_at,
+        moderator=meeting.moderator,
+        join_window_enforced=meeting.window_enforced,
+    )

@@ -1,26 +1,27 @@
 """Booking rules: taking a seat, the cancel and reschedule windows, outcomes (docs/decisions.md,
 "Slots and bookings").
 
-Every method runs in the caller's transaction and flushes, never commits. Locks are always
-taken in one order (the client's row, then the booking, then slots by id), so concurrent
-requests wait for each other instead of deadlocking on PostgreSQL.
+Every method takes the unit of work and the actor first, asks `platform.policy` who may do
+what, records the audit entry of a member of the practice at a client's booking, and answers
+with a `BookingView`. It runs in the caller's transaction and flushes, never commits. Locks are
+always taken in one order (the client's row, then the booking, then slots by id, then the
+booking's payment), so concurrent requests wait for each other instead of deadlocking on
+PostgreSQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
-
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Sequence
+from datetime import timedelta
 
 from attune.appointments.reminders import reminders_already_covered
 from attune.appointments.rooms import room_offered_on_move
 from attune.bookings import mail as booking_mail
-from attune.bookings import policy, repository
+from attune.bookings import policy as notice
+from attune.bookings import repository
+from attune.bookings.access import account_of, client_of, visible_booking
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
-    BookingNotFound,
     BookingNotScheduled,
     BookingOverlap,
     CancellationTooLate,
@@ -31,19 +32,22 @@ from attune.bookings.errors import (
     SessionNotStarted,
     TooManyUnpaidBookings,
 )
+from attune.bookings.events import BookingCancelled
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
-from attune.bookings.schemas import BookingCreate, BookingRefunds
+from attune.bookings.schemas import BookingCreate
+from attune.bookings.views import NO_REFUNDS, BookingRefunds, BookingView, booking_view
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
-from attune.payments import refunds
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
+from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.seats import release_seat, take_seat
 from attune.video.rooms import new_room_id
 
-# Where payments' modules have always found the refund job's kind.
-REFUND_JOB = refunds.REFUND_JOB
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
 CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it again."
 
@@ -54,15 +58,10 @@ def price_cents(settings: Settings, minutes: int) -> int:
 
 
 class BookingService:
-    async def create(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        client: User,
-        body: BookingCreate,
-        *,
-        now: datetime,
-    ) -> Booking:
+    async def create(self, uow: UnitOfWork, actor: Actor, body: BookingCreate) -> BookingView:
+        """Take a seat in the slot for the actor, at the practice's price."""
+        session, settings, now = uow.session, uow.settings, uow.now
+        client = await account_of(uow, actor)
         await repository.lock_client(session, client.id)
         schedule = await session.get(Schedule, body.schedule_id)
         if schedule is None:
@@ -70,11 +69,10 @@ class BookingService:
         if body.duration is not None and body.duration != schedule.duration_minutes:
             raise DurationMismatch(
                 details=f"This slot lasts {schedule.duration_minutes} minutes; "
-                "send that duration or leave it out."
+                "send that duration or leave it out.",
+                field="duration",
             )
-        await self._refuse_overlap(
-            session, client.id, TimeRange(schedule.start_at, schedule.end_at)
-        )
+        await self._refuse_overlap(uow, client.id, TimeRange(schedule.start_at, schedule.end_at))
         if settings.payments_required:
             # Counted under the client's lock, so two bookings at once cannot both pass.
             unpaid = await repository.count_unpaid(session, client.id)
@@ -84,14 +82,13 @@ class BookingService:
                     f"{settings.max_unpaid_bookings} may wait for payment at a time."
                 )
         seat = await take_seat(session, schedule, now, room_id=new_room_id())
-        minutes = schedule.duration_minutes
         booking = Booking(
             user_id=client.id,
             schedule_id=seat.schedule_id,
             scheduled_at=seat.start_at,
             ends_at=seat.end_at,
             status=BookingStatus.scheduled,
-            amount_cents=price_cents(settings, minutes),
+            amount_cents=price_cents(settings, schedule.duration_minutes),
             currency=settings.currency,
             payment_status=PaymentStatus.pending,
             notes_encrypted=Encryptor.from_settings(settings).encrypt_optional(body.notes),
@@ -105,50 +102,63 @@ class BookingService:
         await session.flush()
         await booking_mail.queue_confirmation(session, settings, booking, client)
         await queue_practice_notices(session, settings, booking, client, BookingChange.booked)
-        return booking
+        # Nothing can have been refunded of a booking made just now.
+        return self._view(uow, actor, booking, client, NO_REFUNDS)
 
-    async def visible_booking(
-        self, session: AsyncSession, booking_id: int, viewer: User
-    ) -> Booking:
-        """The booking if the viewer owns it or is an admin; anyone else learns nothing."""
-        booking = await repository.booking_by_id(session, booking_id)
-        if booking is None or not (viewer.is_admin or booking.user_id == viewer.id):
-            raise BookingNotFound()
-        return booking
+    async def read(
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, via: str = "detail"
+    ) -> BookingView:
+        """The booking if the actor may see it (a stranger's is not found); a look at a
+        client's booking by the practice is audited, `via` naming the route it came by."""
+        booking = await visible_booking(uow, actor, booking_id)
+        await uow.audit_reads(
+            actor,
+            AuditAction.booking_viewed,
+            AuditTarget.booking,
+            [(booking.id, booking.user_id)],
+            via=via,
+        )
+        return (await self.views(uow, actor, [booking]))[0]
 
     async def list_own(
-        self,
-        session: AsyncSession,
-        client: User,
-        now: datetime,
-        status: BookingStatus | None = None,
-    ) -> Sequence[Booking]:
-        return await repository.bookings_of_client(session, client.id, now, status)
+        self, uow: UnitOfWork, actor: Actor, status: BookingStatus | None = None
+    ) -> list[BookingView]:
+        """The actor's own bookings: those still to come first (soonest first), then past ones."""
+        client = await account_of(uow, actor)
+        bookings = await repository.bookings_of_client(uow.session, client.id, uow.now, status)
+        return await self.views(uow, actor, bookings)
+
+    async def views(
+        self, uow: UnitOfWork, actor: Actor, bookings: Sequence[Booking]
+    ) -> list[BookingView]:
+        """Bookings the actor may see, as the actor sees them, with their refunds loaded in
+        two queries whatever their number."""
+        viewer = await account_of(uow, actor)
+        shown = await repository.refunds_of_bookings(uow.session, (b.id for b in bookings))
+        return [
+            self._view(uow, actor, booking, viewer, shown.get(booking.id, NO_REFUNDS))
+            for booking in bookings
+        ]
 
     async def cancel(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        booking_id: int,
-        actor: User,
-        *,
-        now: datetime,
-        reason: str | None = None,
-    ) -> Booking:
-        """Cancel and free the seat; the client only up to the notice, an admin at any time.
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, reason: str | None = None
+    ) -> BookingView:
+        """Cancel and free the seat; the client only up to the notice, the practice at any time.
 
-        A paid booking is refunded in full, except when its client cancels one they moved
-        inside the notice (attune.bookings.policy): that is a late cancellation.
+        A paid booking is refunded in full (payments listens for `BookingCancelled`), except
+        when its client cancels one they moved inside the notice: that is a late cancellation.
         """
-        booking = await self.visible_booking(session, booking_id, actor)
+        settings, now = uow.settings, uow.now
+        booking = await visible_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
-        by_practice = actor.is_admin
-        if not by_practice and policy.inside_cancel_notice(settings, booking, now):
+        by_practice = not policy.bound_by_notice(actor)
+        if not by_practice and notice.inside_cancel_notice(settings, booking, now):
             raise CancellationTooLate.policy(settings.cancel_notice_hours)
-        late = not by_practice and booking.late_cancellation
+        refund_due = by_practice or not booking.late_cancellation
+        # Locks the booking's row before the payment's: the refund's lock comes after.
         cancelled = await repository.update_if_unchanged(
-            session,
+            uow.session,
             booking.id,
             {
                 "status": BookingStatus.cancelled,
@@ -164,134 +174,56 @@ class BookingService:
         )
         if cancelled is None:
             raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
-        await release_seat(session, cancelled.schedule_id, now)
-        refund = (
-            None
-            if late
-            else await refunds.refund_rest(
-                session,
-                settings,
-                cancelled,
-                reason=refunds.CANCELLED_BY_PRACTICE
-                if by_practice
-                else refunds.CANCELLED_BY_CLIENT,
-                requested_by=actor.id,
-                key=f"refund:booking:{cancelled.id}:cancellation",
-                now=now,
-            )
-        )
-        client = await self._client(session, cancelled)
+        await release_seat(uow.session, cancelled.schedule_id, now)
+        await uow.publish(BookingCancelled(cancelled.id, by_practice, refund_due, actor.user_id))
+        refunded = refund_due and cancelled.payment_status == PaymentStatus.succeeded
+        client = await client_of(uow, cancelled)
         await booking_mail.queue_cancellation(
-            session, settings, cancelled, client, refunded=refund is not None
+            uow.session, settings, cancelled, client, refunded=refunded
         )
         await queue_practice_notices(
-            session,
+            uow.session,
             settings,
             cancelled,
             client,
             BookingChange.cancelled,
             by_practice=by_practice,
-            refunded=refund is not None,
+            refunded=refunded,
         )
-        return cancelled
-
-    async def release_unpaid_holds(
-        self, session: AsyncSession, settings: Settings, *, now: datetime, limit: int
-    ) -> Sequence[Booking]:
-        """Cancel up to `limit` bookings left unpaid for longer than the hold, for the
-        practice, freeing their seats and mailing their clients; returns those cancelled.
-
-        The UPDATE repeats its conditions, so of this and a payment arriving for one booking
-        exactly one wins: a payment recorded first keeps the booking (it is no longer
-        unpaid), and one recorded after finds it cancelled and is refunded in full
-        (attune.payments.outcomes, `needs_refund`).
-        """
-        minutes = settings.payment_hold_minutes
-        due = (
-            Booking.status == BookingStatus.scheduled,
-            Booking.payment_status.in_((PaymentStatus.pending, PaymentStatus.failed)),
-            # A booking made while the practice charged nothing has nothing to pay.
-            Booking.amount_cents > 0,
-            Booking.created_at < now - timedelta(minutes=minutes),
+        uow.audit(
+            actor,
+            AuditAction.booking_cancelled,
+            AuditTarget.booking,
+            cancelled.id,
+            owner_id=cancelled.user_id,
+            reason_given=reason is not None,
         )
-        # A CTE that skips rows locked by another sweep or request (PostgreSQL): two sweeps
-        # share the work, and one never waits on a client's cancellation.
-        candidates = (
-            select(Booking.id)
-            .where(*due)
-            .order_by(Booking.created_at, Booking.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("candidates")
-        )
-        reason = Encryptor.from_settings(settings).encrypt(f"Not paid within {minutes} minutes")
-        released = (
-            await session.scalars(
-                update(Booking)
-                .where(Booking.id.in_(select(candidates.c.id)), *due)
-                .values(
-                    status=BookingStatus.cancelled,
-                    cancelled_at=now,
-                    cancelled_by_practice=True,
-                    cancellation_reason_encrypted=reason,
-                    updated_at=now,
-                )
-                .returning(Booking)
-                .execution_options(populate_existing=True, synchronize_session=False)
-            )
-        ).all()
-        # Slots in id order, as every other writer locks them.
-        for schedule_id in sorted(b.schedule_id for b in released if b.schedule_id is not None):
-            await release_seat(session, schedule_id, now)
-        user_ids = {booking.user_id for booking in released}
-        clients = {
-            user.id: user
-            for user in await session.scalars(select(User).where(User.id.in_(user_ids)))
-        }
-        for booking in released:
-            client = clients[booking.user_id]
-            await booking_mail.queue_cancellation(
-                session, settings, booking, client, refunded=False
-            )
-            await queue_practice_notices(
-                session, settings, booking, client, BookingChange.released, by_practice=True
-            )
-        return released
-
-    async def refunds_of(
-        self, session: AsyncSession, bookings: Iterable[Booking]
-    ) -> dict[int, BookingRefunds]:
-        """The refunds of the bookings about to be shown, by booking id, in two queries."""
-        return await refunds.refunds_of_bookings(session, bookings)
+        return (await self.views(uow, actor, [cancelled]))[0]
 
     async def reschedule(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        booking_id: int,
-        actor: User,
-        *,
-        new_schedule_id: int,
-        now: datetime,
-    ) -> Booking:
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, new_schedule_id: int
+    ) -> BookingView:
         """Move to another slot: the new seat is taken and the old one freed together."""
-        booking = await self.visible_booking(session, booking_id, actor)
+        settings, now = uow.settings, uow.now
+        booking = await visible_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
-        notice = timedelta(hours=settings.reschedule_notice_hours)
-        if not actor.is_admin and now > booking.scheduled_at - notice:
+        by_client = policy.bound_by_notice(actor)
+        if by_client and now > booking.scheduled_at - timedelta(
+            hours=settings.reschedule_notice_hours
+        ):
             raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
         # Decided against the start it is moved from; a booking already late stays so.
         late = (
             {"late_cancellation": True}
-            if policy.move_makes_late(settings, booking, now, by_client=not actor.is_admin)
+            if notice.move_makes_late(settings, booking, now, by_client=by_client)
             else {}
         )
         if new_schedule_id == booking.schedule_id:
             raise SameSlot()
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
-        await repository.lock_client(session, booking.user_id)
-        target = await session.get(Schedule, new_schedule_id)
+        await repository.lock_client(uow.session, booking.user_id)
+        target = await uow.session.get(Schedule, new_schedule_id)
         if target is None:
             raise ScheduleNotFound()
         if target.duration_minutes != booking.duration_minutes:
@@ -300,11 +232,11 @@ class BookingService:
                 f"the new slot lasts {target.duration_minutes}."
             )
         slot = TimeRange(target.start_at, target.end_at)
-        await self._refuse_overlap(session, booking.user_id, slot, excluding=booking.id)
-        shared = await repository.room_shared(session, booking.room_id, excluding=booking.id)
+        await self._refuse_overlap(uow, booking.user_id, slot, excluding=booking.id)
+        shared = await repository.room_shared(uow.session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
-            session,
+            uow.session,
             booking.id,
             {
                 "schedule_id": target.id,
@@ -320,66 +252,91 @@ class BookingService:
         )
         if moved is None:
             raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
-        # Slots are locked in id order; a failure to take the new seat rolls back both.
-        if old_schedule_id is not None and old_schedule_id < target.id:
-            await release_seat(session, old_schedule_id, now)
-            seat = await take_seat(session, target, now, room_id=room_id)
-        else:
-            seat = await take_seat(session, target, now, room_id=room_id)
-            await release_seat(session, old_schedule_id, now)
-        moved.room_id = seat.room_id
-        await session.flush()
-        client = await self._client(session, moved)
-        await booking_mail.queue_reschedule(session, settings, moved, client)
+        moved.room_id = await self._move_seat(uow, old_schedule_id, target, room_id)
+        await uow.session.flush()
+        client = await client_of(uow, moved)
+        await booking_mail.queue_reschedule(uow.session, settings, moved, client)
         await queue_practice_notices(
-            session,
+            uow.session,
             settings,
             moved,
             client,
             BookingChange.moved,
-            by_practice=actor.is_admin,
+            by_practice=not by_client,
             moved_from=old_start,
         )
-        return moved
+        uow.audit(
+            actor,
+            AuditAction.booking_rescheduled,
+            AuditTarget.booking,
+            moved.id,
+            owner_id=moved.user_id,
+            new_schedule_id=new_schedule_id,
+        )
+        return (await self.views(uow, actor, [moved]))[0]
 
     async def record_outcome(
-        self,
-        session: AsyncSession,
-        booking_id: int,
-        admin: User,
-        *,
-        outcome: BookingStatus,
-        now: datetime,
-    ) -> Booking:
-        """An admin marks a session that has started as completed or as a no-show.
+        self, uow: UnitOfWork, actor: Actor, booking_id: int, *, outcome: BookingStatus
+    ) -> BookingView:
+        """The practice marks a session that has started as completed or as a no-show.
 
         Either may be corrected to the other afterwards; a cancelled booking stays cancelled.
         """
         if outcome not in OUTCOMES:
             raise ValueError(f"{outcome} is not an outcome")
-        booking = await self.visible_booking(session, booking_id, admin)
+        policy.require(actor, policy.Permission.act_for_clients)
+        booking = await visible_booking(uow, actor, booking_id)
         if booking.status == BookingStatus.cancelled:
             raise BookingNotScheduled()
-        if now < booking.scheduled_at:
+        if uow.now < booking.scheduled_at:
             raise SessionNotStarted()
         booking.status = outcome
-        booking.completed_at = now if outcome == BookingStatus.completed else None
-        booking.updated_at = now
-        await session.flush()
-        return booking
+        booking.completed_at = uow.now if outcome == BookingStatus.completed else None
+        booking.updated_at = uow.now
+        await uow.session.flush()
+        uow.audit(
+            actor,
+            AuditAction.booking_outcome_recorded,
+            AuditTarget.booking,
+            booking.id,
+            owner_id=booking.user_id,
+            status=outcome.value,
+        )
+        return (await self.views(uow, actor, [booking]))[0]
+
+    async def _move_seat(
+        self, uow: UnitOfWork, old_schedule_id: int | None, target: Schedule, room_id: str
+    ) -> str:
+        """Free the old seat and take the new one; returns the room the new seat meets in.
+
+        Slots are locked in id order; a failure to take the new seat rolls back both."""
+        if old_schedule_id is not None and old_schedule_id < target.id:
+            await release_seat(uow.session, old_schedule_id, uow.now)
+            seat = await take_seat(uow.session, target, uow.now, room_id=room_id)
+        else:
+            seat = await take_seat(uow.session, target, uow.now, room_id=room_id)
+            await release_seat(uow.session, old_schedule_id, uow.now)
+        return seat.room_id
 
     async def _refuse_overlap(
-        self, session: AsyncSession, user_id: int, time: TimeRange, *, excluding: int | None = None
+        self, uow: UnitOfWork, user_id: int, time: TimeRange, *, excluding: int | None = None
     ) -> None:
-        clash = await repository.overlapping_booking(session, user_id, time, excluding=excluding)
+        clash = await repository.overlapping_booking(
+            uow.session, user_id, time, excluding=excluding
+        )
         if clash is not None:
             raise BookingOverlap(details=f"It overlaps booking {clash}.")
 
-    async def _client(self, session: AsyncSession, booking: Booking) -> User:
-        client = await session.get(User, booking.user_id)
-        if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
-            raise BookingNotFound()
-        return client
+    @staticmethod
+    def _view(
+        uow: UnitOfWork,
+        actor: Actor,
+        booking: Booking,
+        viewer: User,
+        refunds: BookingRefunds,
+    ) -> BookingView:
+        host = policy.allows(actor, policy.Permission.host_meetings)
+        return booking_view(uow.settings, booking, refunds, viewer=viewer, host=host, now=uow.now)
 
 
 booking_service = BookingService()

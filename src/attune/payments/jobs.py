@@ -17,12 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import repository as bookings
-from attune.bookings.service import booking_service
+from attune.bookings.payment_state import booking_payments
 from attune.integrations.stripe import Intent, StripeError
 from attune.models import Booking, IntentStatus, Payment, Refund, RefundStatus
 from attune.payments import outcomes, refunds
 from attune.payments import repository as payments
+from attune.platform.actor import SYSTEM
+from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue
+from attune.platform.unit_of_work import unit_of_work
 
 logger = logging.getLogger("attune.payments")
 
@@ -104,11 +107,10 @@ async def release_unpaid_holds(context: JobContext, _payload: dict[str, Any]) ->
         return
     now = context.clock.now()
     for _ in range(MAX_BATCHES_PER_RUN):
-        async with context.database.transaction() as session:
-            released = await booking_service.release_unpaid_holds(
-                session, context.settings, now=now, limit=BATCH_SIZE
-            )
-            await _cancel_open_intents(session, released)
+        # Releasing a hold refunds nothing (nothing was paid), so it publishes no event.
+        async with unit_of_work(context.database, context.settings, EventBus(), now=now) as uow:
+            released = await booking_payments.release_unpaid_holds(uow, SYSTEM, limit=BATCH_SIZE)
+            await _cancel_open_intents(uow.session, released)
         if len(released) < BATCH_SIZE:
             break
 

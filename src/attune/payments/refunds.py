@@ -11,7 +11,6 @@ and mails the client.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.bookings import mail as booking_mail
 from attune.bookings import repository as bookings
 from attune.bookings.errors import BookingNotFound
-from attune.bookings.schemas import BookingRefunds
+from attune.bookings.events import BookingCancelled
 from attune.integrations.stripe import RefundResult
 from attune.models import (
     Booking,
@@ -38,6 +37,7 @@ from attune.payments.gateways import DemoPayments, PaymentGateway, gateway_for
 from attune.platform.errors import BadRequest, Conflict
 from attune.platform.jobs import enqueue
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("attune.payments")
 
@@ -148,6 +148,25 @@ async def refund_rest(
         )
     except (BookingNotPaid, NothingToRefund):
         return None
+
+
+async def refund_cancelled_booking(uow: UnitOfWork, event: BookingCancelled) -> None:
+    """What is left of a cancelled booking's payment goes back, in the cancellation's own
+    transaction, unless its client cancelled late (attune.bookings.policy)."""
+    if not event.refund_due:
+        return
+    booking = await bookings.booking_by_id(uow.session, event.booking_id)
+    if booking is None:
+        return
+    await refund_rest(
+        uow.session,
+        uow.settings,
+        booking,
+        reason=CANCELLED_BY_PRACTICE if event.by_practice else CANCELLED_BY_CLIENT,
+        requested_by=event.requested_by,
+        key=f"refund:booking:{booking.id}:cancellation",
+        now=uow.now,
+    )
 
 
 async def refund_for_practice(
@@ -279,31 +298,6 @@ async def settle_booking(session: AsyncSession, payment: Payment, now: datetime)
         return False
     await payments.mark_booking_refunded(session, payment.booking_id, payment.intent_id, now)
     return True
-
-
-async def refunds_of_bookings(
-    session: AsyncSession, bookings_shown: Iterable[Booking]
-) -> dict[int, BookingRefunds]:
-    """The refunds of every booking shown, in two queries whatever their number."""
-    booking_ids = {booking.id for booking in bookings_shown}
-    if not booking_ids:
-        return {}
-    amounts = await session.execute(
-        select(Payment.booking_id, func.max(Payment.amount_refunded_cents))
-        .where(Payment.booking_id.in_(booking_ids), Payment.status == IntentStatus.succeeded)
-        .group_by(Payment.booking_id)
-    )
-    refunded: dict[int, int] = dict(amounts.all())
-    rows = await session.scalars(
-        select(Refund).where(Refund.booking_id.in_(booking_ids)).order_by(Refund.id)
-    )
-    listed: dict[int, list[Refund]] = {}
-    for refund in rows:
-        listed.setdefault(refund.booking_id, []).append(refund)
-    return {
-        booking_id: BookingRefunds(refunded.get(booking_id, 0), tuple(listed.get(booking_id, ())))
-        for booking_id in booking_ids
-    }
 
 
 async def _locked_payment(session: AsyncSession, booking: Booking) -> Payment:

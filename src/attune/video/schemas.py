@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from attune.bookings.meeting import Meeting, MeetingStatus
+from attune.bookings.meeting import MeetingStatus
 
 EXAMPLE_ROOM = "attune-3f2a9c0e7b1d4a5f8e6c2b1a0d9f8e7c"
 WINDOW_ENFORCED_DESCRIPTION = (
@@ -58,23 +58,4 @@ class MeetingRead(BaseModel):
     join_window_enforced: bool = Field(
         description=WINDOW_ENFORCED_DESCRIPTION,
         examples=[False],
-    )
-
-
-def meeting_read(meeting: Meeting) -> MeetingRead:
-    booking = meeting.booking
-    return MeetingRead(
-        booking_id=booking.id,
-        meeting_url=meeting.url,
-        room_id=meeting.room_id,
-        can_join=meeting.can_join,
-        meeting_status=meeting.status,
-        join_instructions=meeting.instructions,
-        scheduled_at=booking.scheduled_at,
-        ends_at=booking.ends_at,
-        duration=booking.duration_minutes,
-        join_opens_at=meeting.opens_at,
-        join_closes_at=meeting.closes_at,
-        moderator=meeting.moderator,
-        join_window_enforced=meeting.window_enforced,
     )

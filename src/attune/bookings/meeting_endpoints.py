@@ -1,23 +1,22 @@
 """`GET /api/bookings/{id}/meeting`: how and when to join a booking's video session; and
-`GET /api/bookings/{id}/join`, the link its mails and calendar entries carry."""
+`GET /api/bookings/{id}/join`, the link its mails and calendar entries carry (under the
+video tag, as they have always been documented)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from attune.accounts.dependencies import CurrentUser
-from attune.admin.audit import Audit
 from attune.bookings.errors import BookingNotFound
-from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.auth import InvalidToken
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.bookings.meeting_service import meeting_service
+from attune.bookings.schemas import meeting_read
+from attune.platform.auth import CurrentActor, InvalidToken
+from attune.platform.dependencies import Work
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
 from attune.video.join_links import FOLLOWED_ANSWERS, JoinKey, followed
-from attune.video.schemas import MeetingRead, meeting_read
-from attune.video.service import meeting_service
+from attune.video.schemas import MeetingRead
 
 router = APIRouter(tags=["video"])
 
@@ -38,18 +37,10 @@ BookingId = PathId
 async def read_meeting(
     booking_id: BookingId,
     *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: CurrentActor,
+    uow: Work,
 ) -> MeetingRead:
-    meeting = await meeting_service.meeting(session, settings, booking_id, user, now=clock.now())
-    if audit.acts_for_another(meeting.booking.user_id):
-        await audit.record_views(
-            AuditAction.booking_viewed, AuditTarget.booking, [meeting.booking.id], via="meeting"
-        )
-    return meeting_read(meeting)
+    return meeting_read(await meeting_service.meeting(uow, actor, booking_id))
 
 
 @router.get(
@@ -69,13 +60,8 @@ async def read_meeting(
 async def join_booking(
     booking_id: BookingId,
     key: JoinKey,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
 ) -> Response:
-    meeting = await meeting_service.by_join_link(
-        session, settings, booking_id, key, now=clock.now()
-    )
-    return followed(
-        settings, meeting.url, meeting.status, meeting.opens_at, meeting.booking.scheduled_at
-    )
+    found = await meeting_service.meeting_by_join_link(uow, booking_id, key)
+    meeting = found.meeting
+    return followed(uow.settings, meeting.url, meeting.status, meeting.opens_at, found.scheduled_at)

@@ -1,0 +1,33 @@
+"""Finding a booking for an actor, and the accounts a booking's answer needs."""
+
+from __future__ import annotations
+
+from attune.bookings import repository
+from attune.bookings.errors import BookingNotFound
+from attune.models import Booking, User
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.unit_of_work import UnitOfWork
+
+
+async def visible_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> Booking:
+    """The booking if the actor may see it; anyone else learns nothing (404, never 403)."""
+    booking = await repository.booking_by_id(uow.session, booking_id)
+    if booking is None or not policy.may_see(actor, booking.user_id):
+        raise BookingNotFound()
+    return booking
+
+
+async def account_of(uow: UnitOfWork, actor: Actor) -> User:
+    """The signed-in actor's account, which the authenticator has already loaded."""
+    account = await uow.session.get(User, actor.user_id) if actor.user_id else None
+    if account is None:
+        raise BookingNotFound()
+    return account
+
+
+async def client_of(uow: UnitOfWork, booking: Booking) -> User:
+    client = await uow.session.get(User, booking.user_id)
+    if client is None:  # users with bookings cannot be deleted (ondelete RESTRICT)
+        raise BookingNotFound()
+    return client

@@ -1,0 +1,59 @@
+"""What becomes of bookings as their payments move: holds released when no payment comes, and
+the payment state that payments records on a booking (docs/decisions.md, "Payments").
+
+Payments sits above bookings and calls these; bookings never calls payments. Each runs in the
+caller's transaction and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from attune.bookings import mail as booking_mail
+from attune.bookings import repository
+from attune.bookings.practice_notices import BookingChange, queue_practice_notices
+from attune.models import Booking
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.crypto import Encryptor
+from attune.platform.unit_of_work import UnitOfWork
+from attune.scheduling.seats import release_seat
+
+
+class BookingPayments:
+    async def release_unpaid_holds(
+        self, uow: UnitOfWork, actor: Actor, *, limit: int
+    ) -> Sequence[Booking]:
+        """Cancel up to `limit` bookings left unpaid for longer than the hold, for the
+        practice, freeing their seats and mailing their clients; returns those cancelled.
+
+        Of this and a payment arriving for one booking exactly one wins: a payment recorded
+        first keeps the booking, one recorded after finds it cancelled and is refunded in full.
+        """
+        policy.require(actor, policy.Permission.act_for_clients)
+        settings, now = uow.settings, uow.now
+        minutes = settings.payment_hold_minutes
+        released = await repository.cancel_unpaid_holds(
+            uow.session,
+            created_before=now - timedelta(minutes=minutes),
+            reason=Encryptor.from_settings(settings).encrypt(f"Not paid within {minutes} minutes"),
+            now=now,
+            limit=limit,
+        )
+        # Slots in id order, as every other writer locks them.
+        for schedule_id in sorted(b.schedule_id for b in released if b.schedule_id is not None):
+            await release_seat(uow.session, schedule_id, now)
+        clients = await repository.users_by_id(uow.session, (b.user_id for b in released))
+        for booking in released:
+            client = clients[booking.user_id]
+            await booking_mail.queue_cancellation(
+                uow.session, settings, booking, client, refunded=False
+            )
+            await queue_practice_notices(
+                uow.session, settings, booking, client, BookingChange.released, by_practice=True
+            )
+        return released
+
+
+booking_payments = BookingPayments()

@@ -1,0 +1,123 @@
+"""What the booking service answers: a booking as one actor may see it, decided once.
+
+Its notes and cancellation reason decrypted, its meeting link for this actor by the one link
+rule (attune.bookings.meetings), its refunds and amounts, and whether a cancellation by its
+client would now be late. Every front door turns a view into its own shape and decides none of
+this again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from attune.bookings.meeting import Meeting, booking_meeting
+from attune.bookings.policy import late_cancellation
+from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
+from attune.platform.crypto import Encryptor
+from attune.platform.settings import Settings
+from attune.video.rooms import window_enforced
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: int
+    amount_cents: int
+    status: RefundStatus
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class BookingRefunds:
+    """What has gone back of a booking's payment: the amount refunded (refunds made in Stripe's
+    dashboard included, pending ones not) and every refund asked for, oldest first."""
+
+    amount_refunded_cents: int = 0
+    refunds: Sequence[RefundView] = ()
+
+
+NO_REFUNDS = BookingRefunds()
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: int
+    user_id: int
+    schedule_id: int | None
+    scheduled_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    status: BookingStatus
+    # The meeting as this actor may see it now; None for a cancelled booking.
+    meeting: Meeting | None
+    window_enforced: bool
+    amount_cents: int
+    currency: str
+    payment_status: PaymentStatus
+    payment_id: str | None
+    notes: str | None
+    refunds: BookingRefunds
+    late_cancellation: bool
+    cancelled_at: datetime | None
+    cancellation_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def refund_view(refund: Refund) -> RefundView:
+    return RefundView(
+        id=refund.id,
+        amount_cents=refund.amount_cents,
+        status=refund.status,
+        reason=refund.reason,
+        created_at=refund.created_at,
+    )
+
+
+def booking_view(
+    settings: Settings,
+    booking: Booking,
+    refunds: BookingRefunds,
+    *,
+    viewer: User,
+    host: bool,
+    now: datetime,
+) -> BookingView:
+    """The booking as `viewer` sees it at `now` (which also decides whether a cancellation
+    would be late); `host` says whether the viewer holds the meeting's room."""
+    encryptor = Encryptor.from_settings(settings)
+    return BookingView(
+        id=booking.id,
+        user_id=booking.user_id,
+        schedule_id=booking.schedule_id,
+        scheduled_at=booking.scheduled_at,
+        ends_at=booking.ends_at,
+        duration_minutes=booking.duration_minutes,
+        status=booking.status,
+        meeting=booking_meeting(settings, booking, viewer, host=host, now=now),
+        window_enforced=window_enforced(settings),
+        amount_cents=booking.amount_cents,
+        currency=booking.currency,
+        payment_status=booking.payment_status,
+        payment_id=booking.payment_id,
+        notes=encryptor.decrypt_optional(booking.notes_encrypted),
+        refunds=refunds,
+        late_cancellation=late_cancellation(settings, booking, now),
+        cancelled_at=booking.cancelled_at,
+        cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
+        created_at=booking.created_at,
+        updated_at=booking.updated_at,
+    )
+
+
+@dataclass(frozen=True)
+class BookingMeetingView:
+    """A booking's meeting, for `GET /api/bookings/{id}/meeting`."""
+
+    booking_id: int
+    scheduled_at: datetime
+    ends_at: datetime
+    duration_minutes: int
+    meeting: Meeting
