@@ -9,14 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from attune.bookings.errors import BookingNotFound
 from attune.bookings.meeting_service import meeting_service
-from attune.bookings.schemas import meeting_read
+from attune.bookings.schemas import MeetingRead, meeting_read
 from attune.platform.auth import CurrentActor, InvalidToken
 from attune.platform.dependencies import Work
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
 from attune.video.errors import MeetingCancelled
 from attune.video.join_links import FOLLOWED_ANSWERS, JoinKey, followed
-from attune.video.schemas import MeetingRead
 
 router = APIRouter(tags=["video"])
 
