@@ -10,9 +10,10 @@ from fastapi import FastAPI
 
 from attune.accounts.errors import InvalidEmail, WeakPassword
 from attune.accounts.service import account_service
-from attune.platform.actor import SYSTEM
+from attune.platform.actor import SYSTEM, Actor, Role
 from attune.platform.database import Database
 from attune.platform.events import EventBus
+from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import unit_of_work
 from tests.accounts.builders import PASSWORD, log_in, registration, sign_up
@@ -82,3 +83,18 @@ class TestCreateAdmin:
     async def test_invalid_email_is_refused(self, database: Database, settings: Settings) -> None:
         with pytest.raises(InvalidEmail):
             await create_admin(database, settings, "therapist at example")
+
+    async def test_only_the_practice_may_make_an_admin(
+        self, database: Database, settings: Settings
+    ) -> None:
+        client = Actor(Role.client, user_id=1, verified=True)
+        with pytest.raises(AdminRequired):
+            async with unit_of_work(database, settings, EventBus(), now=datetime.now(UTC)) as uow:
+                await account_service.create_admin(
+                    uow,
+                    client,
+                    email="ada@example.com",
+                    password=ADMIN_PASSWORD,
+                    first_name="Ada",
+                    last_name="Lovelace",
+                )
