@@ -1,5 +1,6 @@
 """`/api/meetings/appointments*` and `/api/meetings/user/appointments`: appointment requests
-(seed 003); the rules are in service.py.
+(seed 003); the rules are in intake.py (asking, claiming, withdrawing), review.py (scheduling,
+moving, declining) and reading.py.
 
 Anyone may ask for an appointment; a signed-in caller's request is linked to them, and anyone
 else's joins an account only when claimed with the code mailed to its address. Reading needs a
@@ -13,15 +14,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from attune.accounts.dependencies import AdminUser, CurrentUser
-from attune.admin.audit import Audit
-from attune.models import AppointmentStatus, User
-from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.auth import InvalidToken, OptionalActor
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.models import AppointmentStatus
+from attune.platform.auth import CurrentActor, InvalidToken, OptionalActor, StaffActor
+from attune.platform.dependencies import AppSettings, Work
 from attune.platform.fields import Text
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
@@ -37,6 +35,9 @@ from attune.requests.errors import (
     RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
+from attune.requests.intake import intake_service
+from attune.requests.reading import reading_service
+from attune.requests.review import review_service
 from attune.requests.schemas import (
     CREATE_EXAMPLES,
     REJECT_EXAMPLES,
@@ -50,8 +51,10 @@ from attune.requests.schemas import (
     AppointmentStats,
     JitsiMeetingRead,
     appointment_read,
+    appointment_stats_read,
+    jitsi_meeting_read,
+    meeting_of,
 )
-from attune.requests.service import NewAppointment, appointment_service, email_hash
 from attune.video.join_links import FOLLOWED_ANSWERS, JoinKey, followed
 
 router = APIRouter(prefix="/api/meetings", tags=["appointment requests"])
@@ -66,16 +69,6 @@ RequestId = Annotated[
     uuid.UUID,
     Path(description="The request's id.", examples=["7c9e6679-7425-40de-944b-e07fc1f90ae7"]),
 ]
-
-
-async def optional_user(actor: OptionalActor, session: Session) -> User | None:
-    """The caller when a token is sent (a bad one is still a 401), else nobody."""
-    if actor.user_id is None:
-        return None
-    return await session.get(User, actor.user_id)
-
-
-OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 @router.post(
@@ -95,23 +88,10 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 )
 async def create_appointment(
     body: Annotated[AppointmentCreate, Body(openapi_examples=CREATE_EXAMPLES)],
-    caller: OptionalUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: OptionalActor,
+    uow: Work,
 ) -> AppointmentRead:
-    now = clock.now()
-    wanted = NewAppointment(
-        first_name=body.first_name,
-        last_name=body.last_name,
-        email=body.email,
-        phone=body.phone,
-        reason=body.reason,
-        preferred_dates=body.preferred_dates,
-        preferred_time_slots=[slot.value for slot in body.preferred_time_slots],
-    )
-    request = await appointment_service.create(session, settings, wanted, caller, now=now)
-    return appointment_read(appointment_service.view(settings, request, caller, now))
+    return appointment_read(await intake_service.create(uow, actor, body.wanted()))
 
 
 @router.get(
@@ -124,11 +104,8 @@ async def create_appointment(
 )
 async def list_appointments(
     *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: CurrentActor,
+    uow: Work,
     status: Annotated[
         AppointmentStatus | None, Query(description="Only requests in this state.")
     ] = None,
@@ -137,22 +114,8 @@ async def list_appointments(
         Query(max_length=254, description="Admins only: the requester's e-mail address."),
     ] = None,
 ) -> list[AppointmentRead]:
-    now = clock.now()
-    if user.is_admin and email:
-        requests = await appointment_service.by_email(session, email_hash(settings, email), status)
-        via = "email search"
-    else:
-        requests = await appointment_service.listed(session, settings, user, status)
-        via = "list"
-    await audit.record_views(
-        AuditAction.appointment_viewed,
-        AuditTarget.appointment_request,
-        (item.id for item in requests),
-        via=via,
-    )
-    return [
-        appointment_read(appointment_service.view(settings, item, user, now)) for item in requests
-    ]
+    views = await reading_service.listed(uow, actor, status, email)
+    return [appointment_read(view) for view in views]
 
 
 @router.get(
@@ -162,16 +125,8 @@ async def list_appointments(
     "all requests (0 when there are none).",
     responses=documented_errors(InvalidToken, AdminRequired, body=False),
 )
-async def appointment_stats(_admin: AdminUser, session: Session) -> AppointmentStats:
-    stats = await appointment_service.stats(session)
-    return AppointmentStats(
-        total_requests=stats.total,
-        pending_review=stats.count(AppointmentStatus.pending_review),
-        scheduled=stats.count(AppointmentStatus.scheduled),
-        rejected=stats.count(AppointmentStatus.rejected),
-        withdrawn=stats.count(AppointmentStatus.withdrawn),
-        completion_rate=stats.completion_rate,
-    )
+async def appointment_stats(actor: StaffActor, uow: Work) -> AppointmentStats:
+    return appointment_stats_read(await reading_service.stats(uow, actor))
 
 
 @router.get(
@@ -181,14 +136,8 @@ async def appointment_stats(_admin: AdminUser, session: Session) -> AppointmentS
     "asked for while signed in and those claimed with a mailed code.",
     responses=documented_errors(InvalidToken, body=False),
 )
-async def own_appointments(
-    user: CurrentUser, session: Session, settings: AppSettings, clock: AppClock
-) -> list[AppointmentRead]:
-    now = clock.now()
-    requests = await appointment_service.own(session, user)
-    return [
-        appointment_read(appointment_service.view(settings, item, user, now)) for item in requests
-    ]
+async def own_appointments(actor: CurrentActor, uow: Work) -> list[AppointmentRead]:
+    return [appointment_read(view) for view in await reading_service.own(uow, actor)]
 
 
 @router.get(
@@ -198,19 +147,9 @@ async def own_appointments(
     responses=documented_errors(InvalidToken, AppointmentNotFound, body=False),
 )
 async def read_appointment(
-    request_id: RequestId,
-    *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    request_id: RequestId, actor: CurrentActor, uow: Work
 ) -> AppointmentRead:
-    request = await appointment_service.visible(session, settings, str(request_id), user)
-    await audit.record_views(
-        AuditAction.appointment_viewed, AuditTarget.appointment_request, [request.id], via="detail"
-    )
-    return appointment_read(appointment_service.view(settings, request, user, clock.now()))
+    return appointment_read(await reading_service.read(uow, actor, str(request_id)))
 
 
 @router.post(
@@ -225,19 +164,10 @@ async def read_appointment(
     ),
 )
 async def claim_appointment(
-    request_id: RequestId,
-    *,
-    body: AppointmentClaim,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    request_id: RequestId, body: AppointmentClaim, actor: CurrentActor, uow: Work
 ) -> AppointmentRead:
-    now = clock.now()
-    request = await appointment_service.claim(
-        session, settings, str(request_id), body.code, user, now=now
-    )
-    return appointment_read(appointment_service.view(settings, request, user, now))
+    view = await intake_service.claim(uow, actor, str(request_id), body.code)
+    return appointment_read(view)
 
 
 @router.post(
@@ -258,31 +188,14 @@ async def claim_appointment(
 )
 async def schedule_appointment(
     request_id: RequestId,
-    *,
     body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    admin: AdminUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> AppointmentRead:
-    now = clock.now()
-    request = await appointment_service.schedule(
-        session,
-        settings,
-        str(request_id),
-        body.scheduled_datetime,
-        body.scheduled_duration,
-        now=now,
+    view = await review_service.schedule(
+        uow, actor, str(request_id), body.scheduled_datetime, body.scheduled_duration
     )
-    audit.record(
-        AuditAction.appointment_scheduled,
-        AuditTarget.appointment_request,
-        request.id,
-        scheduled_at=body.scheduled_datetime.isoformat(),
-        duration_minutes=body.scheduled_duration,
-    )
-    return appointment_read(appointment_service.view(settings, request, admin, now))
+    return appointment_read(view)
 
 
 @router.post(
@@ -302,31 +215,14 @@ async def schedule_appointment(
 )
 async def reschedule_appointment(
     request_id: RequestId,
-    *,
     body: Annotated[AppointmentMove, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    admin: AdminUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
 ) -> AppointmentRead:
-    now = clock.now()
-    request = await appointment_service.reschedule(
-        session,
-        settings,
-        str(request_id),
-        body.scheduled_datetime,
-        body.scheduled_duration,
-        now=now,
+    view = await review_service.reschedule(
+        uow, actor, str(request_id), body.scheduled_datetime, body.scheduled_duration
     )
-    audit.record(
-        AuditAction.appointment_rescheduled,
-        AuditTarget.appointment_request,
-        request.id,
-        scheduled_at=body.scheduled_datetime.isoformat(),
-        duration_minutes=request.scheduled_duration,
-    )
-    return appointment_read(appointment_service.view(settings, request, admin, now))
+    return appointment_read(view)
 
 
 @router.post(
@@ -340,25 +236,12 @@ async def reschedule_appointment(
 )
 async def reject_appointment(
     request_id: RequestId,
-    *,
-    admin: AdminUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    actor: StaffActor,
+    uow: Work,
     body: Annotated[AppointmentReject, Body(openapi_examples=REJECT_EXAMPLES)] = NO_REASON,
 ) -> AppointmentRead:
-    now = clock.now()
-    reason = body.rejection_reason
-    request = await appointment_service.reject(session, settings, str(request_id), reason, now=now)
-    # Whether a reason was given, never the reason: it is personal and stored sealed.
-    audit.record(
-        AuditAction.appointment_rejected,
-        AuditTarget.appointment_request,
-        request.id,
-        reason_given=reason is not None,
-    )
-    return appointment_read(appointment_service.view(settings, request, admin, now))
+    view = await review_service.reject(uow, actor, str(request_id), body.rejection_reason)
+    return appointment_read(view)
 
 
 @router.post(
@@ -376,15 +259,9 @@ async def reject_appointment(
     ),
 )
 async def withdraw_appointment(
-    request_id: RequestId,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    request_id: RequestId, actor: CurrentActor, uow: Work
 ) -> AppointmentRead:
-    now = clock.now()
-    request = await appointment_service.withdraw(session, settings, str(request_id), user, now=now)
-    return appointment_read(appointment_service.view(settings, request, user, now))
+    return appointment_read(await intake_service.withdraw(uow, actor, str(request_id)))
 
 
 @router.get(
@@ -399,41 +276,9 @@ async def withdraw_appointment(
     ),
 )
 async def appointment_meeting(
-    request_id: RequestId,
-    *,
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
-    audit: Audit,
+    request_id: RequestId, actor: CurrentActor, uow: Work
 ) -> JitsiMeetingRead:
-    meeting = await appointment_service.meeting(
-        session, settings, str(request_id), user, now=clock.now()
-    )
-    await audit.record_views(
-        AuditAction.appointment_viewed,
-        AuditTarget.appointment_request,
-        [meeting.request.id],
-        via="meeting",
-    )
-    start = meeting.scheduled_at.astimezone(settings.zone)
-    minutes = int((meeting.ends_at - meeting.scheduled_at).total_seconds() // 60)
-    return JitsiMeetingRead(
-        appointment_id=meeting.request.id,
-        meeting_url=meeting.url,
-        room_id=meeting.room_id,
-        scheduled_time=f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} "
-        f"({settings.practice_timezone})",
-        duration=f"{minutes} minutes",
-        can_join=meeting.can_join,
-        meeting_status=meeting.status,
-        join_instructions=meeting.instructions,
-        scheduled_at=meeting.scheduled_at,
-        ends_at=meeting.ends_at,
-        join_opens_at=meeting.opens_at,
-        join_closes_at=meeting.closes_at,
-        join_window_enforced=meeting.window_enforced,
-    )
+    return jitsi_meeting_read(await reading_service.meeting(uow, actor, str(request_id)))
 
 
 @router.get(
@@ -451,13 +296,8 @@ async def appointment_meeting(
     },
 )
 async def join_appointment(
-    request_id: RequestId,
-    key: JoinKey,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    request_id: RequestId, key: JoinKey, uow: Work, settings: AppSettings
 ) -> Response:
-    meeting = await appointment_service.by_join_link(
-        session, settings, str(request_id), key, now=clock.now()
-    )
-    return followed(settings, meeting.url, meeting.status, meeting.opens_at, meeting.scheduled_at)
+    view = await reading_service.by_join_link(uow, str(request_id), key)
+    meeting = meeting_of(view)
+    return followed(settings, meeting.url, view.meeting_status, meeting.opens_at, meeting.starts_at)

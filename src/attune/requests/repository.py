@@ -1,4 +1,4 @@
-"""Reading and writing appointment requests; the rules are in service.py."""
+"""Reading and writing appointment requests; the rules are in the service modules."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ async def listed(
     session: AsyncSession,
     *,
     status: AppointmentStatus | None = None,
-    owner: User | None = None,
+    owner_id: int | None = None,
     email_hash: str | None = None,
 ) -> Sequence[AppointmentRequest]:
-    """Newest first; with `owner`, only the requests linked to that account."""
+    """Newest first; with `owner_id`, only the requests linked to that account."""
     query = select(AppointmentRequest).order_by(
         AppointmentRequest.created_at.desc(), AppointmentRequest.id
     )
@@ -41,8 +41,8 @@ async def listed(
         query = query.where(AppointmentRequest.status == status)
     if email_hash is not None:
         query = query.where(AppointmentRequest.email_hash == email_hash)
-    if owner is not None:
-        query = query.where(AppointmentRequest.user_id == owner.id)
+    if owner_id is not None:
+        query = query.where(AppointmentRequest.user_id == owner_id)
     return (await session.scalars(query)).all()
 
 

@@ -18,7 +18,14 @@ from attune.accounts.schemas import Email, Name, Phone
 from attune.appointments.fields import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
 from attune.platform.fields import CalendarDate, Instant, Text, whole_number
-from attune.requests.service import DEFAULT_DURATION, AppointmentMeetingStatus, AppointmentView
+from attune.requests.intake import NewAppointment
+from attune.requests.review import DEFAULT_DURATION
+from attune.requests.views import (
+    AppointmentMeetingStatus,
+    AppointmentStatsView,
+    AppointmentView,
+    MeetingView,
+)
 from attune.video.schemas import WINDOW_ENFORCED_DESCRIPTION
 
 MAX_PREFERRED_DATES = 10
@@ -64,6 +71,17 @@ class AppointmentCreate(BaseModel):
         description="`morning` 09–12, `afternoon` 13–17, `evening` 18–21 (the practice's zone).",
         examples=[["morning", "afternoon"]],
     )
+
+    def wanted(self) -> NewAppointment:
+        return NewAppointment(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            email=self.email,
+            phone=self.phone,
+            reason=self.reason,
+            preferred_dates=self.preferred_dates,
+            preferred_time_slots=[slot.value for slot in self.preferred_time_slots],
+        )
 
 
 class AppointmentSchedule(BaseModel):
@@ -246,29 +264,68 @@ class JitsiMeetingRead(BaseModel):
 
 
 def appointment_read(view: AppointmentView) -> AppointmentRead:
-    request = view.request
+    meeting = view.meeting
     return AppointmentRead(
-        id=request.id,
-        user_id=request.user_id,
+        id=view.id,
+        user_id=view.user_id,
         first_name=view.first_name,
         last_name=view.last_name,
         email=view.email,
         phone=view.phone,
         reason=view.reason,
-        preferred_dates=list(request.preferred_dates),
-        preferred_time_slots=list(request.preferred_time_slots),
-        status=request.status,
-        scheduled_datetime=request.scheduled_at,
-        scheduled_duration=request.scheduled_duration,
-        scheduled_end=request.scheduled_end_at,
+        preferred_dates=list(view.preferred_dates),
+        preferred_time_slots=list(view.preferred_time_slots),
+        status=view.status,
+        scheduled_datetime=view.scheduled_at,
+        scheduled_duration=view.scheduled_duration,
+        scheduled_end=view.scheduled_end_at,
         rejection_reason=view.rejection_reason,
-        jitsi_meet_url=view.meeting_url,
-        jitsi_room_id=view.room_id,
-        has_jitsi_meeting=view.has_meeting,
-        meeting_opens_at=view.meeting_opens_at,
+        jitsi_meet_url=meeting.url if meeting is not None else None,
+        jitsi_room_id=meeting.room_id if meeting is not None else None,
+        has_jitsi_meeting=meeting is not None,
+        meeting_opens_at=meeting.opens_at if meeting is not None else None,
         join_window_enforced=view.window_enforced,
         can_join_meeting=view.can_join,
         meeting_status=view.meeting_status,
-        created_at=request.created_at,
-        updated_at=request.updated_at,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+    )
+
+
+def appointment_stats_read(view: AppointmentStatsView) -> AppointmentStats:
+    return AppointmentStats(
+        total_requests=view.total,
+        pending_review=view.count(AppointmentStatus.pending_review),
+        scheduled=view.count(AppointmentStatus.scheduled),
+        rejected=view.count(AppointmentStatus.rejected),
+        withdrawn=view.count(AppointmentStatus.withdrawn),
+        completion_rate=view.completion_rate,
+    )
+
+
+def meeting_of(view: AppointmentView) -> MeetingView:
+    """The meeting of a request that has one: the services answer for no other."""
+    if view.meeting is None:
+        raise ValueError(f"appointment request {view.id} has no meeting")
+    return view.meeting
+
+
+def jitsi_meeting_read(view: AppointmentView) -> JitsiMeetingRead:
+    meeting = meeting_of(view)
+    start = meeting.local_starts_at
+    minutes = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    return JitsiMeetingRead(
+        appointment_id=view.id,
+        meeting_url=meeting.url,
+        room_id=meeting.room_id,
+        scheduled_time=f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M} ({meeting.zone})",
+        duration=f"{minutes} minutes",
+        can_join=view.can_join,
+        meeting_status=view.meeting_status,
+        join_instructions=meeting.instructions,
+        scheduled_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        join_opens_at=meeting.opens_at,
+        join_closes_at=meeting.closes_at,
+        join_window_enforced=view.window_enforced,
     )

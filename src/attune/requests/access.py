@@ -1,0 +1,51 @@
+"""Finding a request for the actor who asks, and the account behind the actor."""
+
+from __future__ import annotations
+
+from attune.integrations.jitsi import Participant
+from attune.models import AppointmentRequest, User
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.unit_of_work import UnitOfWork
+from attune.requests import repository
+from attune.requests.errors import AppointmentNotFound
+from attune.requests.views import AppointmentView, appointment_view
+
+
+async def existing_request(uow: UnitOfWork, request_id: str) -> AppointmentRequest:
+    request = await repository.by_id(uow.session, request_id)
+    if request is None:
+        raise AppointmentNotFound()
+    return request
+
+
+async def visible_request(uow: UnitOfWork, actor: Actor, request_id: str) -> AppointmentRequest:
+    """The request for its owner or the practice; anyone else is told it does not exist."""
+    request = await repository.by_id(uow.session, request_id)
+    if request is None or not policy.may_see(actor, request.user_id):
+        raise AppointmentNotFound()
+    return request
+
+
+async def account_of(uow: UnitOfWork, actor: Actor) -> User | None:
+    """The signed-in actor's account: the authenticator has already loaded it into the session,
+    so this costs no query."""
+    if actor.user_id is None:
+        return None
+    return await uow.session.get(User, actor.user_id)
+
+
+async def host_of(uow: UnitOfWork, actor: Actor) -> Participant | None:
+    """The actor as the host of a request's meeting (its moderator), when they hold rooms."""
+    if not policy.allows(actor, policy.Permission.host_meetings):
+        return None
+    account = await account_of(uow, actor)
+    if account is None:
+        return None
+    name = f"{account.first_name} {account.last_name}"
+    return Participant(name=name, email=account.email, moderator=True)
+
+
+async def view_for(uow: UnitOfWork, actor: Actor, request: AppointmentRequest) -> AppointmentView:
+    """The request as `actor` sees it now."""
+    return appointment_view(uow.settings, request, await host_of(uow, actor), uow.now)
