@@ -273,7 +273,7 @@ class AdminService:
         return refund_view(refund)
 
     async def _viewer(self, uow: UnitOfWork, actor: Actor) -> User:
-        """The acting account, which the bookings package's calls still take for the actor."""
+        """The acting account, which the payments package's refund still takes for the actor."""
         viewer = None if actor.user_id is None else await uow.session.get(User, actor.user_id)
         if viewer is None:
             raise AdminRequired()
