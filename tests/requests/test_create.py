@@ -229,3 +229,10 @@ class TestRefusals:
         assert "2025-03-02 is in the past" in details
         assert "2025-03-08 is a Saturday" in details
         assert "2025-03-04" not in details
+
+    async def test_a_bad_date_names_the_field(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(CREATE, json=request_body(preferred_dates=["2025-03-02"]))
+
+        [named] = response.json()["fields"]
+        assert named["field"] == "preferred_dates"
+        assert "2025-03-02 is in the past" in named["message"]

@@ -184,6 +184,18 @@ class TestScheduling:
         after = await client.get(f"{LIST}/{asked['id']}", headers=admin.headers)
         assert after.json()["status"] == "pending_review"
 
+    async def test_a_past_time_names_the_field(
+        self, client: httpx.AsyncClient, admin: Person
+    ) -> None:
+        asked = await ask(client)
+        body = {"scheduled_datetime": (NOW - timedelta(hours=1)).isoformat()}
+
+        response = await post(client, admin, asked["id"], "schedule", body)
+
+        assert response.status_code == 400
+        [named] = response.json()["fields"]
+        assert named["field"] == "scheduled_datetime"
+
 
 class TestOverlap:
     @pytest.mark.parametrize("offset_minutes", [-59, 0, 30, 59])

@@ -177,6 +177,7 @@ async def _check_dates(uow: UnitOfWork, wanted: NewAppointment) -> None:
         raise InvalidAppointmentRequest(
             "Invalid preferred dates",
             details="preferred_dates: " + "; ".join(problems),
+            field="preferred_dates",
         )
 
 

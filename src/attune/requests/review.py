@@ -169,7 +169,9 @@ async def _free_time(
 ) -> datetime:
     """The end of [starts_at, +minutes) once it is known to be in the future and free."""
     if starts_at <= uow.now:
-        raise AppointmentInPast(details=f"It is now {uow.now.isoformat()}.")
+        raise AppointmentInPast(
+            details=f"It is now {uow.now.isoformat()}.", field="scheduled_datetime"
+        )
     time = TimeRange(starts_at, starts_at + timedelta(minutes=minutes))
     if await repository.overlapping_appointment(uow.session, time, excluding=request.id):
         raise AppointmentOverlap(details="Another appointment is scheduled at this time.")
