@@ -130,7 +130,7 @@ def appointment_view(
         reason=encryptor.decrypt_optional(request.reason_encrypted),
         preferred_dates=tuple(request.preferred_dates),
         preferred_time_slots=tuple(request.preferred_time_slots),
-        status=request.status,
+        status=AppointmentStatus(request.status),
         scheduled_at=request.scheduled_at,
         scheduled_duration=request.scheduled_duration,
         scheduled_end_at=request.scheduled_end_at,
