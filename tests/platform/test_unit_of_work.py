@@ -117,6 +117,31 @@ class TestAudit:
         # The admin's own record (4) is not a look at someone else's.
         assert await entries(database) == [("booking.viewed", admin.user_id, "3")]
 
+    async def test_reads_audited_by_a_unit_that_writes_wait_for_no_lock(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        # The unit's own write comes first: on SQLite it then holds the only write lock.
+        async with work(database, settings) as uow:
+            uow.audit(admin, AuditAction.slot_changed, AuditTarget.slot, 1)
+            await uow.session.flush()
+            await uow.audit_reads(admin, AuditAction.user_viewed, AuditTarget.user, [(5, 5)])
+
+        assert await entries(database) == [
+            ("slot.changed", admin.user_id, "1"),
+            ("user.viewed", admin.user_id, "5"),
+        ]
+
+    async def test_reads_audited_by_a_unit_that_writes_outlive_its_refusal(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def read_then_fail(uow: UnitOfWork) -> None:
+            await uow.session.flush()
+            await uow.audit_reads(admin, AuditAction.user_viewed, AuditTarget.user, [(5, 5)])
+
+        await refused(read_then_fail, database, settings)
+
+        assert await entries(database) == [("user.viewed", admin.user_id, "5")]
+
 
 class TestAfterCommit:
     async def test_runs_after_the_commit_only(self, database: Database, settings: Settings) -> None:

@@ -41,6 +41,8 @@ class UnitOfWork:
     events: EventBus
     now: datetime
     address: str = LOCAL_ADDRESS
+    # Whether this unit's transaction may write (a GET's does not).
+    writes: bool = True
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _kept_if_refused: list[dict[str, Any]] = field(default_factory=list)
     _refusal_that_commits: BaseException | None = None
@@ -76,15 +78,25 @@ class UnitOfWork:
         **details: Any,
     ) -> None:
         """Record a look at clients' records, one entry a record `(id, owner id)` that is not
-        the actor's own, committed at once, before the data is handed out."""
+        the actor's own, committed before the data is handed out, even if the operation is then
+        refused.
+
+        A read-only unit commits them at once in a transaction of their own. A unit that writes
+        keeps them in its own transaction, and again if refused: on SQLite it already holds the
+        only write lock, which a second transaction would wait for in vain."""
         rows = [
             self._values(actor, action, target, target_id, details)
             for target_id, owner_id in records
             if policy.acts_for_another(actor, owner_id)
         ]
-        if rows:
-            async with self.database.transaction() as session:
-                await session.execute(insert(AuditEntry), rows)
+        if not rows:
+            return
+        if self.writes:
+            self.session.add_all(AuditEntry(**values) for values in rows)
+            self._kept_if_refused.extend(rows)
+            return
+        async with self.database.transaction() as session:
+            await session.execute(insert(AuditEntry), rows)
 
     def commit_and_refuse(self, error: AttuneError) -> AttuneError:
         """Mark `error` as a refusal that still commits this unit's work, and give it back to
@@ -142,7 +154,7 @@ async def unit_of_work(
     refusal: BaseException | None = None
     try:
         async with database.transaction(write=write) as session:
-            uow = UnitOfWork(session, database, settings, events, now, address)
+            uow = UnitOfWork(session, database, settings, events, now, address, write)
             try:
                 yield uow
             except BaseException as error:
