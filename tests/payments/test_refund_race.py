@@ -1,8 +1,9 @@
 """Refunds settled at the same moment by two real `attune worker` processes on PostgreSQL.
 
 Each round, the admin asks for two partial refunds while no worker runs; the test then holds
-the payment's row lock while two workers start, so that both settle jobs reach the payment at
-once, and lets go only when both wait for it. Whatever the order they then run in, what is
+the booking's row lock (the first lock a settlement takes, before the payment's) while two
+workers start, so that both settle jobs reach the booking at once, and lets go only when both
+wait for it. Whatever the order they then run in, what is
 recorded as refunded must be all that was refunded.
 """
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from attune.models import Payment
+from attune.models import Booking, Payment
 from attune.payments.refunds import REFUND_JOB
 from attune.platform.database import Database
 from attune.platform.job_model import Job, JobStatus
@@ -49,13 +50,13 @@ async def refund(client: httpx.AsyncClient, admin: Person, booking_id: int) -> h
     )
 
 
-async def waiting_for_payments(database: Database) -> int:
-    """How many sessions wait for a lock in a statement about payments."""
+async def waiting_for_bookings(database: Database) -> int:
+    """How many sessions wait for a lock in a statement about bookings."""
     async with database.transaction(write=False) as session:
         count = await session.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query ILIKE '%payments%'"
+                "AND wait_event_type = 'Lock' AND query ILIKE '%bookings%'"
             )
         )
     return int(count or 0)
@@ -81,18 +82,16 @@ async def until(count: Callable[[], Awaitable[int]], at_least: int) -> None:
 async def settle_at_once(
     processes: AttuneProcesses, environment: dict[str, str], database: Database, booking_id: int
 ) -> None:
-    """Start the workers while the payment is locked, release it once every settle waits for
+    """Start the workers while the booking is locked, release it once every settle waits for
     it, and return when every refund job has succeeded and the workers have stopped."""
     expected = await refunds_done(database) + WORKERS
     async with database.transaction() as session:
-        await session.execute(
-            select(Payment.id).where(Payment.booking_id == booking_id).with_for_update()
-        )
+        await session.execute(select(Booking.id).where(Booking.id == booking_id).with_for_update())
         started = [
             processes.worker(f"worker-{len(processes.started)}", environment)
             for _ in range(WORKERS)
         ]
-        await until(lambda: waiting_for_payments(database), WORKERS)
+        await until(lambda: waiting_for_bookings(database), WORKERS)
     await until(lambda: refunds_done(database), expected)
     for worker in started:
         worker.terminate()

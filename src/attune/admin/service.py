@@ -32,7 +32,7 @@ from attune.admin.views import (
 from attune.bookings.errors import BookingNotFound
 from attune.bookings.service import booking_service
 from attune.bookings.views import BookingView, RefundView, refund_view
-from attune.models import Booking, BookingStatus, User
+from attune.models import BookingStatus, User
 from attune.payments import refunds
 from attune.platform import policy
 from attune.platform.actor import Actor
@@ -255,29 +255,11 @@ class AdminService:
     ) -> RefundView:
         """Part or all of what is left of the payment, whatever the booking's state."""
         policy.require(actor, Permission.manage_practice)
-        viewer = await self._viewer(uow, actor)
+        # Audited by payments, which makes the refund.
         refund = await refunds.refund_for_practice(
-            uow.session, uow.settings, booking_id, viewer, amount_cents=amount_cents, now=uow.now
-        )
-        # Already in the session: the refund was made from it.
-        booking = await uow.session.get(Booking, refund.booking_id)
-        uow.audit(
-            actor,
-            AuditAction.booking_refunded,
-            AuditTarget.booking,
-            booking_id,
-            owner_id=booking.user_id if booking is not None else None,
-            refund_id=refund.id,
-            amount_cents=refund.amount_cents,
+            uow, actor, booking_id, amount_cents=amount_cents
         )
         return refund_view(refund)
-
-    async def _viewer(self, uow: UnitOfWork, actor: Actor) -> User:
-        """The acting account, which the payments package's refund still takes for the actor."""
-        viewer = None if actor.user_id is None else await uow.session.get(User, actor.user_id)
-        if viewer is None:
-            raise AdminRequired()
-        return viewer
 
     async def _shown(self, uow: UnitOfWork, booking: BookingView) -> PracticeBookingView:
         return PracticeBookingView(booking, ClientView.of(await self._client(uow.session, booking)))

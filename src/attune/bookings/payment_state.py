@@ -13,12 +13,14 @@ from datetime import timedelta
 from attune.bookings import mail as booking_mail
 from attune.bookings import repository
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
-from attune.models import Booking
+from attune.models import Booking, PaymentStatus
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.crypto import Encryptor
 from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling.seats import release_seat
+
+UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
 
 
 class BookingPayments:
@@ -54,6 +56,40 @@ class BookingPayments:
                 uow.session, settings, booking, client, BookingChange.released, by_practice=True
             )
         return released
+
+    async def lock(self, uow: UnitOfWork, booking_id: int) -> None:
+        """Hold the booking while its payment changes. Every writer takes the booking before
+        its payment (a cancellation locks the booking, then refunds the payment): one that
+        took the payment first could deadlock with it on PostgreSQL."""
+        await repository.lock_booking(uow.session, booking_id)
+
+    async def mark_paid(self, uow: UnitOfWork, booking_id: int, intent_id: str) -> Booking | None:
+        """The booking is paid by this intent, if it was still waiting for a payment; None
+        when it was not (paid already, or refunded)."""
+        return await repository.update_payment_state(
+            uow.session,
+            booking_id,
+            leaving=UNPAID,
+            values={
+                "payment_status": PaymentStatus.succeeded,
+                "payment_id": intent_id,
+                "updated_at": uow.now,
+            },
+        )
+
+    async def mark_payment_failed(self, uow: UnitOfWork, booking_id: int) -> None:
+        """A declined attempt; only a booking still pending records it (a late failure never
+        undoes a success)."""
+        await repository.update_payment_state(
+            uow.session,
+            booking_id,
+            leaving=(PaymentStatus.pending,),
+            values={"payment_status": PaymentStatus.failed, "updated_at": uow.now},
+        )
+
+    async def mark_refunded(self, uow: UnitOfWork, booking_id: int, intent_id: str) -> None:
+        """All of the payment by this intent has come back."""
+        await repository.mark_refunded(uow.session, booking_id, intent_id, uow.now)
 
 
 booking_payments = BookingPayments()

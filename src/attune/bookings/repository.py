@@ -206,3 +206,47 @@ async def cancel_unpaid_holds(
 async def users_by_id(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, User]:
     found = await session.scalars(select(User).where(User.id.in_(set(user_ids))))
     return {user.id: user for user in found}
+
+
+async def lock_booking(session: AsyncSession, booking_id: int) -> None:
+    """Lock the booking's row until the transaction ends (PostgreSQL; SQLite's write
+    transactions already run one at a time)."""
+    await session.execute(select(Booking.id).where(Booking.id == booking_id).with_for_update())
+
+
+async def update_payment_state(
+    session: AsyncSession,
+    booking_id: int,
+    *,
+    leaving: tuple[PaymentStatus, ...],
+    values: dict[str, Any],
+) -> Booking | None:
+    """Change the booking's payment state only from one of the states `leaving`; None if it
+    was in none of them (another writer moved it first)."""
+    result = await session.scalars(
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.payment_status.in_(leaving))
+        .values(**values)
+        .returning(Booking)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.one_or_none()
+
+
+async def mark_refunded(
+    session: AsyncSession, booking_id: int, intent_id: str, now: datetime
+) -> Booking | None:
+    """The booking paid by this intent is refunded in full: only from succeeded, and only
+    when this intent is the one that paid it (another attempt's refund says nothing of it)."""
+    result = await session.scalars(
+        update(Booking)
+        .where(
+            Booking.id == booking_id,
+            Booking.payment_id == intent_id,
+            Booking.payment_status == PaymentStatus.succeeded,
+        )
+        .values(payment_status=PaymentStatus.refunded, updated_at=now)
+        .returning(Booking)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return result.one_or_none()

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 
-from attune.accounts.dependencies import CurrentUser, VerifiedUser
 from attune.bookings.errors import BookingNotFound
 from attune.models import IntentStatus
 from attune.payments.errors import (
@@ -37,8 +36,8 @@ from attune.payments.schemas import (
     PaymentIntentCreated,
 )
 from attune.payments.service import payment_service
-from attune.platform.auth import EmailNotVerified, InvalidToken
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.auth import CurrentActor, EmailNotVerified, InvalidToken, VerifiedActor
+from attune.platform.dependencies import AppSettings, Work
 from attune.platform.errors import error_body
 from attune.platform.openapi import documented_errors
 
@@ -85,15 +84,11 @@ Gateway = Annotated[PaymentGateway, Depends(payment_gateway)]
 async def create_intent(
     *,
     body: Annotated[PaymentIntentCreate, Body(openapi_examples=INTENT_EXAMPLES)],
-    user: VerifiedUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: VerifiedActor,
+    uow: Work,
     gateway: Gateway,
 ) -> PaymentIntentCreated:
-    opened = await payment_service.open_intent(
-        session, settings, gateway, user, body, now=clock.now()
-    )
+    opened = await payment_service.open_intent(uow, actor, gateway, body)
     payment = opened.payment
     return PaymentIntentCreated(
         message="Payment intent created successfully",
@@ -122,15 +117,11 @@ async def create_intent(
 async def confirm_payment(
     *,
     body: Annotated[PaymentConfirm, Body(openapi_examples=CONFIRM_EXAMPLES)],
-    user: CurrentUser,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    actor: CurrentActor,
+    uow: Work,
     gateway: Gateway,
 ) -> PaymentConfirmed | JSONResponse:
-    payment = await payment_service.confirm(
-        session, settings, gateway, user, body.payment_intent_id, now=clock.now()
-    )
+    payment = await payment_service.confirm(uow, actor, gateway, body.payment_intent_id)
     if payment.status != IntentStatus.succeeded:
         # Answered, not raised: the recorded failure must be committed with this request.
         error = PaymentFailed if payment.status == IntentStatus.failed else PaymentIncomplete

@@ -12,11 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from attune.bookings.payment_state import booking_payments
 from attune.integrations.stripe import (
     Intent,
     WebhookBodyError,
@@ -24,9 +22,10 @@ from attune.integrations.stripe import (
     intent_from,
     verify_webhook,
 )
-from attune.payments import outcomes, refunds, repository
+from attune.payments import outcomes, repository, settlement
 from attune.platform.errors import BadRequest, ServiceUnavailable
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("attune.payments")
 
@@ -110,59 +109,54 @@ def verified_event(settings: Settings, payload: bytes, signature: str | None) ->
     return Event(event_id, event_type, stripe_object)
 
 
-async def receive(session: AsyncSession, settings: Settings, event: Event, now: datetime) -> bool:
+async def receive(uow: UnitOfWork, event: Event) -> bool:
     """Store and apply an event; False when it was received before (and nothing changed)."""
     handler = HANDLERS.get(event.type)
-    if not await repository.record_event(session, event.id, event.type, event.object_id, now):
+    if not await repository.record_event(
+        uow.session, event.id, event.type, event.object_id, uow.now
+    ):
         return False
     if handler is not None:
-        await handler(session, settings, event.object, now)
+        await handler(uow, event.object)
     return True
 
 
-async def _intent_succeeded(
-    session: AsyncSession, settings: Settings, data: Mapping[str, Any], now: datetime
-) -> None:
-    # A refund reported before this success is settled with it (refunds.settle_booking).
-    await outcomes.record_intent(session, settings, _intent(data), now)
+async def _intent_succeeded(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
+    # A refund reported before this success is settled with it (settlement.settle_booking).
+    await outcomes.record_intent(uow, _intent(data))
 
 
-async def _intent_canceled(
-    session: AsyncSession, settings: Settings, data: Mapping[str, Any], now: datetime
-) -> None:
-    await outcomes.record_intent(session, settings, _intent(data), now)
+async def _intent_canceled(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
+    await outcomes.record_intent(uow, _intent(data))
 
 
-async def _intent_failed(
-    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
-) -> None:
+async def _intent_failed(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
     intent = _intent(data)
-    await outcomes.record_failure(session, intent.id, intent.failure_message or DECLINED, now)
+    await outcomes.record_failure(uow, intent.id, intent.failure_message or DECLINED)
 
 
-async def _charge_refunded(
-    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
-) -> None:
+async def _charge_refunded(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
     charge = _charge_refunds(data)
     if charge.intent_id is None:
         return
-    payment = await repository.payment_by_intent(session, charge.intent_id)
+    payment = await repository.payment_by_intent(uow.session, charge.intent_id)
     if payment is None:
         return
     if (charge.amount_cents, charge.currency) != (payment.amount_cents, payment.currency):
         logger.warning("charge for intent %s: amount or currency differs", payment.intent_id)
         return
+    # The booking before the payment, the order in which a cancellation takes them.
+    await booking_payments.lock(uow, payment.booking_id)
     raised = await repository.raise_refunded_amount(
-        session, payment.id, charge.amount_refunded_cents, now
+        uow.session, payment.id, charge.amount_refunded_cents, uow.now
     )
     # Not raised: an earlier event recorded as much or more, and settled what it could.
     if raised is not None:
-        await refunds.settle_booking(session, raised, now)
+        await settlement.settle_booking(uow, raised)
 
 
-async def _dispute_created(
-    session: AsyncSession, _settings: Settings, data: Mapping[str, Any], now: datetime
-) -> None:
+async def _dispute_created(uow: UnitOfWork, data: Mapping[str, Any]) -> None:
+    session, now = uow.session, uow.now
     intent_id = data.get("payment_intent")
     if not isinstance(intent_id, str):
         logger.warning("dispute %s names no payment intent; not recorded", data.get("id"))
@@ -239,7 +233,7 @@ def _has_nul(document: dict[str, Any]) -> bool:
     return False
 
 
-Handler = Callable[[AsyncSession, Settings, Mapping[str, Any], datetime], Awaitable[None]]
+Handler = Callable[[UnitOfWork, Mapping[str, Any]], Awaitable[None]]
 
 # Every other type is stored and acknowledged, so Stripe stops resending it.
 HANDLERS: dict[str, Handler] = {

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,12 +21,12 @@ from attune.bookings import repository as bookings
 from attune.bookings.payment_state import booking_payments
 from attune.integrations.stripe import Intent, StripeError
 from attune.models import Booking, IntentStatus, Payment, Refund, RefundStatus
-from attune.payments import outcomes, refunds
+from attune.payments import outcomes, refunds, settlement
 from attune.payments import repository as payments
 from attune.platform.actor import SYSTEM
 from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue
-from attune.platform.unit_of_work import unit_of_work
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 
 logger = logging.getLogger("attune.payments")
 
@@ -64,10 +65,10 @@ async def send_refund(context: JobContext, payload: dict[str, Any]) -> None:
         )
     except StripeError as error:
         async with context.database.transaction() as session:
-            await refunds.record_error(session, refund.id, str(error), context.clock.now())
+            await settlement.record_error(session, refund.id, str(error), context.clock.now())
         raise
-    async with context.database.transaction() as session:
-        await refunds.settle(session, context.settings, refund.id, result, context.clock.now())
+    async with _work(context) as uow:
+        await settlement.settle(uow, refund.id, result)
 
 
 @registry.job_handler(CANCEL_INTENT_JOB)
@@ -90,9 +91,9 @@ async def cancel_intent(context: JobContext, payload: dict[str, Any]) -> None:
         intent = await gateway.retrieve_intent(intent_id)
         if intent.status != IntentStatus.succeeded:
             raise
-    async with context.database.transaction() as session:
+    async with _work(context) as uow:
         # A payment that won the race against this cancel is refunded by record_intent.
-        await outcomes.record_intent(session, context.settings, intent, context.clock.now())
+        await outcomes.record_intent(uow, intent)
 
 
 @registry.periodic(RELEASE_UNPAID_HOLDS, every=timedelta(minutes=1))
@@ -107,8 +108,7 @@ async def release_unpaid_holds(context: JobContext, _payload: dict[str, Any]) ->
         return
     now = context.clock.now()
     for _ in range(MAX_BATCHES_PER_RUN):
-        # Releasing a hold refunds nothing (nothing was paid), so it publishes no event.
-        async with unit_of_work(context.database, context.settings, EventBus(), now=now) as uow:
+        async with _work(context, now) as uow:
             released = await booking_payments.release_unpaid_holds(uow, SYSTEM, limit=BATCH_SIZE)
             await _cancel_open_intents(uow.session, released)
         if len(released) < BATCH_SIZE:
@@ -116,25 +116,34 @@ async def release_unpaid_holds(context: JobContext, _payload: dict[str, Any]) ->
 
 
 async def _refund_of_booking(context: JobContext, booking_id: int, reason: str) -> int | None:
-    async with context.database.transaction() as session:
-        booking = await bookings.booking_by_id(session, booking_id)
+    async with _work(context) as uow:
+        booking = await bookings.booking_by_id(uow.session, booking_id)
         if booking is None:
             logger.warning("refund of unknown booking %s: nothing to do", booking_id)
             return None
         refund = await refunds.refund_rest(
-            session,
-            context.settings,
+            uow,
             booking,
             reason=reason,
             requested_by=None,
             # This job's own key: the refund's job is this one (its enqueue is a no-op).
             key=f"refund:booking:{booking_id}:{reason}",
-            now=context.clock.now(),
         )
     if refund is None:
         logger.info("booking %s has nothing left to refund", booking_id)
         return None
     return refund.id
+
+
+def _work(
+    context: JobContext, now: datetime | None = None
+) -> AbstractAsyncContextManager[UnitOfWork]:
+    """A unit of work for the system, in a transaction of its own. What these jobs record
+    (a refund settled, an intent's state, holds released) publishes no domain event, so no
+    handler is subscribed."""
+    return unit_of_work(
+        context.database, context.settings, EventBus(), now=now or context.clock.now()
+    )
 
 
 async def _cancel_open_intents(session: AsyncSession, released: Sequence[Booking]) -> None:

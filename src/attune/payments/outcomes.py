@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.bookings import mail as booking_mail
+from attune.bookings.payment_state import booking_payments
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.integrations.stripe import Intent
 from attune.models import (
     BookingStatus,
     IntentStatus,
     Payment,
-    PaymentStatus,
     User,
 )
-from attune.payments import refunds, repository
-from attune.platform.settings import Settings
+from attune.payments import refunds, repository, settlement
+from attune.platform.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("attune.payments")
 
@@ -41,7 +40,6 @@ OPEN = (
     IntentStatus.processing,
     IntentStatus.requires_capture,
 )
-UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
 
 
 @dataclass(frozen=True)
@@ -54,10 +52,9 @@ class Recorded:
     needs_refund: bool = False
 
 
-async def record_intent(
-    session: AsyncSession, settings: Settings, intent: Intent, now: datetime
-) -> Recorded | None:
+async def record_intent(uow: UnitOfWork, intent: Intent) -> Recorded | None:
     """Record what Stripe says of an intent; None when the intent is not one of ours."""
+    session, now = uow.session, uow.now
     payment = await repository.payment_by_intent(session, intent.id)
     if payment is None:
         return None
@@ -66,7 +63,7 @@ async def record_intent(
         logger.warning("intent %s: amount or currency differs from the booking's", intent.id)
         return Recorded(payment)
     if intent.status == IntentStatus.succeeded:
-        return await _succeeded(session, settings, payment, now)
+        return await _succeeded(uow, payment)
     if intent.status == IntentStatus.canceled:
         canceled = await repository.update_payment(
             session,
@@ -76,7 +73,7 @@ async def record_intent(
         )
         return Recorded(canceled or await _reread(session, payment))
     if intent.failure_message is not None and intent.status == IntentStatus.requires_payment_method:
-        return await _failed(session, payment, intent.failure_message, now)
+        return await _failed(uow, payment, intent.failure_message)
     if intent.status in OPEN:
         moved = await repository.update_payment(
             session,
@@ -88,19 +85,18 @@ async def record_intent(
     return Recorded(payment)
 
 
-async def record_failure(
-    session: AsyncSession, intent_id: str, message: str, now: datetime
-) -> Recorded | None:
+async def record_failure(uow: UnitOfWork, intent_id: str, message: str) -> Recorded | None:
     """A declined attempt (webhook `payment_intent.payment_failed`)."""
-    payment = await repository.payment_by_intent(session, intent_id)
+    payment = await repository.payment_by_intent(uow.session, intent_id)
     if payment is None:
         return None
-    return await _failed(session, payment, message, now)
+    return await _failed(uow, payment, message)
 
 
-async def _succeeded(
-    session: AsyncSession, settings: Settings, payment: Payment, now: datetime
-) -> Recorded:
+async def _succeeded(uow: UnitOfWork, payment: Payment) -> Recorded:
+    session, settings, now = uow.session, uow.settings, uow.now
+    # The booking before the payment, as every writer of both takes them.
+    await booking_payments.lock(uow, payment.booking_id)
     won = await repository.update_payment(
         session,
         payment.id,
@@ -110,21 +106,12 @@ async def _succeeded(
     if won is None:
         # Recorded meanwhile by the other of confirm and webhook: answer with what it recorded.
         return Recorded(await _reread(session, payment))
-    booking = await repository.update_booking_payment(
-        session,
-        won.booking_id,
-        leaving=UNPAID,
-        values={
-            "payment_status": PaymentStatus.succeeded,
-            "payment_id": won.intent_id,
-            "updated_at": now,
-        },
-    )
+    booking = await booking_payments.mark_paid(uow, won.booking_id, won.intent_id)
     if booking is None or booking.status == BookingStatus.cancelled:
         # Paid after the booking was cancelled (its hold expired): all of it goes back.
         await refunds.queue_late_payment_refund(session, won.booking_id)
         return Recorded(won, newly_succeeded=True, needs_refund=True)
-    if await refunds.settle_booking(session, won, now):
+    if await settlement.settle_booking(uow, won):
         # Refunded at the provider before the success was recorded: no receipt, no link.
         return Recorded(won, newly_succeeded=True)
     client = await session.get(User, booking.user_id)
@@ -136,7 +123,9 @@ async def _succeeded(
     return Recorded(won, newly_succeeded=True)
 
 
-async def _failed(session: AsyncSession, payment: Payment, message: str, now: datetime) -> Recorded:
+async def _failed(uow: UnitOfWork, payment: Payment, message: str) -> Recorded:
+    session, now = uow.session, uow.now
+    await booking_payments.lock(uow, payment.booking_id)
     failed = await repository.update_payment(
         session,
         payment.id,
@@ -144,12 +133,7 @@ async def _failed(session: AsyncSession, payment: Payment, message: str, now: da
         values={"status": IntentStatus.failed, "failure_message": message[:500], "updated_at": now},
     )
     if failed is not None:
-        await repository.update_booking_payment(
-            session,
-            failed.booking_id,
-            leaving=(PaymentStatus.pending,),
-            values={"payment_status": PaymentStatus.failed, "updated_at": now},
-        )
+        await booking_payments.mark_payment_failed(uow, failed.booking_id)
     return Recorded(failed or await _reread(session, payment))
 
 

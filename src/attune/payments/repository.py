@@ -14,10 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import (
-    Booking,
     IntentStatus,
     Payment,
-    PaymentStatus,
     WebhookEvent,
 )
 from attune.platform.database import execute_bulk, insert_ignoring_duplicates
@@ -92,23 +90,6 @@ async def update_payment(
     return result.one_or_none()
 
 
-async def update_booking_payment(
-    session: AsyncSession,
-    booking_id: int,
-    *,
-    leaving: tuple[PaymentStatus, ...],
-    values: dict[str, Any],
-) -> Booking | None:
-    result = await session.scalars(
-        update(Booking)
-        .where(Booking.id == booking_id, Booking.payment_status.in_(leaving))
-        .values(**values)
-        .returning(Booking)
-        .execution_options(populate_existing=True, synchronize_session=False)
-    )
-    return result.one_or_none()
-
-
 async def raise_refunded_amount(
     session: AsyncSession, payment_id: int, refunded_cents: int, now: datetime
 ) -> Payment | None:
@@ -146,25 +127,6 @@ async def mark_disputed(session: AsyncSession, intent_id: str, now: datetime) ->
         .where(Payment.intent_id == intent_id, Payment.disputed_at.is_(None))
         .values(disputed_at=now, updated_at=now)
         .returning(Payment)
-        .execution_options(populate_existing=True, synchronize_session=False)
-    )
-    return result.one_or_none()
-
-
-async def mark_booking_refunded(
-    session: AsyncSession, booking_id: int, intent_id: str, now: datetime
-) -> Booking | None:
-    """The booking paid by this intent is refunded in full: only from succeeded, and only
-    when this intent is the one that paid it (another attempt's refund says nothing of it)."""
-    result = await session.scalars(
-        update(Booking)
-        .where(
-            Booking.id == booking_id,
-            Booking.payment_id == intent_id,
-            Booking.payment_status == PaymentStatus.succeeded,
-        )
-        .values(payment_status=PaymentStatus.refunded, updated_at=now)
-        .returning(Booking)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
     return result.one_or_none()

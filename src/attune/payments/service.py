@@ -32,8 +32,9 @@ from attune.payments.errors import (
 )
 from attune.payments.gateways import PaymentGateway
 from attune.payments.schemas import PaymentIntentCreate
+from attune.platform.actor import Actor
 from attune.platform.crypto import Encryptor
-from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
 
 NOTHING_STORED = "Nothing was charged or stored; try again in a moment."
 
@@ -46,20 +47,16 @@ class OpenIntent:
 
 class PaymentService:
     async def open_intent(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        gateway: PaymentGateway,
-        client: User,
-        body: PaymentIntentCreate,
-        *,
-        now: datetime,
+        self, uow: UnitOfWork, actor: Actor, gateway: PaymentGateway, body: PaymentIntentCreate
     ) -> OpenIntent:
-        """The booking's payable intent: the open one if there is one, else a new one."""
+        """The booking's payable intent for its client: the open one if there is one, else a
+        new one."""
+        session, settings, now = uow.session, uow.settings, uow.now
         if not settings.payments_required:
             raise PaymentsNotRequired()
         # Two requests for one booking wait for each other here, so at most one creates an
         # intent (PostgreSQL; SQLite's write transactions already run one at a time).
+        client = await self._client(uow, actor)
         await bookings.lock_client(session, client.id)
         booking = await self._booking_to_pay(session, client, body)
         if booking.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded):
@@ -91,7 +88,7 @@ class PaymentService:
                     current.intent_id, idempotency_key=f"{current.intent_id}:cancel"
                 )
             )
-            await outcomes.record_intent(session, settings, canceled, now)
+            await outcomes.record_intent(uow, canceled)
         attempt = await payments.payment_count_of_booking(session, booking.id) + 1
         intent = await self._provider(
             gateway.create_intent(
@@ -119,30 +116,32 @@ class PaymentService:
         return OpenIntent(payment, intent.client_secret)
 
     async def confirm(
-        self,
-        session: AsyncSession,
-        settings: Settings,
-        gateway: PaymentGateway,
-        client: User,
-        intent_id: str,
-        *,
-        now: datetime,
+        self, uow: UnitOfWork, actor: Actor, gateway: PaymentGateway, intent_id: str
     ) -> Payment:
         """The client's payment after recording what the provider says of its intent.
 
         The caller answers from the payment's status: a failure is recorded (and committed)
         before it is reported, so it is returned here rather than raised.
         """
-        payment = await payments.payment_by_intent(session, intent_id)
-        if payment is None or payment.user_id != client.id:
+        payment = await payments.payment_by_intent(uow.session, intent_id)
+        # Only the client who pays confirms; anyone else's intent is not found.
+        if payment is None or not actor.owns(payment.user_id):
             raise PaymentNotFound()
         if payment.status == IntentStatus.succeeded:
             return payment
         intent = await self._provider(gateway.retrieve_intent(intent_id))
-        recorded = await outcomes.record_intent(session, settings, intent, now)
+        recorded = await outcomes.record_intent(uow, intent)
         if recorded is None:
             raise PaymentNotFound()
         return recorded.payment
+
+    @staticmethod
+    async def _client(uow: UnitOfWork, actor: Actor) -> User:
+        """The signed-in actor's account, which the authenticator has already loaded."""
+        client = await uow.session.get(User, actor.user_id) if actor.user_id else None
+        if client is None:
+            raise BookingNotFound()
+        return client
 
     @staticmethod
     async def _booking_to_pay(

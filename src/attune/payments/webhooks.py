@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from attune.payments import events
 from attune.payments.events import InvalidSignature, MalformedEvent, WebhooksNotConfigured
-from attune.platform.dependencies import AppClock, AppSettings, Session
+from attune.platform.dependencies import Work
 from attune.platform.openapi import documented_errors
 
 router = APIRouter(prefix="/api/payments", tags=["payments"])
@@ -91,9 +91,7 @@ class WebhookReceived(BaseModel):
 )
 async def receive_webhook(
     request: Request,
-    session: Session,
-    settings: AppSettings,
-    clock: AppClock,
+    uow: Work,
     stripe_signature: Annotated[
         str | None,
         Header(
@@ -104,6 +102,6 @@ async def receive_webhook(
         ),
     ] = None,
 ) -> WebhookReceived:
-    event = events.verified_event(settings, await request.body(), stripe_signature)
-    first = await events.receive(session, settings, event, clock.now())
+    event = events.verified_event(uow.settings, await request.body(), stripe_signature)
+    first = await events.receive(uow, event)
     return WebhookReceived(received=True, duplicate=not first)
