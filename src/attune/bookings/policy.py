@@ -21,6 +21,12 @@ def inside_cancel_notice(settings: Settings, booking: Booking, now: datetime) ->
     return now > booking.scheduled_at - timedelta(hours=settings.cancel_notice_hours)
 
 
+def inside_reschedule_notice(settings: Settings, booking: Booking, now: datetime) -> bool:
+    """Whether its start is less than the rescheduling notice away, when a client may no
+    longer move it."""
+    return now > booking.scheduled_at - timedelta(hours=settings.reschedule_notice_hours)
+
+
 def move_makes_late(
     settings: Settings, booking: Booking, now: datetime, *, by_client: bool
 ) -> bool:

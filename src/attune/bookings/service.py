@@ -12,7 +12,6 @@ PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from attune.appointments.reminders import reminders_already_covered
 from attune.appointments.rooms import room_offered_on_move
@@ -209,9 +208,7 @@ class BookingService:
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         by_client = policy.bound_by_notice(actor)
-        if by_client and now > booking.scheduled_at - timedelta(
-            hours=settings.reschedule_notice_hours
-        ):
+        if by_client and notice.inside_reschedule_notice(settings, booking, now):
             raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
         # Decided against the start it is moved from; a booking already late stays so.
         late = (
@@ -219,20 +216,8 @@ class BookingService:
             if notice.move_makes_late(settings, booking, now, by_client=by_client)
             else {}
         )
-        if new_schedule_id == booking.schedule_id:
-            raise SameSlot()
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
-        await repository.lock_client(uow.session, booking.user_id)
-        target = await uow.session.get(Schedule, new_schedule_id)
-        if target is None:
-            raise ScheduleNotFound()
-        if target.duration_minutes != booking.duration_minutes:
-            raise LengthMismatch(
-                details=f"The booking lasts {booking.duration_minutes} minutes; "
-                f"the new slot lasts {target.duration_minutes}."
-            )
-        slot = TimeRange(target.start_at, target.end_at)
-        await self._refuse_overlap(uow, booking.user_id, slot, excluding=booking.id)
+        target = await self._move_target(uow, booking, new_schedule_id)
         shared = await repository.room_shared(uow.session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
@@ -252,8 +237,7 @@ class BookingService:
         )
         if moved is None:
             raise BookingChangedMeanwhile(details=CHANGED_MEANWHILE)
-        moved.room_id = await self._move_seat(uow, old_schedule_id, target, room_id)
-        await uow.session.flush()
+        await self._move_seat(uow, moved, old_schedule_id, target, room_id)
         client = await client_of(uow, moved)
         await booking_mail.queue_reschedule(uow.session, settings, moved, client)
         await queue_practice_notices(
@@ -304,10 +288,35 @@ class BookingService:
         )
         return (await self.views(uow, actor, [booking]))[0]
 
+    async def _move_target(
+        self, uow: UnitOfWork, booking: Booking, new_schedule_id: int
+    ) -> Schedule:
+        """The slot a booking may move to: another one, as long, that overlaps none of the
+        client's other bookings (checked under the client's lock)."""
+        if new_schedule_id == booking.schedule_id:
+            raise SameSlot()
+        await repository.lock_client(uow.session, booking.user_id)
+        target = await uow.session.get(Schedule, new_schedule_id)
+        if target is None:
+            raise ScheduleNotFound()
+        if target.duration_minutes != booking.duration_minutes:
+            raise LengthMismatch(
+                details=f"The booking lasts {booking.duration_minutes} minutes; "
+                f"the new slot lasts {target.duration_minutes}."
+            )
+        slot = TimeRange(target.start_at, target.end_at)
+        await self._refuse_overlap(uow, booking.user_id, slot, excluding=booking.id)
+        return target
+
     async def _move_seat(
-        self, uow: UnitOfWork, old_schedule_id: int | None, target: Schedule, room_id: str
-    ) -> str:
-        """Free the old seat and take the new one; returns the room the new seat meets in.
+        self,
+        uow: UnitOfWork,
+        moved: Booking,
+        old_schedule_id: int | None,
+        target: Schedule,
+        room_id: str,
+    ) -> None:
+        """Free the old seat and take the new one, whose room the moved booking meets in.
 
         Slots are locked in id order; a failure to take the new seat rolls back both."""
         if old_schedule_id is not None and old_schedule_id < target.id:
@@ -316,7 +325,8 @@ class BookingService:
         else:
             seat = await take_seat(uow.session, target, uow.now, room_id=room_id)
             await release_seat(uow.session, old_schedule_id, uow.now)
-        return seat.room_id
+        moved.room_id = seat.room_id
+        await uow.session.flush()
 
     async def _refuse_overlap(
         self, uow: UnitOfWork, user_id: int, time: TimeRange, *, excluding: int | None = None

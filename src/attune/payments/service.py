@@ -59,23 +59,7 @@ class PaymentService:
         client = await self._client(uow, actor)
         await bookings.lock_client(session, client.id)
         booking = await self._booking_to_pay(session, client, body)
-        if booking.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded):
-            raise BookingAlreadyPaid()
-        if booking.status != BookingStatus.scheduled:
-            raise BookingNotPayable(details=f"This booking is {booking.status}.")
-        if booking.amount_cents <= 0:
-            # Booked while the practice charged nothing: there is nothing to pay.
-            raise PaymentsNotRequired(details="This booking costs nothing.")
-        if body.currency is not None and body.currency.lower() != booking.currency:
-            raise CurrencyMismatch(
-                details=f"This booking is paid in {booking.currency}; send that currency or "
-                "leave it out."
-            )
-        if body.amount is not None and body.amount != booking.amount_cents:
-            raise PriceMismatch(
-                details=f"This booking costs {booking.amount_cents} "
-                f"(integer cents, {booking.currency}); send that amount or leave it out."
-            )
+        _refuse_unpayable(booking, body)
         encryptor = Encryptor.from_settings(settings)
         current = await payments.open_payment_of_booking(session, booking.id)
         if current is not None and current.status in outcomes.OPEN:
@@ -178,6 +162,27 @@ class PaymentService:
             return await call
         except StripeError as error:
             raise PaymentProviderError(details=NOTHING_STORED) from error
+
+
+def _refuse_unpayable(booking: Booking, body: PaymentIntentCreate) -> None:
+    """Refuse a booking that cannot be paid now, or a price or currency that is not its own."""
+    if booking.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded):
+        raise BookingAlreadyPaid()
+    if booking.status != BookingStatus.scheduled:
+        raise BookingNotPayable(details=f"This booking is {booking.status}.")
+    if booking.amount_cents <= 0:
+        # Booked while the practice charged nothing: there is nothing to pay.
+        raise PaymentsNotRequired(details="This booking costs nothing.")
+    if body.currency is not None and body.currency.lower() != booking.currency:
+        raise CurrencyMismatch(
+            details=f"This booking is paid in {booking.currency}; send that currency or "
+            "leave it out."
+        )
+    if body.amount is not None and body.amount != booking.amount_cents:
+        raise PriceMismatch(
+            details=f"This booking costs {booking.amount_cents} "
+            f"(integer cents, {booking.currency}); send that amount or leave it out."
+        )
 
 
 def _why_not_chosen(
