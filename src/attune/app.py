@@ -28,6 +28,7 @@ from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.docs import install_docs
 from attune.platform.errors import register_error_handlers
+from attune.platform.events import EventBus
 from attune.platform.health import router as health_router
 from attune.platform.jobs import JobRegistry
 from attune.platform.logging import configure_logging
@@ -70,14 +71,18 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 def _lifespan(
-    settings: Settings, database: Database, clock: Clock, jobs: JobRegistry
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    jobs: JobRegistry,
+    events: EventBus,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start the in-process worker (unless told not to) and release everything on the way out."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker_task: asyncio.Task[None] | None = None
-        worker = Worker(settings, database, clock, jobs)
+        worker = Worker(settings, database, clock, jobs, events)
         app.state.worker = worker
         if settings.run_worker:
             worker_task = asyncio.create_task(worker.run(), name="attune-worker")
@@ -103,12 +108,13 @@ def create_app(
     configure_logging(settings)
     database = database or Database(settings.resolved_database_url)
     clock = clock or Clock()
+    events = domain_events()
 
     app = FastAPI(
         title="Attune",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=_lifespan(settings, database, clock, job_registry()),
+        lifespan=_lifespan(settings, database, clock, job_registry(), events),
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
@@ -116,7 +122,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
-    app.state.events = domain_events()
+    app.state.events = events
     app.state.authenticator = BearerAuthenticator(settings)
     app.state.metrics = Metrics()
     app.state.day_view_cache = DayViewCache(settings.availability_cache_seconds)

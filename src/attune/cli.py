@@ -101,7 +101,7 @@ def worker() -> None:
 
 async def _run_worker(settings: Settings) -> None:
     database = Database(settings.resolved_database_url)
-    job_worker = Worker(settings, database, Clock(), job_registry())
+    job_worker = Worker(settings, database, Clock(), job_registry(), domain_events())
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, job_worker.stop)

@@ -14,9 +14,10 @@ import pytest
 from jinja2 import Environment, PackageLoader, TemplateNotFound, meta
 from sqlalchemy import select, text
 
+from attune.event_handlers import domain_events
 from attune.job_handlers import job_registry
 from attune.notifications.mail import MailAttachment, queue_mail, unseal
-from attune.platform.clock import FrozenClock
+from attune.platform.clock import Clock, FrozenClock
 from attune.platform.database import Database
 from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
@@ -33,6 +34,11 @@ INVITATION = (
     "BEGIN:VEVENT\r\nUID:booking-7@attune\r\nDTSTART:20300108T100000Z\r\n"
     "DTEND:20300108T110000Z\r\nSUMMARY:Therapy session\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
+
+
+def app_worker(settings: Settings, database: Database, clock: Clock) -> Worker:
+    """A worker with the app's job handlers and event listeners."""
+    return Worker(settings, database, clock, job_registry(), domain_events())
 
 
 @pytest.fixture
@@ -77,7 +83,9 @@ class TestDelivery:
         self, mail_settings: Settings, database: Database, clock: FrozenClock, mailbox: Mailbox
     ) -> None:
         await queue_verification(database, mail_settings)
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         assert message["Subject"] == "Your verification code"
@@ -112,7 +120,9 @@ class TestDelivery:
                 template="password_changed",
                 context={"first_name": "Ada"},
             )
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         [reset] = mailbox.to("reset@example.com")
         assert reset["Subject"] == "Your password reset code"
@@ -127,7 +137,9 @@ class TestDelivery:
     ) -> None:
         invitation = MailAttachment("session.ics", "text/calendar; method=REQUEST", INVITATION)
         await queue_verification(database, mail_settings, attachments=[invitation])
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         [attachment] = message.iter_attachments()
@@ -143,7 +155,9 @@ class TestDelivery:
     ) -> None:
         receipt = MailAttachment("receipt.pdf", "application/pdf", b"%PDF-1.7\x00\xff\x10")
         await queue_verification(database, mail_settings, attachments=[receipt])
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         [message] = mailbox.to(CLIENT)
         [attachment] = message.iter_attachments()
@@ -156,7 +170,9 @@ class TestDelivery:
     ) -> None:
         await queue_verification(database, mail_settings, key="otp:1")
         await queue_verification(database, mail_settings, key="otp:1")
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         assert len(mailbox.to(CLIENT)) == 1
 
@@ -182,7 +198,9 @@ class TestPayload:
         assert "Ada" not in stored
         assert "account_verification" in stored
 
-        await Worker(mail_settings, database, clock, job_registry()).run_until_idle()
+        await Worker(
+            mail_settings, database, clock, job_registry(), domain_events()
+        ).run_until_idle()
 
         assert len(mailbox.to(CLIENT)) == 1
         job = await mail_job(database)
@@ -213,7 +231,7 @@ class TestOutage:
         )
         await queue_verification(database, settings)
         queued_message_id = unseal(settings, (await mail_job(database)).payload).message_id
-        worker = Worker(settings, database, clock, job_registry())
+        worker = app_worker(settings, database, clock)
 
         await worker.run_until_idle()
         job = await mail_job(database)
@@ -259,7 +277,9 @@ class TestWithoutSmtp:
         attune_logger.addHandler(log)
         attune_logger.setLevel(logging.INFO)
         try:
-            await Worker(settings, database, clock, job_registry()).run_until_idle()
+            await Worker(
+                settings, database, clock, job_registry(), domain_events()
+            ).run_until_idle()
         finally:
             attune_logger.removeHandler(log)
             attune_logger.setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from sqlalchemy import select, update
 
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.events import EventBus
 from attune.platform.job_model import Job, JobStatus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue, retry_delay
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
 from attune.platform.worker import Worker
 from tests.conftest import make_settings
 
@@ -64,7 +67,7 @@ def worker_for(
     registry: JobRegistry,
     **options: Any,
 ) -> Worker:
-    return Worker(settings, database, clock, registry=registry, **options)
+    return Worker(settings, database, clock, registry=registry, events=EventBus(), **options)
 
 
 async def add_job(database: Database, kind: str, payload: dict[str, Any], **options: Any) -> None:
@@ -81,6 +84,11 @@ async def only_job(database: Database) -> Job:
     jobs = await all_jobs(database)
     assert len(jobs) == 1
     return jobs[0]
+
+
+@dataclass(frozen=True)
+class Announced:
+    number: int
 
 
 class TestEnqueue:
@@ -158,6 +166,31 @@ class TestEnqueue:
         clock.advance(timedelta(seconds=1))
         assert await worker.run_until_idle() == 1
         assert ran == [{"reminder": "24h"}]
+
+
+class TestEvents:
+    async def test_a_jobs_unit_of_work_reaches_the_apps_listeners(
+        self, job_settings: Settings, database: Database, clock: FrozenClock
+    ) -> None:
+        heard: list[int] = []
+        events = EventBus()
+
+        async def listen(_uow: UnitOfWork, event: Announced) -> None:
+            heard.append(event.number)
+
+        events.subscribe(Announced, listen)
+        registry = JobRegistry()
+
+        @registry.job_handler("test.announce")
+        async def announce(context: JobContext, payload: dict[str, Any]) -> None:
+            async with context.unit_of_work() as uow:
+                await uow.publish(Announced(payload["number"]))
+
+        await add_job(database, "test.announce", {"number": 4})
+        worker = Worker(job_settings, database, clock, registry, events)
+
+        assert await worker.run_until_idle() == 1
+        assert heard == [4]
 
 
 class TestRetries:

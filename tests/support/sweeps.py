@@ -8,6 +8,7 @@ from datetime import datetime
 import httpx
 from fastapi import FastAPI
 
+from attune.event_handlers import domain_events
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.jobs import JobContext
@@ -33,4 +34,6 @@ class SweptApp:
         await run_jobs(self.app)
 
     def job_context(self) -> JobContext:
-        return JobContext(self.settings, self.database, self.clock, job_id=0, attempt=1)
+        return JobContext(
+            self.settings, self.database, self.clock, domain_events(), job_id=0, attempt=1
+        )

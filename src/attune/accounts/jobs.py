@@ -10,19 +10,15 @@ from typing import Any
 from attune.accounts.service import SEND_CODE_JOB, account_service
 from attune.models import OtpPurpose
 from attune.platform.actor import SYSTEM
-from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry
-from attune.platform.unit_of_work import UnitOfWork, unit_of_work
+from attune.platform.unit_of_work import UnitOfWork
 
 registry = JobRegistry()
 
 
 @asynccontextmanager
 async def _unit_of_work(context: JobContext) -> AsyncIterator[UnitOfWork]:
-    # The account services publish no domain event: their jobs' units need no listeners.
-    async with unit_of_work(
-        context.database, context.settings, EventBus(), now=context.clock.now()
-    ) as uow:
+    async with context.unit_of_work() as uow:
         yield uow
 
 

@@ -24,9 +24,8 @@ from attune.models import Booking, IntentStatus, Payment, Refund, RefundStatus
 from attune.payments import outcomes, refunds, settlement
 from attune.payments import repository as payments
 from attune.platform.actor import SYSTEM
-from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue
-from attune.platform.unit_of_work import UnitOfWork, unit_of_work
+from attune.platform.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("attune.payments")
 
@@ -138,12 +137,8 @@ async def _refund_of_booking(context: JobContext, booking_id: int, reason: str) 
 def _work(
     context: JobContext, now: datetime | None = None
 ) -> AbstractAsyncContextManager[UnitOfWork]:
-    """A unit of work for the system, in a transaction of its own. What these jobs record
-    (a refund settled, an intent's state, holds released) publishes no domain event, so no
-    handler is subscribed."""
-    return unit_of_work(
-        context.database, context.settings, EventBus(), now=now or context.clock.now()
-    )
+    """A unit of work for the system, in a transaction of its own."""
+    return context.unit_of_work(now)
 
 
 async def _cancel_open_intents(session: AsyncSession, released: Sequence[Booking]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,8 +28,10 @@ from attune.platform.database import (
     insert_ignoring_duplicates,
     utcnow,
 )
+from attune.platform.events import EventBus
 from attune.platform.job_model import Job, JobStatus
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 
 # 2**64 backoff units already exceed any cap; a larger exponent would overflow a float.
 _MAX_BACKOFF_EXPONENT = 64
@@ -42,8 +45,15 @@ class JobContext:
     settings: Settings
     database: Database
     clock: Clock
+    # The app's domain events: a service a job calls publishes to the same listeners as a
+    # request's would.
+    events: EventBus
     job_id: int
     attempt: int
+
+    def unit_of_work(self, now: datetime | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work of the job's own, at `now` (the job's clock by default)."""
+        return unit_of_work(self.database, self.settings, self.events, now=now or self.clock.now())
 
     async def replace_payload(self, payload: dict[str, Any]) -> None:
         """Overwrite this job's stored payload, e.g. to drop personal data once it is used."""

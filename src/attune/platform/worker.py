@@ -23,6 +23,7 @@ from sqlalchemy import and_, or_, select, update
 
 from attune.platform.clock import Clock
 from attune.platform.database import Database, execute_bulk
+from attune.platform.events import EventBus
 from attune.platform.job_model import Job, JobStatus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue, retry_delay
 from attune.platform.settings import Settings
@@ -56,6 +57,7 @@ class Worker:
         database: Database,
         clock: Clock,
         registry: JobRegistry,
+        events: EventBus,
         *,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
@@ -63,6 +65,7 @@ class Worker:
         self.database = database
         self.clock = clock
         self.registry = registry
+        self.events = events
         self.grace_seconds = grace_seconds
         self.name = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._stopping = asyncio.Event()
@@ -130,7 +133,9 @@ class Worker:
         if job.attempt > self._attempt_limit(job):
             await self._fail(job, "abandoned: the workers running it stopped before it finished")
             return
-        context = JobContext(self.settings, self.database, self.clock, job.id, job.attempt)
+        context = JobContext(
+            self.settings, self.database, self.clock, self.events, job.id, job.attempt
+        )
         deadline = asyncio.timeout(self.settings.job_timeout_seconds)
         finished = asyncio.Event()
         lease = asyncio.create_task(self._keep_lease(job, finished))
