@@ -14,7 +14,7 @@ run: .venv/.synced-run
 
 test: check pytest
 
-check: lint typecheck migrations-check
+check: lint typecheck imports migrations-check
 
 lint: .venv/.synced
 	$(BIN)/ruff format --check src tests bench scripts

@@ -71,7 +71,7 @@ async def make_admin(database: Database, settings: Settings) -> None:
         )
 
 
-class TestAdminUser:
+class TestStaffActor:
     async def test_client_is_refused_with_403(
         self, client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox
     ) -> None:
@@ -102,7 +102,7 @@ class TestAdminUser:
         assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-class TestVerifiedUser:
+class TestVerifiedActor:
     """A client who signed in while verification was off, then the operator turned it on."""
 
     @pytest.fixture

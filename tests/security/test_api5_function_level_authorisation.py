@@ -2,7 +2,7 @@
 
 The app's routes are walked, not listed by hand, so a route added tomorrow is covered the day
 it is added. A route is the therapist's when `require_staff` is in its dependency tree (the
-`AdminUser` alias or a router's dependency) or when its path says so (`/api/admin/`,
+`StaffActor` alias or a router's dependency) or when its path says so (`/api/admin/`,
 `/api/meetings/admin/`, an appointment request's schedule, reschedule, reject and stats).
 Each refuses anonymous callers (401) and clients (403), in both path styles, and changes
 nothing. Every route outside a short list of public ones needs a token.

@@ -1,10 +1,8 @@
-"""Bearer tokens to actors, and the account routes that need the signed-in account itself.
+"""Bearer tokens to actors, and the claims of the token that logout ends.
 
 `BearerAuthenticator` is the authenticator `attune.app` installs (`platform.auth`): it checks a
 token against the stored login and turns its account into an actor through the policy. Routes
-need only the actor; logout also needs the token's claims (`CurrentAccessToken`). `CurrentUser`,
-`VerifiedUser` and `AdminUser` give the account row to the routes whose services do not take
-the actor yet.
+need only the actor; logout also needs the token's claims (`CurrentAccessToken`).
 """
 
 from __future__ import annotations
@@ -19,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts import repository
 from attune.accounts.tokens import AccessClaims, decode_access_token
-from attune.models import User
 from attune.platform import policy
 from attune.platform.actor import Actor
-from attune.platform.auth import CurrentActor, InvalidToken, StaffActor, VerifiedActor, bearer
+from attune.platform.auth import CurrentActor, InvalidToken, bearer
 from attune.platform.dependencies import Work
 from attune.platform.settings import Settings
 
@@ -50,26 +47,4 @@ async def access_token(
     return decode_access_token(uow.settings, credentials.credentials, uow.now)
 
 
-async def current_user(actor: CurrentActor, uow: Work) -> User:
-    """The signed-in account; the authenticator has already loaded it into the session."""
-    user = await uow.session.get(User, actor.user_id)
-    if user is None:
-        raise InvalidToken()
-    return user
-
-
-async def verified_user(
-    _actor: VerifiedActor, user: Annotated[User, Depends(current_user)]
-) -> User:
-    return user
-
-
-async def admin_user(_actor: StaffActor, user: Annotated[User, Depends(current_user)]) -> User:
-    return user
-
-
 CurrentAccessToken = Annotated[AccessClaims, Depends(access_token)]
-CurrentUser = Annotated[User, Depends(current_user)]
-# The account rows of routes whose services do not take the actor yet.
-VerifiedUser = Annotated[User, Depends(verified_user)]
-AdminUser = Annotated[User, Depends(admin_user)]

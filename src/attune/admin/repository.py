@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import Booking, BookingStatus, Payment, PaymentStatus, Refund, RefundStatus, User
+from attune.platform import policy
 from attune.platform.audit import AuditEntry
 
 UNPAID = (PaymentStatus.pending, PaymentStatus.failed)
@@ -93,7 +94,9 @@ def _net_cents(currency: str, period: Period) -> ColumnElement[Any]:
 
 async def count_users(session: AsyncSession) -> tuple[int, int]:
     """Every account, and those that are not admins."""
-    row = (await session.execute(select(func.count(), _number_of(User.is_admin.is_(False))))).one()
+    row = (
+        await session.execute(select(func.count(), _number_of(policy.is_client_account(User))))
+    ).one()
     return int(row[0]), int(row[1])
 
 

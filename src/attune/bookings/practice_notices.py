@@ -24,6 +24,7 @@ from attune.bookings.mail import booking_context, money
 from attune.models import Booking, Payment, User
 from attune.notifications.calendar import Attendee, CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
+from attune.platform import policy
 from attune.platform.settings import Settings
 
 
@@ -44,8 +45,7 @@ async def admins_to_notify(session: AsyncSession) -> Sequence[User]:
         await session.scalars(
             select(User)
             .where(
-                User.is_admin.is_(True),
-                User.is_active.is_(True),
+                policy.holds_practice_roles(User),
                 User.booking_notifications.is_(True),
             )
             .order_by(User.id)

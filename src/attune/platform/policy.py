@@ -9,7 +9,9 @@ the actor at all, and `require` for what a signed-in person of the wrong role ma
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_
 
 from attune.platform.actor import Actor, Role
 from attune.platform.errors import Forbidden
@@ -111,3 +113,21 @@ def still_allows(account: LiveAccount | None, permission: Permission) -> bool:
     permission: a change to who runs the practice is decided on the accounts as they are now,
     not as the caller's token found them, so two admins demoting each other cannot both win."""
     return account is not None and account.is_active and allows(actor_for(account), permission)
+
+
+class AccountColumns(Protocol):
+    """The columns of the accounts table that the policy reads in SQL (`models.User`)."""
+
+    is_admin: Any
+    is_active: Any
+
+
+def holds_practice_roles(accounts: type[AccountColumns]) -> ColumnElement[bool]:
+    """In SQL: the active accounts that act as members of the practice (`actor_for`'s admin),
+    the ones its notices go to."""
+    return and_(accounts.is_admin.is_(True), accounts.is_active.is_(True))
+
+
+def is_client_account(accounts: type[AccountColumns]) -> ColumnElement[bool]:
+    """In SQL: the accounts that act as clients."""
+    return accounts.is_admin.is_(False)  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ from attune.models import (
     Schedule,
     User,
 )
+from attune.platform import policy
 from attune.platform.time_range import TimeRange
 from attune.scheduling.repository import lock_slot_times, scheduled_appointment_overlapping
 
@@ -54,7 +55,7 @@ async def status_counts(session: AsyncSession) -> dict[AppointmentStatus, int]:
 
 
 async def admins(session: AsyncSession) -> Sequence[User]:
-    query = select(User).where(User.is_admin.is_(True), User.is_active.is_(True)).order_by(User.id)
+    query = select(User).where(policy.holds_practice_roles(User)).order_by(User.id)
     return (await session.scalars(query)).all()
 
 
