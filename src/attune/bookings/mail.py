@@ -41,14 +41,9 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
 async def queue_confirmation(
     session: AsyncSession, settings: Settings, booking: Booking, client: User
 ) -> None:
-    await queue_mail(
-        session,
-        settings,
-        to=client.email,
-        template="booking_confirmed",
-        context=booking_context(settings, booking, client),
-        key=f"booking:{booking.id}:confirmed",
-        attachments=[_invitation(settings, booking, client)],
+    key = f"booking:{booking.id}:confirmed"
+    await _queue_with_invitation(
+        session, settings, booking, client, template="booking_confirmed", key=key
     )
 
 
@@ -82,13 +77,30 @@ async def queue_cancellation(
 async def queue_reschedule(
     session: AsyncSession, settings: Settings, booking: Booking, client: User
 ) -> None:
+    # The sequence in the key: each move is mailed, however many there are.
+    key = f"booking:{booking.id}:rescheduled:{booking.calendar_sequence}"
+    await _queue_with_invitation(
+        session, settings, booking, client, template="booking_rescheduled", key=key
+    )
+
+
+async def _queue_with_invitation(
+    session: AsyncSession,
+    settings: Settings,
+    booking: Booking,
+    client: User,
+    *,
+    template: str,
+    key: str,
+) -> None:
+    """A mail about the booking as it now stands, with its calendar invitation."""
     await queue_mail(
         session,
         settings,
         to=client.email,
-        template="booking_rescheduled",
+        template=template,
         context=booking_context(settings, booking, client),
-        key=f"booking:{booking.id}:rescheduled:{booking.calendar_sequence}",
+        key=key,
         attachments=[_invitation(settings, booking, client)],
     )
 

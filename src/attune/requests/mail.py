@@ -167,27 +167,39 @@ async def queue_admin_notice(
 async def queue_scheduled(
     session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
 ) -> None:
-    await queue_mail(
-        session,
-        settings,
-        to=person.email,
-        template="appointment_scheduled",
-        context={"first_name": person.first_name, **_appointment(settings, request)},
-        key=f"appointment:{request.id}:scheduled",
-        attachments=[invitation(settings, request, person, CalendarMethod.request)],
+    key = f"appointment:{request.id}:scheduled"
+    await _queue_with_invitation(
+        session, settings, request, person, template="appointment_scheduled", key=key
     )
 
 
 async def queue_rescheduled(
     session: AsyncSession, settings: Settings, request: AppointmentRequest, person: Requester
 ) -> None:
+    # The sequence in the key: each move is mailed, however many there are.
+    key = f"appointment:{request.id}:rescheduled:{request.calendar_sequence}"
+    await _queue_with_invitation(
+        session, settings, request, person, template="appointment_rescheduled", key=key
+    )
+
+
+async def _queue_with_invitation(
+    session: AsyncSession,
+    settings: Settings,
+    request: AppointmentRequest,
+    person: Requester,
+    *,
+    template: str,
+    key: str,
+) -> None:
+    """A mail about the appointment as it now stands, with its calendar invitation."""
     await queue_mail(
         session,
         settings,
         to=person.email,
-        template="appointment_rescheduled",
+        template=template,
         context={"first_name": person.first_name, **_appointment(settings, request)},
-        key=f"appointment:{request.id}:rescheduled:{request.calendar_sequence}",
+        key=key,
         attachments=[invitation(settings, request, person, CalendarMethod.request)],
     )
 
