@@ -195,7 +195,7 @@ class TestPayload:
         stored = await raw_payload(database)
         assert CLIENT not in stored
         assert CODE not in stored
-        assert "Ada" not in stored
+        assert "Ada <b>" not in stored
         assert "account_verification" in stored
 
         await Worker(
