@@ -42,6 +42,7 @@ from attune.requests.endpoints import router as appointment_requests_router
 from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
+from attune.web.site import install_web
 
 DESCRIPTION = """
 Booking backend for therapy practices. It serves two API contracts from one model:
@@ -136,4 +137,5 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app, settings, database)
     return app

@@ -177,8 +177,21 @@ async def test_post_with_trailing_slash_is_served_not_redirected(
 async def test_root_path_keeps_its_slash(client: httpx.AsyncClient) -> None:
     response = await client.get("/")
 
-    assert response.status_code == 404
-    assert response.json() == {
+    # The home page answers at "/" itself.
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_a_json_one(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/no-such-page")
+    api = await client.get("/api/no-such-path")
+
+    assert page.status_code == 404
+    assert "Page not found" in page.text
+    assert api.status_code == 404
+    assert api.json() == {
         "error": "Not found",
         "details": "No endpoint answers at this path; GET /api/ lists them.",
     }

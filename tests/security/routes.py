@@ -1,4 +1,4 @@
-"""The app's routes as the security tests walk them: every method of every API route, with its
+"""The app's API routes as the security tests walk them: every method of every API route, with its
 dependency tree, and which of them are the therapist's or open to anyone."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from attune.platform.auth import require_staff
+from attune.web.routing import PageRoute
 
 ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 ADMIN_REQUEST_ACTIONS = re.compile(
@@ -72,6 +73,8 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
     for context in iter_route_contexts(app.routes):
         if not isinstance(context.original_route, APIRoute):
             continue  # /docs, /redoc and /openapi.json: FastAPI's own pages
+        if isinstance(context.original_route, PageRoute):
+            continue  # the web pages: tests/web/test_page_routes.py walks them
         for method in sorted(context.methods or ()):
             found.append(Endpoint(method, str(context.path), context.dependant))
     return found

@@ -60,3 +60,8 @@ class TooManyWrongCodes(TooManyRequests):
 class InvalidRefreshToken(Unauthorized):
     error = "Token is invalid or expired"
     details = "Log in again to get a new refresh token."
+
+
+class WrongCurrentPassword(BadRequest):
+    error = "Current password is incorrect"
+    details = "Type the password you sign in with now."

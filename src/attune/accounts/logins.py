@@ -37,37 +37,7 @@ class LoginService:
     async def login(
         self, uow: UnitOfWork, actor: Actor, credentials: Credentials
     ) -> tuple[AccountView, TokenPair]:
-        """Check the password on a read-ahead, then record the login in the unit's transaction.
-
-        Argon2 takes tens of milliseconds on purpose; on SQLite the unit's write transaction
-        would hold the database's only write lock for all that time and queue every other
-        login behind it (docs/decisions.md, "Accounts").
-        """
-        settings = uow.settings
-        async with uow.read_ahead() as session:
-            user = await repository.user_by_email(session, credentials.email)
-        if user is None:
-            await verify_against_decoy(settings, credentials.password)
-            raise InvalidCredentials()
-        if not await verify_password(settings, user.password_hash, credentials.password):
-            raise InvalidCredentials()
-        if not user.is_active:
-            raise InvalidCredentials()
-        # Only someone who knows the password learns that the address is unverified.
-        if settings.require_email_verification and not user.is_verified:
-            raise EmailNotVerified(
-                details="Verify your e-mail address with the code we sent you first; "
-                "POST /api/auth/resend-otp/ sends a new one."
-            )
-        new_hash = None
-        if needs_rehash(settings, user.password_hash):
-            new_hash = await hash_password(settings, credentials.password)
-        # The password was checked against this hash: a change in between voids the login.
-        user = await repository.user_for_login(uow.session, user.id, user.password_hash)
-        if user is None or not user.is_active:
-            raise InvalidCredentials()
-        if new_hash is not None:
-            user.password_hash = new_hash
+        user = await checked_login_user(uow, credentials)
         tokens = await _start_login(uow, user)
         return account_view(user), tokens
 
@@ -101,6 +71,42 @@ class LoginService:
             )
             if found is not None and actor.owns(found[2].id):
                 await repository.revoke_session(session, found[1].id, reason="logout", now=now)
+
+
+async def checked_login_user(uow: UnitOfWork, credentials: Credentials) -> User:
+    """The account whose password `credentials` give, ready to sign in (API login or page).
+
+    The password is checked on a read-ahead, and the login recorded in the unit's transaction:
+    Argon2 takes tens of milliseconds on purpose, and on SQLite the unit's write transaction
+    would hold the database's only write lock for all that time and queue every other login
+    behind it (docs/decisions.md, "Accounts").
+    """
+    settings = uow.settings
+    async with uow.read_ahead() as session:
+        user = await repository.user_by_email(session, credentials.email)
+    if user is None:
+        await verify_against_decoy(settings, credentials.password)
+        raise InvalidCredentials()
+    if not await verify_password(settings, user.password_hash, credentials.password):
+        raise InvalidCredentials()
+    if not user.is_active:
+        raise InvalidCredentials()
+    # Only someone who knows the password learns that the address is unverified.
+    if settings.require_email_verification and not user.is_verified:
+        raise EmailNotVerified(
+            details="Verify your e-mail address with the code we sent you first; "
+            "POST /api/auth/resend-otp/ sends a new one."
+        )
+    new_hash = None
+    if needs_rehash(settings, user.password_hash):
+        new_hash = await hash_password(settings, credentials.password)
+    # The password was checked against this hash: a change in between voids the login.
+    checked = await repository.user_for_login(uow.session, user.id, user.password_hash)
+    if checked is None or not checked.is_active:
+        raise InvalidCredentials()
+    if new_hash is not None:
+        checked.password_hash = new_hash
+    return checked
 
 
 async def _start_login(uow: UnitOfWork, user: User) -> TokenPair:

@@ -183,13 +183,20 @@ async def deny_access_token(session: AsyncSession, jti: str, expires_at: datetim
 
 
 async def revoke_user_sessions(
-    session: AsyncSession, user_id: int, *, reason: str, now: datetime
+    session: AsyncSession,
+    user_id: int,
+    *,
+    reason: str,
+    now: datetime,
+    except_login: str | None = None,
 ) -> None:
     statement = (
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
+    if except_login is not None:
+        statement = statement.where(AuthSession.id != except_login)
     await _affected_rows(session, statement)
 
 

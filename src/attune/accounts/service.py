@@ -23,9 +23,10 @@ from attune.accounts.errors import (
     InvalidEmail,
     InvalidOtp,
     PasswordMismatch,
+    WrongCurrentPassword,
 )
 from attune.accounts.one_time_codes import accept_code, issue_code
-from attune.accounts.passwords import check_password_policy, hash_password
+from attune.accounts.passwords import check_password_policy, hash_password, verify_password
 from attune.accounts.schemas import (
     OtpVerification,
     PasswordReset,
@@ -115,6 +116,30 @@ class AccountService:
         user.updated_at = uow.now
         await uow.session.flush()
         return account_view(user)
+
+    async def change_password(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        current_password: str,
+        new_password: str,
+        *,
+        keep_login: str | None = None,
+    ) -> None:
+        """A signed-in person's new password, given the current one: every other login of
+        the account ends (`keep_login`, the one they are using, goes on)."""
+        user = await _own_account(uow, actor)
+        if not await verify_password(uow.settings, user.password_hash, current_password):
+            raise WrongCurrentPassword(field="current_password")
+        check_password_policy(new_password, email=user.email, names=_names(user))
+        await _change_password(uow, user, new_password, keep_login=keep_login)
+        await queue_mail(
+            uow.session,
+            uow.settings,
+            to=user.email,
+            template="password_changed",
+            context={"first_name": user.first_name},
+        )
 
     async def request_code(
         self, uow: UnitOfWork, actor: Actor, email: str, purpose: OtpPurpose
@@ -261,11 +286,13 @@ async def _own_account(uow: UnitOfWork, actor: Actor) -> User:
     return user
 
 
-async def _change_password(uow: UnitOfWork, user: User, password: str) -> None:
+async def _change_password(
+    uow: UnitOfWork, user: User, password: str, *, keep_login: str | None = None
+) -> None:
     user.password_hash = await hash_password(uow.settings, password)
     user.updated_at = uow.now
     await repository.revoke_user_sessions(
-        uow.session, user.id, reason="password_changed", now=uow.now
+        uow.session, user.id, reason="password_changed", now=uow.now, except_login=keep_login
     )
 
 

@@ -9,13 +9,19 @@ from attune.platform.database import Base, utcnow
 
 
 class AuthSession(Base):
-    """One login: the family of refresh tokens it rotates through, revoked as a whole."""
+    """One login: the family of refresh tokens it rotates through, revoked as a whole.
+
+    A sign-in on the web pages is a login too, held by a cookie whose keyed hash is
+    `cookie_hash` instead of by tokens: a new password or a deactivation ends both alike."""
 
     __tablename__ = "auth_sessions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A page session's last request, for its idle timeout (only ever moved forward).
+    last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
 

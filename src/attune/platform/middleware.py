@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders, State
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,6 +58,19 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The web pages: their own style sheet, script and images only, no inline script or style, forms
+# posted only here. The payment page widens it for Stripe.js (attune.web).
+PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+# Paths that are not pages: the JSON API, its docs, health and metrics.
+NOT_PAGE_PREFIXES = ("/api", "/health", "/metrics", "/docs", "/openapi.json")
+PAGE_TOO_MANY_REQUESTS = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Too many requests</title>'
+    "<h1>Too many requests</h1><p>{message}.</p></html>"
+)
 # The /docs page (platform.docs) runs Swagger UI from this service's own scripts; Swagger UI
 # sets inline styles and draws its icons from data: URIs.
 DOCS_PATHS = frozenset({"/docs"})
@@ -77,6 +90,14 @@ CORS_EXPOSED_HEADERS = (
 
 def without_trailing_slash(path: str) -> str:
     return path.rstrip("/") or "/"
+
+
+def is_page_path(path: str) -> bool:
+    """Whether `path` is one of the web pages (or their assets) rather than the API's."""
+    return not any(
+        path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + ".")
+        for prefix in NOT_PAGE_PREFIXES
+    )
 
 
 def _set_headers(message: Message, headers: Mapping[str, str], *, replace: bool) -> None:
@@ -115,12 +136,23 @@ class RequestContextMiddleware:
         self.docs_headers = {**common, "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY}
         self.other_headers = {**common, "Content-Security-Policy": API_CONTENT_SECURITY_POLICY}
         self.api_headers = {**self.other_headers, "Cache-Control": "no-store"}
+        # A page may show a client's data: never kept by a shared cache or the back button's.
+        self.page_headers = {
+            **common,
+            "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY,
+            "Cache-Control": "no-store",
+        }
+        self.asset_headers = {**common, "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY}
 
     def security_headers(self, path: str) -> dict[str, str]:
         path = without_trailing_slash(path)
         if path == "/api" or path.startswith("/api/"):
             return self.api_headers
-        return self.docs_headers if path in DOCS_PATHS else self.other_headers
+        if path in DOCS_PATHS:
+            return self.docs_headers
+        if path.startswith("/static/"):
+            return self.asset_headers
+        return self.page_headers if is_page_path(path) else self.other_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -218,20 +250,28 @@ class RateLimitMiddleware:
             scope[CLIENT_ADDRESS_KEY],
             Headers(scope=scope).get("authorization"),
             self.state.clock.now(),
+            method=scope["method"],
         )
         if outcome is None:
             await self.app(scope, receive, send)
             return
         headers = outcome.headers()
         if not outcome.allowed:
-            response = JSONResponse(
-                error_body(
-                    TooManyRequests.error,
-                    f"At most {outcome.limit} requests a minute; try again later",
-                ),
-                status_code=429,
-                headers={**headers, "Retry-After": str(outcome.retry_after(time.time()))},
-            )
+            refusal_headers = {**headers, "Retry-After": str(outcome.retry_after(time.time()))}
+            message = f"At most {outcome.limit} requests a minute; try again later"
+            response: Response
+            if is_page_path(scope["path"]):
+                response = HTMLResponse(
+                    PAGE_TOO_MANY_REQUESTS.format(message=message),
+                    status_code=429,
+                    headers=refusal_headers,
+                )
+            else:
+                response = JSONResponse(
+                    error_body(TooManyRequests.error, message),
+                    status_code=429,
+                    headers=refusal_headers,
+                )
             await response(scope, receive, send)
             return
 

@@ -45,10 +45,25 @@ STRICT_PATHS = frozenset(
         "/api/meetings/appointments/create",
     }
 )
+# The web pages' forms that guess at an account or send mail, limited like their API twins when
+# posted (showing the form is not limited more than any page).
+STRICT_PAGE_FORMS = frozenset(
+    {
+        "/login",
+        "/register",
+        "/verify",
+        "/verify/resend",
+        "/forgot-password",
+        "/reset-password",
+        "/request",
+    }
+)
 # Seed 000's admin paths and seed 003's.
 ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 # Load balancers and scrapers poll these; limiting them would take a healthy node out.
 EXEMPT_PATHS = frozenset({"/health", "/health/detailed", "/metrics"})
+# The pages' own style sheet, script and icons: a page and its assets count as one request.
+EXEMPT_PREFIXES = ("/static/",)
 
 DEFAULT_KEY_PREFIX = "attune-ratelimit"
 # The user a bearer token names if it is genuine and unexpired at the given time, else None.
@@ -118,12 +133,18 @@ class RateLimiter:
         self._storage_failing = False
 
     async def hit(
-        self, path: str, client: str, authorization: str | None, now: datetime
+        self,
+        path: str,
+        client: str,
+        authorization: str | None,
+        now: datetime,
+        *,
+        method: str = "GET",
     ) -> RateLimitState | None:
         """Count a request to `path` (trailing slash removed); None when no limit applies."""
-        if not self.enabled or path in EXEMPT_PATHS:
+        if not self.enabled or path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
             return None
-        item, key = self._limit_for(path, client, authorization, now)
+        item, key = self._limit_for(path, client, authorization, now, method)
         try:
             async with asyncio.timeout(self._storage_timeout * 2):
                 allowed = await self._strategy.hit(item, key)
@@ -141,9 +162,9 @@ class RateLimiter:
         return RateLimitState(allowed, item.amount, max(0, remaining), reset_at)
 
     def _limit_for(
-        self, path: str, client: str, authorization: str | None, now: datetime
+        self, path: str, client: str, authorization: str | None, now: datetime, method: str
     ) -> tuple[RateLimitItem, str]:
-        if path in STRICT_PATHS:
+        if path in STRICT_PATHS or (method == "POST" and path in STRICT_PAGE_FORMS):
             return STRICT, client
         if path.startswith(ADMIN_PREFIXES) or f"{path}/" in ADMIN_PREFIXES:
             admin_id = self._bearer_user_id(authorization, now)

@@ -81,6 +81,16 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+def _is_form(content_type: str | None) -> bool:
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    return media_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _is_page(path: str) -> bool:
+    # The web pages post HTML forms; the API (and its webhooks) take JSON only.
+    return not (path == "/api" or path.startswith("/api/"))
+
+
 def _has_body(headers: Headers) -> bool:
     length = headers.get("content-length")
     if length is not None:
@@ -89,7 +99,8 @@ def _has_body(headers: Headers) -> bool:
 
 
 class ContentTypeMiddleware:
-    """The API speaks JSON: a body in any other format is refused before it is parsed."""
+    """The API speaks JSON: a body in any other format is refused before it is parsed. The web
+    pages (every path outside `/api`) also take HTML forms."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -97,7 +108,12 @@ class ContentTypeMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in BODY_METHODS:
             headers = Headers(scope=scope)
-            if _has_body(headers) and not _is_json(headers.get("content-type")):
+            content_type = headers.get("content-type")
+            if (
+                _has_body(headers)
+                and not _is_json(content_type)
+                and not (_is_form(content_type) and _is_page(scope["path"]))
+            ):
                 response = _error_response(
                     415, UnsupportedMediaType.error, "Send the body as application/json"
                 )

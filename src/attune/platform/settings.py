@@ -106,6 +106,10 @@ class Settings(BaseSettings):
 
     access_token_minutes: int = Field(default=24 * 60, ge=1)
     refresh_token_days: int = Field(default=30, ge=1)
+    # A signed-in page session ends after this long without a request, and after
+    # web_session_hours whatever happens.
+    web_session_idle_minutes: int = Field(default=60, ge=1)
+    web_session_hours: int = Field(default=12, ge=1)
     cancel_notice_hours: int = Field(default=24, ge=0)
     reschedule_notice_hours: int = Field(default=2, ge=0)
     # A booking its client moves inside the cancellation notice stays a late one: cancelling

@@ -122,6 +122,17 @@ class ScheduleService:
         )
         return [slot_view(slot, uow.now) for slot in slots]
 
+    async def free_slots(
+        self, uow: UnitOfWork, actor: Actor, first: date, last: date
+    ) -> list[SlotView]:
+        """The slots that can be booked now, starting on the practice-zone days first..last
+        (at most MAX_RANGE_DAYS of them); anyone may look."""
+        last = min(last, first + timedelta(days=MAX_RANGE_DAYS - 1))
+        days = PracticeCalendar.of(uow.settings).days_bounds(first, last)
+        slots = await repository.schedules_starting_between(uow.session, days, open_only=True)
+        views = (slot_view(slot, uow.now) for slot in slots)
+        return [view for view in views if view.bookable]
+
     async def list_days(
         self, uow: UnitOfWork, actor: Actor, first: date | None, last: date | None
     ) -> tuple[date, date, list[SlotView]]:

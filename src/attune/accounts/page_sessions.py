@@ -1,0 +1,116 @@
+"""Sign-ins on the web pages: a login held by a cookie instead of by tokens.
+
+The cookie carries a random value; the database keeps only its keyed hash, on the login
+(`AuthSession.cookie_hash`), so anything that ends a login (signing out, a new password, an
+account switched off) ends a page session too. A session ends after
+`ATTUNE_WEB_SESSION_IDLE_MINUTES` without a request and after `ATTUNE_WEB_SESSION_HOURS` in all
+(docs/decisions.md, "Web pages").
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from attune.accounts import repository
+from attune.accounts.logins import checked_login_user
+from attune.accounts.schemas import Credentials
+from attune.models import AuthSession, User
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.crypto import keyed_hash
+from attune.platform.database import Database
+from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork
+
+# last_seen_at is written at most this often: a page view is not a write for every request.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class PageSession:
+    """Who a cookie signs in, and which login it is (signing out or a new password ends it)."""
+
+    actor: Actor
+    login_id: str
+    first_name: str
+
+
+def cookie_hash(settings: Settings, cookie: str) -> str:
+    return keyed_hash(settings.derived_key("page-session"), cookie)
+
+
+@dataclass(frozen=True)
+class PageSessionAuthenticator:
+    """Turns a page session cookie into its actor, as the bearer authenticator does a token."""
+
+    settings: Settings
+    database: Database
+
+    async def session(
+        self, session: AsyncSession, cookie: str, now: datetime
+    ) -> PageSession | None:
+        """The live page session of `cookie`, or None (unknown, ended, idle or too old)."""
+        settings = self.settings
+        statement = (
+            select(AuthSession, User)
+            .join(User, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.cookie_hash == cookie_hash(settings, cookie),
+                AuthSession.revoked_at.is_(None),
+                AuthSession.created_at > now - timedelta(hours=settings.web_session_hours),
+                AuthSession.last_seen_at
+                > now - timedelta(minutes=settings.web_session_idle_minutes),
+                User.is_active.is_(True),
+            )
+        )
+        row = (await session.execute(statement)).first()
+        if row is None:
+            return None
+        login, user = row
+        last_seen = login.last_seen_at
+        if last_seen is None or now - last_seen >= TOUCH_EVERY:
+            await self._touch(login.id, now)
+        return PageSession(policy.actor_for(user), login.id, user.first_name)
+
+    async def _touch(self, login_id: str, now: datetime) -> None:
+        # In a transaction of its own: the request's may be read-only, and a lost touch only
+        # shortens the idle timeout by a minute.
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == login_id, AuthSession.last_seen_at < now)
+                .values(last_seen_at=now)
+            )
+
+
+class PageSessionService:
+    async def sign_in(
+        self, uow: UnitOfWork, actor: Actor, credentials: Credentials
+    ) -> tuple[Actor, str]:
+        """Check the password as the API's login does, then start a page session: gives who
+        signed in and the cookie's value."""
+        user = await checked_login_user(uow, credentials)
+        cookie = secrets.token_urlsafe(32)
+        uow.session.add(
+            AuthSession(
+                id=str(uuid.uuid4()),
+                user_id=user.id,
+                created_at=uow.now,
+                cookie_hash=cookie_hash(uow.settings, cookie),
+                last_seen_at=uow.now,
+            )
+        )
+        await uow.session.flush()
+        return policy.actor_for(user), cookie
+
+    async def sign_out(self, uow: UnitOfWork, actor: Actor, login_id: str) -> None:
+        await repository.revoke_session(uow.session, login_id, reason="signed_out", now=uow.now)
+
+
+page_session_service = PageSessionService()

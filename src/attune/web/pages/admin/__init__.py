@@ -1,0 +1,1 @@
+"""The back office at `/admin/`: staff only (`web.auth.Staff`)."""

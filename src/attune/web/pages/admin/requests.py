@@ -1,0 +1,17 @@
+"""`/admin/requests`: appointment requests, waiting first; scheduling or rejecting one."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from attune.web.auth import Staff
+from attune.web.routing import page_router
+from attune.web.templates import render
+
+router = page_router(prefix="/admin")
+
+
+@router.get("/requests")
+async def requests(request: Request, visitor: Staff) -> Response:
+    return render(request, "admin/requests.html")
