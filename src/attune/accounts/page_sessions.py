@@ -12,10 +12,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.accounts import repository
 from attune.accounts.logins import checked_login_user
@@ -52,11 +51,9 @@ class PageSessionAuthenticator:
     settings: Settings
     database: Database
 
-    async def session(
-        self, session: AsyncSession, cookie: str, now: datetime
-    ) -> PageSession | None:
+    async def session(self, uow: UnitOfWork, cookie: str) -> PageSession | None:
         """The live page session of `cookie`, or None (unknown, ended, idle or too old)."""
-        settings = self.settings
+        settings, now = self.settings, uow.now
         statement = (
             select(AuthSession, User)
             .join(User, AuthSession.user_id == User.id)
@@ -69,24 +66,30 @@ class PageSessionAuthenticator:
                 User.is_active.is_(True),
             )
         )
-        row = (await session.execute(statement)).first()
+        row = (await uow.session.execute(statement)).first()
         if row is None:
             return None
         login, user = row
         last_seen = login.last_seen_at
         if last_seen is None or now - last_seen >= TOUCH_EVERY:
-            await self._touch(login.id, now)
+            await self._touch(uow, login.id)
         return PageSession(policy.actor_for(user), login.id, user.first_name)
 
-    async def _touch(self, login_id: str, now: datetime) -> None:
-        # In a transaction of its own: the request's may be read-only, and a lost touch only
-        # shortens the idle timeout by a minute.
+    async def _touch(self, uow: UnitOfWork, login_id: str) -> None:
+        touch = (
+            update(AuthSession)
+            .where(AuthSession.id == login_id, AuthSession.last_seen_at < uow.now)
+            .values(last_seen_at=uow.now)
+        )
+        if uow.writes:
+            # A unit that writes holds SQLite's only write lock already: a second transaction
+            # would wait for it in vain.
+            await uow.session.execute(touch)
+            return
+        # A read-only unit (a GET) cannot write: a transaction of its own, whose loss would only
+        # shorten the idle timeout by a minute.
         async with self.database.transaction() as session:
-            await session.execute(
-                update(AuthSession)
-                .where(AuthSession.id == login_id, AuthSession.last_seen_at < now)
-                .values(last_seen_at=now)
-            )
+            await session.execute(touch)
 
 
 class PageSessionService:

@@ -41,7 +41,7 @@ async def page_session(request: Request, uow: Work) -> PageSession | None:
     found = None
     if cookie:
         authenticator: PageSessionAuthenticator = request.app.state.page_authenticator
-        found = await authenticator.session(uow.session, cookie, uow.now)
+        found = await authenticator.session(uow, cookie)
     setattr(request.state, PAGE_SESSION_STATE, found)
     return found
 
