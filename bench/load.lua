@@ -2,6 +2,7 @@
 --   KIND "plain":  the same request every time
 --   KIND "bearer": FILE holds access tokens, one a line, sent in turn as the bearer token
 --   KIND "body":   FILE holds JSON bodies, one a line, POSTed in turn
+--   KIND "cookie": FILE holds Cookie headers, one a line, sent in turn (a page session)
 -- done() prints the figures as one JSON line, which bench/wrk.py reads.
 
 local method, path, kind
@@ -25,6 +26,8 @@ function request()
   end
   if kind == "bearer" then
     headers["Authorization"] = "Bearer " .. lines[turn]
+  elseif kind == "cookie" then
+    headers["Cookie"] = lines[turn]
   elseif kind == "body" then
     headers["Content-Type"] = "application/json"
     body = lines[turn]

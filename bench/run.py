@@ -254,6 +254,20 @@ async def _measure_requests(stage: Stage, practice: seed.Practice, files: dict[s
             files["tokens"],
         ),
         Endpoint(
+            "book-page",
+            "GET /book?date= (the booking page of the same day)",
+            "GET",
+            f"/book?date={practice.day.isoformat()}",
+        ),
+        Endpoint(
+            "today-page",
+            "GET /admin/ (the back office's Today page, signed in)",
+            "GET",
+            "/admin/",
+            "cookie",
+            files["therapist_cookie"],
+        ),
+        Endpoint(
             "available-dates",
             "GET /api/meetings/appointments/available-dates/",
             "GET",
@@ -370,7 +384,9 @@ def _request_files(directory: Path, practice: seed.Practice) -> dict[str, Path]:
             for client in practice.clients
         )
     )
-    return {"tokens": tokens, "logins": logins}
+    therapist_cookie = directory / "therapist-cookie.txt"
+    therapist_cookie.write_text(f"attune_session={practice.therapist_cookie}\n")
+    return {"tokens": tokens, "logins": logins, "therapist_cookie": therapist_cookie}
 
 
 async def _stored_in(database: Database, slot_ids: list[int]) -> int:

@@ -14,6 +14,7 @@ What it holds:
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from attune.accounts.page_sessions import cookie_hash
 from attune.accounts.passwords import hash_password
 from attune.accounts.tokens import issue_access_token
 from attune.bookings.service import price_cents
@@ -62,6 +64,8 @@ class Client:
 class Practice:
     day: date
     clients: list[Client]
+    # The therapist's page session cookie, for the back office pages.
+    therapist_cookie: str
     cycle_slots: dict[int, list[int]]  # client id -> the slots it books and cancels
     contenders: list[Client]
     contention_slots: list[int]
@@ -117,12 +121,14 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
             seats=1,
             now=now,
         )
+        therapist_cookie = await _add_therapist(connection, settings, password_hash, now)
     cycle_slots = {
         client.id: cycle_ids[position::BENCH_CLIENTS] for position, client in enumerate(clients)
     }
     return Practice(
         day=day,
         clients=clients,
+        therapist_cookie=therapist_cookie,
         cycle_slots=cycle_slots,
         contenders=contenders,
         contention_slots=[slot_id for slot_id, _start in contention_ids],
@@ -221,6 +227,40 @@ async def _add_clients(
         )
         for user_id, email, login in logins
     ]
+
+
+async def _add_therapist(
+    connection: AsyncConnection, settings: Settings, password_hash: str, now: datetime
+) -> str:
+    """The practice's therapist, signed in to the back office: gives the page session cookie."""
+    user_id = (
+        await connection.execute(
+            insert(USERS)
+            .values(
+                email="therapist@bench.example.com",
+                password_hash=password_hash,
+                first_name="Theo",
+                last_name="Bench",
+                is_admin=True,
+                is_active=True,
+                email_verified_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(USERS.c.id)
+        )
+    ).scalar_one()
+    cookie = secrets.token_urlsafe(32)
+    await connection.execute(
+        insert(SESSIONS).values(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            created_at=now,
+            cookie_hash=cookie_hash(settings, cookie),
+            last_seen_at=now,
+        )
+    )
+    return cookie
 
 
 async def _add_slots(
