@@ -27,8 +27,15 @@ async def post_form(
 
 
 async def sign_in_over_http(
-    client: httpx.AsyncClient, email: str, password: str = PASSWORD
-) -> None:
-    response = await post_form(client, "/login", "/login", {"email": email, "password": password})
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD, *, next_path: str = "/"
+) -> str:
+    """Sign in with the login form; gives where the form sent the person (always this site)."""
+    response = await post_form(
+        client, "/login", "/login", {"email": email, "password": password, "next": next_path}
+    )
     assert response.status_code == 303, response.text
     assert "attune_session" in client.cookies
+    location = response.headers["location"]
+    assert location.startswith("/"), location
+    assert not location.startswith(("//", "/\\")), location
+    return location

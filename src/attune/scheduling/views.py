@@ -23,6 +23,10 @@ class SlotView:
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
 
 def slot_view(slot: Schedule, now: datetime) -> SlotView:
     remaining = slot.remaining_slots
