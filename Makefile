@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 PYTHON ?= python3
 BIN := .venv/bin
 
-.PHONY: run test check lint typecheck imports structure migrations-check pytest pytest-sqlite pytest-postgres bench clean
+.PHONY: run test check lint typecheck imports structure migrations-check pytest pytest-sqlite pytest-postgres bench screenshots clean
 
 run: .venv/.synced-run
 	$(BIN)/attune serve
@@ -55,6 +55,11 @@ pytest-postgres: .venv/.synced
 # short run; results in bench/results/.
 bench: .venv/.synced
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The README's pictures of the pages: every main page of a practice in the middle of its week,
+# at 1280 and 375 px, taken in Chromium by tests/web/test_tour.py into docs/screenshots/.
+screenshots: .venv/.synced
+	ATTUNE_WRITE_SCREENSHOTS=1 $(BIN)/pytest -q tests/web/test_tour.py
 
 .venv/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked
