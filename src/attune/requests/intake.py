@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from attune.availability.service import (
     available_days,
@@ -25,8 +25,9 @@ from attune.availability.service import (
 from attune.models import AppointmentRequest, AppointmentStatus
 from attune.platform import policy
 from attune.platform.actor import Actor
-from attune.platform.crypto import Encryptor, same_secret
+from attune.platform.crypto import Encryptor, keyed_hash, same_secret
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork
 from attune.requests import mail, repository
 from attune.requests.access import account_of, existing_request, view_for
@@ -42,6 +43,11 @@ from attune.requests.errors import (
 from attune.requests.views import AppointmentView
 
 WITHDRAWABLE = (AppointmentStatus.pending_review, AppointmentStatus.scheduled)
+RECEIPT_PURPOSE = "appointment-receipt"
+# How long the one who sent a request may see it again with its receipt (the confirmation page
+# of the web form): long enough to read it and reload, short enough that a shared computer
+# does not keep showing it.
+RECEIPT_LIFETIME = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,25 @@ class IntakeService:
         await mail.queue_received(uow.session, settings, request, person, claim_code=code)
         for admin in await repository.admins(uow.session):
             await mail.queue_admin_notice(uow.session, settings, request, admin, person)
+        return await view_for(uow, actor, request)
+
+    def receipt(self, settings: Settings, request_id: str) -> str:
+        """What the sender of a request keeps to see it again for a while, without an account:
+        a keyed hash of the request's id, which nobody else can make."""
+        return keyed_hash(settings.derived_key(RECEIPT_PURPOSE), request_id)
+
+    async def sent(
+        self, uow: UnitOfWork, actor: Actor, request_id: str, receipt: str
+    ) -> AppointmentView:
+        """The request just sent, for whoever holds its receipt, within RECEIPT_LIFETIME of
+        sending it; a wrong or stale receipt is answered as an unknown request."""
+        request = await repository.by_id(uow.session, request_id)
+        if (
+            request is None
+            or not same_secret(receipt, self.receipt(uow.settings, request.id))
+            or uow.now - request.created_at > RECEIPT_LIFETIME
+        ):
+            raise AppointmentNotFound()
         return await view_for(uow, actor, request)
 
     async def claim(
