@@ -119,5 +119,6 @@ class TestWhoMay:
         await sign_in(page, client.email)
         response = await page.goto("/admin/availability")
 
-        assert response is not None and response.status == 403
+        assert response is not None
+        assert response.status == 403
         await expect(page.get_by_role("button", name="Save availability")).to_have_count(0)
