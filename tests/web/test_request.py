@@ -5,17 +5,23 @@ confirmation and the mail follow."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Dialog, Page, expect
 
+from attune.app import create_app
+from attune.platform.clock import Clock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from attune.web.templates import day
+from tests.conftest import http_client, make_settings
 from tests.support.browser import assert_accessible, assert_no_sideways_scroll, screenshots
 from tests.support.mailbox import Mailbox, text_body
+from tests.support.page_client import csrf_token_of
 from tests.support.pages import sign_in
 from tests.support.people import add_admin, add_client
 
@@ -224,3 +230,30 @@ class TestOnAPhone:
         await expect(phone.get_by_role("heading", name="Request sent")).to_be_visible()
         await assert_no_sideways_scroll(phone)
         await assert_accessible(phone)
+
+
+@pytest.fixture
+async def limited(
+    tmp_path: Path, database_url: str, database: Database, clock: Clock
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = make_settings(tmp_path, database_url, rate_limits=True)
+    app = create_app(settings, database=database, clock=clock)
+    async with app.router.lifespan_context(app), http_client(app) as client:
+        yield client
+
+
+class TestRateLimit:
+    async def test_the_sixth_request_in_a_minute_is_refused_and_showing_the_form_is_not(
+        self, limited: httpx.AsyncClient
+    ) -> None:
+        shown = [await limited.get("/request") for _ in range(7)]
+        token = csrf_token_of(shown[-1].text)
+        answers = [
+            await limited.post("/request", data={"first_name": "Ada", "csrf_token": token})
+            for _ in range(6)
+        ]
+
+        assert {page.status_code for page in shown} == {200}
+        assert [answer.status_code for answer in answers[:5]] == [400] * 5
+        assert answers[5].status_code == 429
+        assert "Too many requests" in answers[5].text
