@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.bookings.errors import BookingChangedMeanwhile
 from attune.bookings.service import booking_service
 from attune.models import Booking, BookingStatus, User
+from attune.platform.actor import ANONYMOUS
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database, execute_bulk
 from attune.platform.policy import actor_for
 from attune.platform.settings import Settings
+from attune.scheduling.errors import ScheduleNotFound
 from tests.bookings.builders import NOW, book, later
 from tests.support.people import add_client
 from tests.support.slots import add_slot
@@ -91,3 +93,42 @@ class TestChangedMeanwhile:
             stored = await uow.session.get(Booking, booking["id"], populate_existing=True)
             assert stored is not None
             assert stored.schedule_id == soon
+
+
+class TestOffer:
+    """What a slot would cost and under which notice rules, before it is booked."""
+
+    async def test_is_the_price_that_booking_charges(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        person = await add_client(database, settings)
+        slot = await add_slot(database, later(days=3), minutes=45)
+
+        async with work(database, settings, now=NOW) as uow:
+            offer = await booking_service.offer(uow, ANONYMOUS, slot)
+        booked = await book(client, person, slot)
+
+        assert offer.amount_cents == booked["amount_cents"] == 7500
+        assert offer.currency == booked["currency"]
+        assert (offer.duration_minutes, offer.bookable) == (45, True)
+        assert offer.cancel_notice_hours == settings.cancel_notice_hours
+
+    async def test_a_full_or_started_slot_is_not_bookable(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        person = await add_client(database, settings)
+        full = await add_slot(database, later(days=3))
+        started = await add_slot(database, later(hours=-1))
+        await book(client, person, full)
+
+        async with work(database, settings, now=NOW) as uow:
+            offers = [await booking_service.offer(uow, ANONYMOUS, slot) for slot in (full, started)]
+
+        assert [offer.bookable for offer in offers] == [False, False]
+
+    async def test_a_closed_slot_is_not_found(self, database: Database, settings: Settings) -> None:
+        closed = await add_slot(database, later(days=3), available=False)
+
+        with pytest.raises(ScheduleNotFound):
+            async with work(database, settings, now=NOW) as uow:
+                await booking_service.offer(uow, ANONYMOUS, closed)

@@ -34,7 +34,13 @@ from attune.bookings.errors import (
 from attune.bookings.events import BookingCancelled
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.bookings.schemas import BookingCreate
-from attune.bookings.views import NO_REFUNDS, BookingRefunds, BookingView, booking_view
+from attune.bookings.views import (
+    NO_REFUNDS,
+    BookingRefunds,
+    BookingView,
+    SlotOffer,
+    booking_view,
+)
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
 from attune.platform import policy
 from attune.platform.actor import Actor
@@ -103,6 +109,27 @@ class BookingService:
         await queue_practice_notices(session, settings, booking, client, BookingChange.booked)
         # Nothing can have been refunded of a booking made just now.
         return self._view(uow, actor, booking, client, NO_REFUNDS)
+
+    async def offer(self, uow: UnitOfWork, actor: Actor, schedule_id: int) -> SlotOffer:
+        """What booking this slot would mean now: its price and the notice rules; anyone may
+        look at a slot the practice has opened (a closed one is not found)."""
+        settings = uow.settings
+        schedule = await uow.session.get(Schedule, schedule_id)
+        if schedule is None or not schedule.is_available:
+            raise ScheduleNotFound()
+        minutes = schedule.duration_minutes
+        return SlotOffer(
+            schedule_id=schedule.id,
+            start_at=schedule.start_at,
+            end_at=schedule.end_at,
+            duration_minutes=minutes,
+            bookable=schedule.remaining_slots > 0 and schedule.start_at > uow.now,
+            amount_cents=price_cents(settings, minutes),
+            currency=settings.currency,
+            payments_required=settings.payments_required,
+            cancel_notice_hours=settings.cancel_notice_hours,
+            reschedule_notice_hours=settings.reschedule_notice_hours,
+        )
 
     async def read(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, via: str = "detail"

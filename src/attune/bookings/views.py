@@ -113,6 +113,24 @@ def booking_view(
 
 
 @dataclass(frozen=True)
+class SlotOffer:
+    """A slot as it would be booked now: its times, the practice's price for its length, and
+    the notice rules the booking would be held to."""
+
+    schedule_id: int
+    start_at: datetime
+    end_at: datetime
+    duration_minutes: int
+    # Open, not full and not started at the instant of the offer.
+    bookable: bool
+    amount_cents: int
+    currency: str
+    payments_required: bool
+    cancel_notice_hours: int
+    reschedule_notice_hours: int
+
+
+@dataclass(frozen=True)
 class BookingMeetingView:
     """A booking's meeting, for `GET /api/bookings/{id}/meeting`."""
 

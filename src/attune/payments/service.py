@@ -99,6 +99,21 @@ class PaymentService:
         await session.flush()
         return OpenIntent(payment, intent.client_secret)
 
+    async def current_intent(
+        self, uow: UnitOfWork, actor: Actor, booking_id: int
+    ) -> OpenIntent | None:
+        """The booking's intent that its client can still pay, as `open_intent` made it; None
+        when there is none (never opened, paid, or declined and not yet opened again). Reads
+        only: a page shows the payment form with it."""
+        payment = await payments.open_payment_of_booking(uow.session, booking_id)
+        # Only the client who pays sees its secret; anyone else's is not found.
+        if payment is None or not actor.owns(payment.user_id):
+            return None
+        if payment.status not in outcomes.OPEN:
+            return None
+        secret = Encryptor.from_settings(uow.settings).decrypt(payment.client_secret_encrypted)
+        return OpenIntent(payment, secret)
+
     async def confirm(
         self, uow: UnitOfWork, actor: Actor, gateway: PaymentGateway, intent_id: str
     ) -> Payment:

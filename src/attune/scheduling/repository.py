@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
@@ -63,6 +64,25 @@ async def schedules_starting_between(
     if open_only:
         query = query.where(Schedule.is_available.is_(True))
     return (await session.scalars(query.order_by(Schedule.start_at, Schedule.id))).all()
+
+
+async def first_bookable_start(
+    session: AsyncSession, after: datetime, now: datetime
+) -> datetime | None:
+    """The start of the soonest slot that can be booked at `now` (open, with a free seat, not
+    started) among those starting at or after `after`."""
+    found: datetime | None = await session.scalar(
+        select(Schedule.start_at)
+        .where(
+            Schedule.start_at >= after,
+            Schedule.start_at > now,
+            Schedule.is_available.is_(True),
+            Schedule.booked_count < Schedule.max_bookings,
+        )
+        .order_by(Schedule.start_at)
+        .limit(1)
+    )
+    return found
 
 
 async def intervals_overlapping(session: AsyncSession, time: TimeRange) -> Sequence[TimeRange]:

@@ -133,6 +133,15 @@ class ScheduleService:
         views = (slot_view(slot, uow.now) for slot in slots)
         return [view for view in views if view.bookable]
 
+    async def next_free_day(self, uow: UnitOfWork, actor: Actor, after: date) -> date | None:
+        """The first practice-zone day after `after` with a slot that can be booked now, if
+        any; anyone may look."""
+        calendar = PracticeCalendar.of(uow.settings)
+        start = await repository.first_bookable_start(
+            uow.session, calendar.day_start(after + timedelta(days=1)), uow.now
+        )
+        return None if start is None else calendar.date_of(start)
+
     async def list_days(
         self, uow: UnitOfWork, actor: Actor, first: date | None, last: date | None
     ) -> tuple[date, date, list[SlotView]]:
