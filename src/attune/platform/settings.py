@@ -89,6 +89,8 @@ class Settings(BaseSettings):
 
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
+    # The key Stripe.js is loaded with on the payment page (`pk_live_…`); public by design.
+    stripe_publishable_key: str | None = None
     stripe_api_base: str | None = None
 
     jitsi_base_url: str = "https://meet.jit.si"

@@ -19,6 +19,7 @@ from attune.platform import policy
 from attune.platform.settings import Settings
 from attune.web import csrf
 from attune.web.auth import PAGE_SESSION_STATE
+from attune.web.notices import notice_of
 from attune.web.zones import remember_zone, viewer_zone
 
 environment = Environment(
@@ -107,7 +108,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "version": __version__,
         # A sentence to show at the top of the page ("Your booking is cancelled."), and the
         # form a page shows, when it has one.
-        "notice": None,
+        "notice": notice_of(request),
         "form": None,
     }
 

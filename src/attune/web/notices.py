@@ -1,0 +1,28 @@
+"""A sentence a page shows at its top after a form sent the person there (`?notice=paid`).
+
+The address names one of a fixed set of notices, so no link can make a page say anything else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+
+PARAMETER = "notice"
+NOTICES = {
+    "booked": "Your session is booked. A confirmation is on its way to your email.",
+    "paid": "Thank you: your payment is received and your session is paid.",
+    "paid-demo": "Demo payment made: no card was charged, and your session is marked paid.",
+}
+
+
+def notice_of(request: Request) -> str | None:
+    return NOTICES.get(request.query_params.get(PARAMETER, ""))
+
+
+def with_notice(path: str, notice: str) -> str:
+    """`path` with a notice to show there."""
+    if notice not in NOTICES:
+        raise ValueError(f"no notice {notice!r}")
+    return f"{path}?{urlencode({PARAMETER: notice})}"
