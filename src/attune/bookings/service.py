@@ -114,7 +114,8 @@ class BookingService:
         """What booking this slot would mean now: its price and the notice rules; anyone may
         look at a slot the practice has opened (a closed one is not found)."""
         settings = uow.settings
-        schedule = await uow.session.get(Schedule, schedule_id)
+        # Read afresh: asked again after a refused booking, it shows the seats taken meanwhile.
+        schedule = await uow.session.get(Schedule, schedule_id, populate_existing=True)
         if schedule is None or not schedule.is_available:
             raise ScheduleNotFound()
         minutes = schedule.duration_minutes

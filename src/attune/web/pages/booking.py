@@ -99,6 +99,8 @@ async def book(request: Request, slot_id: PathId, uow: Work, visitor: SignedIn) 
         # service's own words, without the API's hints on which endpoint to call.
         message = sentence(error) if error.field else error.error
         name = error.field if error.field == "notes" else FORM
+        # As it stands now: a seat taken meanwhile shows the slot full.
+        offer = await booking_service.offer(uow, visitor.actor, slot_id)
         return _slot_page(request, offer, form.refused({name: message}), error.status_code)
     if uow.settings.payments_required:
         return see_other(f"/bookings/{booking.id}/pay")
