@@ -10,13 +10,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from attune.admin.report_schemas import ReportQuery
+from attune.admin.reports import report_service
 from attune.models import Booking, IntentStatus, Payment, PaymentProvider, Refund, RefundStatus
+from attune.platform.actor import Actor, Role
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.admin.builders import book
 from tests.conftest import make_settings
 from tests.support.people import Person, add_admin, add_client
+from tests.support.work import work
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -413,3 +417,36 @@ class TestAccess:
         response = await client.get(REPORT, params=MARCH, headers=ada.headers)
 
         assert response.status_code == 403
+
+
+class TestMonths:
+    async def test_the_days_add_up_by_local_month_to_the_same_totals(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings)
+        made = await bookings(database, settings, ada, 3)
+        first = await pay(database, made[0], 10000, local(2025, 2, 28, 9, 0))
+        # 23:30 in New York on 31 March is April by UTC: it counts in March.
+        await pay(database, made[1], 8000, local(2025, 3, 31, 23, 30))
+        await pay(database, made[2], 5000, local(2025, 4, 1, 10, 0))
+        await refund(database, first, 4000, local(2025, 4, 2, 12, 0))
+        actor = Actor(Role.admin, user_id=admin.id, verified=True)
+
+        async with work(database, settings, now=NOW) as uow:
+            report = await report_service.financial(
+                uow,
+                actor,
+                ReportQuery.model_validate({"start_date": "2025-02-27", "end_date": "2025-04-02"}),
+            )
+
+        assert [
+            (m.month, m.paid_sessions, m.gross_cents, m.refunds_cents, m.net_cents)
+            for m in report.months
+        ] == [
+            (date(2025, 2, 1), 1, 10000, 0, 10000),
+            (date(2025, 3, 1), 1, 8000, 0, 8000),
+            (date(2025, 4, 1), 1, 5000, 4000, 1000),
+        ]
+        assert sum(m.net_cents for m in report.months) == report.net_cents
+        assert sum(m.paid_sessions for m in report.months) == report.paid_sessions

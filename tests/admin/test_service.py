@@ -6,9 +6,10 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
-from attune.admin.schemas import AccountUpdate, UserQuery
+from attune.admin.schemas import AccountUpdate, AuditQuery, UserQuery
 from attune.admin.service import admin_service
 from attune.models import User
 from attune.platform.actor import SYSTEM, Actor, Role
@@ -18,7 +19,7 @@ from attune.platform.events import EventBus
 from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork, unit_of_work
-from tests.support.people import Person, add_admin, add_client
+from tests.support.people import Person, add_admin, add_client, add_person
 
 NOW = datetime(2026, 3, 29, 9, 30, tzinfo=UTC)
 
@@ -90,3 +91,67 @@ class TestAudit:
 
         assert {view.id for view in page.items} == {admin.id, ada.id}
         assert await audited(database) == [("user.viewed", str(ada.id))]
+
+
+class TestAuditLogByEmail:
+    async def test_who_may_be_an_address_in_any_case(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        other = await add_person(
+            database, settings, email="front@example.com", first_name="Fran", admin=True
+        )
+        ada = await add_client(database, settings, 1)
+        # Each admin reads Ada's account once: one entry each.
+        for person in (admin, other):
+            async with work(database, settings, write=False) as uow:
+                await admin_service.account(uow, actor_of(person, Role.admin), ada.id)
+
+        async with work(database, settings, write=False) as uow:
+            theirs = await admin_service.audit_log(
+                uow, actor_of(admin, Role.admin), AuditQuery(), actor_email="FRONT@Example.com"
+            )
+            nobody = await admin_service.audit_log(
+                uow, actor_of(admin, Role.admin), AuditQuery(), actor_email="no@example.com"
+            )
+
+        assert [(entry.actor_email, entry.action) for entry in theirs.items] == [
+            ("front@example.com", "user.viewed")
+        ]
+        assert theirs.total == 1
+        assert (nobody.items, nobody.total) == ([], 0)
+
+
+class TestPracticeSettings:
+    async def test_says_what_is_configured_and_holds_no_secret(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        configured = settings.model_copy(
+            update={
+                "stripe_secret_key": SecretStr("sk_test_service_secret"),
+                "redis_url": "redis://:pass@127.0.0.1:6379/0",
+                "jitsi_app_id": "attune",
+            }
+        )
+
+        async with work(database, settings, write=False) as uow:
+            demo = await admin_service.practice_settings(uow, actor_of(admin, Role.admin))
+        async with work(database, configured, write=False) as uow:
+            live = await admin_service.practice_settings(uow, actor_of(admin, Role.admin))
+
+        assert (demo.stripe_configured, demo.redis_configured) == (False, False)
+        assert demo.jitsi_tokens_configured is False
+        assert (live.stripe_configured, live.redis_configured) == (True, True)
+        assert live.jitsi_tokens_configured is True
+        assert (live.cancel_notice_hours, live.join_opens_minutes_before) == (24, 10)
+        shown = repr(live)
+        assert "sk_test" not in shown
+        assert "pass@" not in shown
+
+    async def test_a_client_is_refused(self, database: Database, settings: Settings) -> None:
+        ada = await add_client(database, settings, 1)
+
+        async with work(database, settings, write=False) as uow:
+            with pytest.raises(AdminRequired):
+                await admin_service.practice_settings(uow, actor_of(ada, Role.client))

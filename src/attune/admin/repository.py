@@ -208,6 +208,8 @@ async def bookings_page(
 @dataclass(frozen=True)
 class AuditFilter:
     actor_id: int | None = None
+    # The acting account's e-mail address, whatever its case.
+    actor_email: str | None = None
     action: str | None = None
     target_type: str | None = None
     target_id: str | None = None
@@ -236,6 +238,9 @@ def _audit_conditions(wanted: AuditFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if wanted.actor_id is not None:
         conditions.append(AuditEntry.actor_id == wanted.actor_id)
+    if wanted.actor_email is not None:
+        accounts = select(User.id).where(func.lower(User.email) == wanted.actor_email.lower())
+        conditions.append(AuditEntry.actor_id.in_(accounts))
     if wanted.action is not None:
         conditions.append(AuditEntry.action == wanted.action)
     if wanted.target_type is not None:

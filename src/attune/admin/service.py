@@ -28,7 +28,9 @@ from attune.admin.views import (
     DashboardView,
     Page,
     PracticeBookingView,
+    PracticeSettingsView,
 )
+from attune.appointments import window
 from attune.bookings.errors import BookingNotFound
 from attune.bookings.service import booking_service
 from attune.bookings.views import BookingView, RefundView, refund_view
@@ -164,11 +166,14 @@ class AdminService:
         return AccountDetailView(AccountView.of(user), counts)
 
     async def audit_log(
-        self, uow: UnitOfWork, actor: Actor, query: AuditQuery
+        self, uow: UnitOfWork, actor: Actor, query: AuditQuery, *, actor_email: str | None = None
     ) -> Page[AuditEntryView]:
+        """Newest first. `actor_email` narrows to what the account with that address did (the
+        back office's "Who" takes an address as well as a number)."""
         policy.require(actor, Permission.manage_practice)
         wanted = AuditFilter(
             actor_id=query.actor_id,
+            actor_email=actor_email,
             action=query.action,
             target_type=query.target_type,
             target_id=query.target_id,
@@ -193,6 +198,30 @@ class AdminService:
             for entry, email in rows
         ]
         return Page(entries, total, query.limit, query.offset)
+
+    async def practice_settings(self, uow: UnitOfWork, actor: Actor) -> PracticeSettingsView:
+        """The practice's configuration as its admins may read it: the rules it runs by, and
+        which outside services are configured (the others run in their offline demo mode, or
+        not at all). No secret, and no address that may carry one, is in it."""
+        policy.require(actor, Permission.manage_practice)
+        settings = uow.settings
+        return PracticeSettingsView(
+            practice_name=settings.practice_name,
+            timezone=settings.practice_timezone,
+            session_price_cents=settings.session_price_cents,
+            currency=settings.currency,
+            payments_enabled=settings.payments_enabled,
+            cancel_notice_hours=settings.cancel_notice_hours,
+            reschedule_notice_hours=settings.reschedule_notice_hours,
+            join_opens_minutes_before=window.minutes_before(),
+            join_closes_minutes_after=window.minutes_after(),
+            email_verification_required=settings.require_email_verification,
+            mail_configured=settings.smtp_url is not None,
+            stripe_configured=not settings.payments_demo,
+            stripe_webhook_configured=settings.stripe_webhook_secret is not None,
+            jitsi_tokens_configured=settings.jitsi_tokens,
+            redis_configured=bool(settings.redis_url),
+        )
 
     async def list_bookings(
         self, uow: UnitOfWork, actor: Actor, query: BookingQuery

@@ -138,6 +138,20 @@ class ReportDayView:
 
 
 @dataclass(frozen=True)
+class ReportMonthView:
+    """The days of one calendar month of a report (those in its range), added up."""
+
+    month: dt.date  # the first day of the month
+    gross_cents: int
+    refunds_cents: int
+    paid_sessions: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.refunds_cents
+
+
+@dataclass(frozen=True)
 class FinancialReportView:
     """Money in and back per day of the practice's zone; every day of the range, in order."""
 
@@ -164,3 +178,42 @@ class FinancialReportView:
     @property
     def paid_sessions(self) -> int:
         return sum(day.paid_sessions for day in self.days)
+
+    @property
+    def months(self) -> list[ReportMonthView]:
+        """The same figures by calendar month, in order: each month's sums of its days in the
+        range, so the months always add up to the report's totals."""
+        months: dict[dt.date, list[ReportDayView]] = {}
+        for day in self.days:
+            months.setdefault(day.date.replace(day=1), []).append(day)
+        return [
+            ReportMonthView(
+                month=first,
+                gross_cents=sum(day.gross_cents for day in days),
+                refunds_cents=sum(day.refunds_cents for day in days),
+                paid_sessions=sum(day.paid_sessions for day in days),
+            )
+            for first, days in months.items()
+        ]
+
+
+@dataclass(frozen=True)
+class PracticeSettingsView:
+    """How the practice is configured, for its admins to read: values people set, and whether
+    each outside service is configured; never a secret or an address that carries one."""
+
+    practice_name: str
+    timezone: str
+    session_price_cents: int
+    currency: str
+    payments_enabled: bool
+    cancel_notice_hours: int
+    reschedule_notice_hours: int
+    join_opens_minutes_before: int
+    join_closes_minutes_after: int
+    email_verification_required: bool
+    mail_configured: bool
+    stripe_configured: bool
+    stripe_webhook_configured: bool
+    jitsi_tokens_configured: bool
+    redis_configured: bool
