@@ -123,6 +123,9 @@ def render(
 ) -> HTMLResponse:
     values = page_context(request)
     values.update(context or {})
+    if values["notice"] is None:
+        # A page with no notice of its own still shows the one its address names.
+        values["notice"] = notice_of(request)
     html = environment.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
     csrf.set_cookies(request, response)
