@@ -146,6 +146,14 @@ def booking_invitation(
     )
 
 
+def calendar_entry(settings: Settings, booking: Booking, client: User) -> MailAttachment:
+    """The booking's calendar entry as it now stands, as its last mail carried it: the
+    invitation, or its cancellation."""
+    if booking.status == BookingStatus.cancelled:
+        return booking_invitation(settings, booking, client, CalendarMethod.cancel)
+    return _invitation(settings, booking, client)
+
+
 def _invitation(settings: Settings, booking: Booking, client: User) -> MailAttachment:
     return booking_invitation(
         settings,

@@ -12,6 +12,8 @@ PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from attune.appointments.reminders import reminders_already_covered
 from attune.appointments.rooms import room_offered_on_move
@@ -38,10 +40,12 @@ from attune.bookings.views import (
     NO_REFUNDS,
     BookingRefunds,
     BookingView,
+    CancellationPreview,
     SlotOffer,
     booking_view,
 )
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
+from attune.notifications.mail import MailAttachment
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
@@ -179,10 +183,10 @@ class BookingService:
         booking = await visible_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
-        by_practice = not policy.bound_by_notice(actor)
-        if not by_practice and notice.inside_cancel_notice(settings, booking, now):
+        terms = _cancel_terms(settings, actor, booking, now)
+        if terms.too_late:
             raise CancellationTooLate.policy(settings.cancel_notice_hours)
-        refund_due = by_practice or not booking.late_cancellation
+        by_practice, refund_due = terms.by_practice, terms.refund_due
         # Locks the booking's row before the payment's: the refund's lock comes after.
         cancelled = await repository.update_if_unchanged(
             uow.session,
@@ -226,6 +230,49 @@ class BookingService:
             reason_given=reason is not None,
         )
         return (await self.views(uow, actor, [cancelled]))[0]
+
+    async def cancellation_preview(
+        self, uow: UnitOfWork, actor: Actor, booking_id: int
+    ) -> CancellationPreview:
+        """What `cancel` would do now, by the same terms: whether the actor may cancel, and
+        whether a payment would be refunded. A look at a client's booking by the practice is
+        audited, as a read is."""
+        booking = await visible_booking(uow, actor, booking_id)
+        if booking.status != BookingStatus.scheduled:
+            raise BookingNotScheduled()
+        await uow.audit_reads(
+            actor,
+            AuditAction.booking_viewed,
+            AuditTarget.booking,
+            [(booking.id, booking.user_id)],
+            via="cancellation_preview",
+        )
+        terms = _cancel_terms(uow.settings, actor, booking, uow.now)
+        view = (await self.views(uow, actor, [booking]))[0]
+        return CancellationPreview(
+            booking=view,
+            allowed=not terms.too_late,
+            refund_due=terms.refund_due and booking.payment_status == PaymentStatus.succeeded,
+            moved_late=not terms.by_practice and booking.late_cancellation,
+            notice_hours=uow.settings.cancel_notice_hours,
+            starts_in=booking.scheduled_at - uow.now,
+        )
+
+    async def calendar_entry(
+        self, uow: UnitOfWork, actor: Actor, booking_id: int
+    ) -> MailAttachment:
+        """The booking's calendar entry as it now stands (the one its mails carry, with the
+        same UID, so a calendar keeps one entry): the event, or its cancellation."""
+        booking = await visible_booking(uow, actor, booking_id)
+        await uow.audit_reads(
+            actor,
+            AuditAction.booking_viewed,
+            AuditTarget.booking,
+            [(booking.id, booking.user_id)],
+            via="calendar",
+        )
+        client = await client_of(uow, booking)
+        return booking_mail.calendar_entry(uow.settings, booking, client)
 
     async def reschedule(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, new_schedule_id: int
@@ -375,6 +422,28 @@ class BookingService:
     ) -> BookingView:
         host = policy.allows(actor, policy.Permission.host_meetings)
         return booking_view(uow.settings, booking, refunds, viewer=viewer, host=host, now=uow.now)
+
+
+@dataclass(frozen=True)
+class _CancelTerms:
+    by_practice: bool
+    # A client inside the cancellation notice may not cancel.
+    too_late: bool
+    # A payment goes back, unless its client cancels a booking they moved inside the notice.
+    refund_due: bool
+
+
+def _cancel_terms(
+    settings: Settings, actor: Actor, booking: Booking, now: datetime
+) -> _CancelTerms:
+    """The terms of a cancellation by `actor` at `now`: what `cancel` does and
+    `cancellation_preview` tells."""
+    by_practice = not policy.bound_by_notice(actor)
+    return _CancelTerms(
+        by_practice=by_practice,
+        too_late=not by_practice and notice.inside_cancel_notice(settings, booking, now),
+        refund_due=by_practice or not booking.late_cancellation,
+    )
 
 
 booking_service = BookingService()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attune.bookings.meeting import Meeting, booking_meeting
 from attune.bookings.policy import late_cancellation
@@ -139,3 +139,20 @@ class BookingMeetingView:
     ends_at: datetime
     duration_minutes: int
     meeting: Meeting
+
+
+@dataclass(frozen=True)
+class CancellationPreview:
+    """What cancelling the booking now would do, by the rule `BookingService.cancel` applies,
+    for the person to read before they confirm."""
+
+    booking: BookingView
+    # False when the actor may no longer cancel it (a client inside the notice).
+    allowed: bool
+    # Whether what is left of a payment would go back.
+    refund_due: bool
+    # A booking its client moved inside the notice: cancelling it later refunds nothing.
+    moved_late: bool
+    notice_hours: int
+    # From now to the booking's start.
+    starts_in: timedelta
