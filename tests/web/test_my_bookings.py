@@ -216,7 +216,7 @@ class TestCancel:
         await page.get_by_label("Reason (optional)").fill(XSS)
         await page.get_by_role("button", name="Confirm cancellation").click()
 
-        await expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}\?done=cancelled$"))
+        await expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}\?notice=cancelled$"))
         await expect(page.get_by_role("status")).to_have_text("Your booking is cancelled.")
         await expect(page.get_by_text("Cancelled", exact=True).first).to_be_visible()
         await expect(page.get_by_text(XSS)).to_be_visible()
@@ -301,7 +301,7 @@ class TestReschedule:
             "button", name=f"{other:%a} {other.day} {other:%b}, {other:%H:%M}"
         ).click()
 
-        await expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}\?done=moved$"))
+        await expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}\?notice=moved$"))
         await expect(page.get_by_text(day_and_time(other))).to_be_visible()
         async with database.transaction(write=False) as session:
             booking = await session.get(Booking, booking_id)

@@ -14,6 +14,8 @@ NOTICES = {
     "booked": "Your session is booked. A confirmation is on its way to your email.",
     "paid": "Thank you: your payment is received and your session is paid.",
     "paid-demo": "Demo payment made: no card was charged, and your session is marked paid.",
+    "cancelled": "Your booking is cancelled.",
+    "moved": "Your booking has been moved.",
 }
 
 

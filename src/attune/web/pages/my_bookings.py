@@ -25,6 +25,7 @@ from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling.service import schedule_service
 from attune.web.auth import SignedIn
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
+from attune.web.notices import with_notice
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
@@ -32,11 +33,6 @@ router = page_router()
 
 # How far ahead the reschedule page looks for free times.
 LOOK_AHEAD_DAYS = 28
-# What the detail page says after a change, by the `done` of its address.
-DONE = {
-    "cancelled": "Your booking is cancelled.",
-    "moved": "Your booking has been moved.",
-}
 
 
 @router.get("/bookings")
@@ -61,8 +57,7 @@ async def booking_detail(
     request: Request, booking_id: PathId, uow: Work, visitor: SignedIn
 ) -> Response:
     booking = await booking_service.read(uow, visitor.actor, booking_id)
-    notice = DONE.get(request.query_params.get("done", ""))
-    return _detail(request, uow, booking, notice=notice)
+    return _detail(request, uow, booking)
 
 
 def _detail(
@@ -125,7 +120,7 @@ async def cancel(request: Request, booking_id: PathId, uow: Work, visitor: Signe
         return await _cancel_page(
             request, uow, visitor.actor, booking_id, refused, status_code=error.status_code
         )
-    return see_other(f"/bookings/{booking_id}?done=cancelled")
+    return see_other(with_notice(f"/bookings/{booking_id}", "cancelled"))
 
 
 @router.get("/bookings/{booking_id}/reschedule")
@@ -180,7 +175,7 @@ async def reschedule(
         return await _reschedule_page(
             request, uow, visitor.actor, booking_id, refused, status_code=error.status_code
         )
-    return see_other(f"/bookings/{booking_id}?done=moved")
+    return see_other(with_notice(f"/bookings/{booking_id}", "moved"))
 
 
 @router.get("/bookings/{booking_id}/join")
