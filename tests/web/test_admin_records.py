@@ -107,6 +107,25 @@ async def api(site: str, admin: Person, path: str, **params: str) -> httpx.Respo
     return response
 
 
+async def ask_for_appointment(site: str, client: Person) -> str:
+    """An appointment request made on the form with the client's address."""
+    async with httpx.AsyncClient(base_url=site) as http:
+        dates = (await http.get("/api/meetings/appointments/available-dates")).json()
+        asked = await http.post(
+            "/api/meetings/appointments/create",
+            json={
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": client.email,
+                "reason": "Sleep has been hard since the move",
+                "preferred_dates": dates[:1],
+                "preferred_time_slots": ["morning"],
+            },
+        )
+    assert asked.status_code == 201, asked.text
+    return str(asked.json()["id"])
+
+
 class TestClients:
     async def test_search_finds_a_client_by_part_of_the_name(
         self, page: Page, database: Database, settings: Settings, tmp_path: Path
@@ -167,6 +186,7 @@ class TestClients:
         admin = await add_admin(database, settings)
         client = await add_client(database, settings)
         await paid_history(database, settings, client)
+        request_id = await ask_for_appointment(site, client)
         await sign_in(page, admin.email)
 
         for _ in range(2):
@@ -177,6 +197,12 @@ class TestClients:
         await expect(bookings.get_by_role("link")).to_have_count(3)
         first = bookings.get_by_role("link").first
         assert re.fullmatch(r"/admin/bookings/\d+", await first.get_attribute("href") or "")
+        requests = page.get_by_role("region", name="Appointment requests", exact=True)
+        await expect(requests.get_by_role("link")).to_have_count(1)
+        await expect(requests.get_by_role("link")).to_have_attribute(
+            "href", f"/admin/requests/{request_id}"
+        )
+        await expect(requests).to_contain_text("Pending review")
         await expect(page.get_by_text("Times in UTC")).to_be_visible()
         entries = (
             await api(
@@ -401,11 +427,16 @@ class TestAuditLog:
 
     async def test_fits_a_phone(self, phone: Page, database: Database, settings: Settings) -> None:
         admin = await add_admin(database, settings)
-        await add_entries(database, 3, actor_id=admin.id, details={"weekday": "monday"})
+        await add_entries(
+            database, 3, actor_id=admin.id, details={"weekdays": [XSS, "tuesday"], "all": False}
+        )
         await sign_in(phone, admin.email)
 
         await phone.goto("/admin/audit-log")
 
+        await expect(phone.get_by_role("table").locator("tbody tr").first).to_contain_text(
+            f"{XSS}, tuesday"
+        )
         await assert_no_sideways_scroll(phone)
         await assert_accessible(phone)
 
