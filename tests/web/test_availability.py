@@ -44,7 +44,9 @@ class TestWeeklyAvailability:
         await page.get_by_label("Saturday", exact=True).check()
         await page.get_by_role("button", name="Save availability").click()
 
-        await expect(page).to_have_url(re.compile(r"/admin/availability\?saved=true$"))
+        await expect(page).to_have_url(
+            re.compile(r"/admin/availability\?notice=availability-saved$")
+        )
         await expect(page.get_by_role("status")).to_contain_text("Availability saved")
         await expect(page.get_by_label("Monday", exact=True)).not_to_be_checked()
         await expect(page.get_by_label("Saturday", exact=True)).to_be_checked()

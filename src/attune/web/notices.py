@@ -16,6 +16,7 @@ NOTICES = {
     "paid-demo": "Demo payment made: no card was charged, and your session is marked paid.",
     "cancelled": "Your booking is cancelled.",
     "moved": "Your booking has been moved.",
+    "availability-saved": "Availability saved. The request form offers these days from now on.",
 }
 
 

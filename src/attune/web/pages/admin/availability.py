@@ -3,9 +3,8 @@ service the API's `/api/meetings/admin/availability` calls."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,12 +14,11 @@ from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, errors_of, parse, read_form
+from attune.web.notices import with_notice
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
 router = page_router(prefix="/admin")
-
-SAVED = "Availability saved. The request form offers these days from now on."
 
 
 async def _availability_page(
@@ -30,7 +28,6 @@ async def _availability_page(
     form: Form,
     chosen: list[int],
     *,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     context: dict[str, Any] = {
@@ -38,7 +35,6 @@ async def _availability_page(
         "weekdays": list(enumerate(DAY_NAMES)),
         "chosen": set(chosen),
         "offered": await availability_service.available_dates(uow, visitor.actor),
-        "notice": notice,
     }
     return render(request, "admin/availability.html", context, status_code=status_code)
 
@@ -50,16 +46,9 @@ def _weekdays(values: list[str]) -> list[int | str]:
 
 
 @router.get("/availability")
-async def availability(
-    request: Request,
-    uow: Work,
-    visitor: Staff,
-    saved: Annotated[bool, Query()] = False,
-) -> Response:
+async def availability(request: Request, uow: Work, visitor: Staff) -> Response:
     days = await availability_service.weekly(uow, visitor.actor)
-    return await _availability_page(
-        request, uow, visitor, Form(), days, notice=SAVED if saved else None
-    )
+    return await _availability_page(request, uow, visitor, Form(), days)
 
 
 @router.post("/availability")
@@ -84,4 +73,4 @@ async def save_availability(request: Request, uow: Work, visitor: Staff) -> Resp
             chosen,
             status_code=error.status_code,
         )
-    return see_other("/admin/availability?saved=true")
+    return see_other(with_notice("/admin/availability", "availability-saved"))
