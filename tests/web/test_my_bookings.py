@@ -20,7 +20,7 @@ from tests.support.browser import assert_accessible, assert_no_sideways_scroll, 
 from tests.support.pages import sign_in
 from tests.support.payments import record_paid
 from tests.support.people import Person, add_client
-from tests.support.slots import add_slot
+from tests.support.slots import add_slot, assert_seats_match_bookings
 
 PRICE = "$100.00"
 XSS = "<img src=x onerror=alert(1)>"
@@ -79,6 +79,11 @@ async def until_refunded(database: Database, booking_id: int) -> list[Refund]:
             if refunds and all(r.status == RefundStatus.succeeded for r in refunds):
                 return refunds
             await asyncio.sleep(0.1)
+
+
+def slot_name(at: datetime) -> str:
+    """A free time's button, as the reschedule page names it."""
+    return f"{at:%a} {at.day} {at:%b}, {at:%H:%M}"
 
 
 def day_and_time(at: datetime) -> str:
@@ -336,6 +341,53 @@ class TestReschedule:
             booking = await session.get(Booking, booking_id)
             assert booking is not None
             assert booking.scheduled_at == starts
+
+    async def test_a_time_taken_meanwhile_is_refused_and_nothing_moves(
+        self, page: Page, site: str, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+        bob = await add_client(database, settings, 2)
+        starts = from_now(days=2)
+        booking_id = await book(site, database, ada, starts)
+        other = from_now(days=3)
+        last_seat = await add_slot(database, other)
+
+        await sign_in(page, ada.email)
+        await page.goto(f"/bookings/{booking_id}/reschedule")
+        # Someone else takes the last seat while the page is open.
+        async with httpx.AsyncClient(base_url=site) as api:
+            taken = await api.post(
+                "/api/bookings", json={"schedule_id": last_seat}, headers=bob.headers
+            )
+        assert taken.status_code == 201
+        await page.get_by_role("button", name=slot_name(other)).click()
+
+        await expect(page.get_by_role("alert")).to_contain_text(
+            "The selected time slot is no longer available"
+        )
+        async with database.transaction(write=False) as session:
+            booking = await session.get(Booking, booking_id)
+            assert booking is not None
+            assert booking.scheduled_at == starts
+        await assert_seats_match_bookings(database)
+
+    async def test_works_without_javascript(
+        self, no_script: Page, site: str, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings)
+        booking_id = await book(site, database, ada, from_now(days=2))
+        other = from_now(days=4)
+        await add_slot(database, other)
+
+        await sign_in(no_script, ada.email)
+        await no_script.goto(f"/bookings/{booking_id}")
+        await no_script.get_by_role("link", name="Reschedule").click()
+        await no_script.get_by_role("button", name=slot_name(other)).click()
+        await expect(no_script.get_by_role("status")).to_have_text("Your booking has been moved.")
+        await no_script.get_by_role("button", name="Cancel booking").click()
+        await no_script.get_by_role("button", name="Confirm cancellation").click()
+
+        await expect(no_script.get_by_role("status")).to_have_text("Your booking is cancelled.")
 
 
 class TestJoin:
