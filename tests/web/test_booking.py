@@ -94,6 +94,9 @@ async def book_and_pay(page: Page, database: Database, client: Person, slot_day:
 
     await expect(page).to_have_url(re.compile(rf"/bookings/{booking_id}\?notice=paid-demo$"))
     await expect(page.get_by_role("status")).to_have_text(PAID_NOTICE)
+    # The booking as the server recorded it: paid, nothing left to pay.
+    await expect(page.get_by_text("Paid", exact=True)).to_be_visible()
+    await expect(page.get_by_role("button", name="Pay", exact=True)).to_have_count(0)
     return booking_id
 
 
@@ -152,6 +155,7 @@ class TestBookAndPay:
         await expect(page.get_by_role("heading", name="Pay for your session")).to_be_visible()
         await expect(page.get_by_text(DEMO_LABEL)).to_be_visible()
         await expect(page.get_by_text("$100.00")).to_be_visible()
+        await expect(page.get_by_text("Not paid")).to_be_visible()
         await assert_accessible(page)
         await screenshots(page, "pay", tmp_path)
 
