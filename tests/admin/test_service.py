@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import SecretStr
@@ -19,6 +19,7 @@ from attune.platform.events import EventBus
 from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork, unit_of_work
+from tests.admin.builders import book
 from tests.support.people import Person, add_admin, add_client, add_person
 
 NOW = datetime(2026, 3, 29, 9, 30, tzinfo=UTC)
@@ -155,3 +156,36 @@ class TestPracticeSettings:
         async with work(database, settings, write=False) as uow:
             with pytest.raises(AdminRequired):
                 await admin_service.practice_settings(uow, actor_of(ada, Role.client))
+
+
+class TestSessions:
+    async def test_the_days_bookings_come_soonest_first_and_each_look_is_recorded(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings, 1)
+        later = await book(database, settings, ada, datetime(2026, 4, 2, 15, 0, tzinfo=UTC))
+        sooner = await book(database, settings, ada, datetime(2026, 3, 30, 9, 0, tzinfo=UTC))
+        await book(database, settings, ada, datetime(2026, 4, 6, 9, 0, tzinfo=UTC))
+
+        async with work(database, settings) as uow:
+            shown = await admin_service.sessions(
+                uow, actor_of(admin, Role.admin), date(2026, 3, 30), date(2026, 4, 5)
+            )
+
+        assert [item.booking.id for item in shown] == [sooner, later]
+        assert [item.client.first_name for item in shown] == ["Client1", "Client1"]
+        assert sorted(await audited(database)) == sorted(
+            [("booking.viewed", str(sooner)), ("booking.viewed", str(later))]
+        )
+
+    async def test_a_client_may_not_read_the_diary(
+        self, database: Database, settings: Settings
+    ) -> None:
+        ada = await add_client(database, settings, 1)
+
+        async with work(database, settings) as uow:
+            with pytest.raises(AdminRequired):
+                await admin_service.sessions(
+                    uow, actor_of(ada, Role.client), date(2026, 3, 30), date(2026, 4, 5)
+                )

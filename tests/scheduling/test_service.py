@@ -4,7 +4,7 @@ records the practice's changes to its slots."""
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +14,11 @@ from attune.platform.audit import AuditEntry
 from attune.platform.database import Database
 from attune.platform.events import EventBus
 from attune.platform.policy import AdminRequired
+from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork, unit_of_work
-from attune.scheduling.schemas import ScheduleCreate
-from attune.scheduling.service import schedule_service
+from attune.scheduling.schemas import ScheduleCreate, ScheduleGenerate
+from attune.scheduling.service import SKIPPED_OVERLAP, schedule_service
 from tests.scheduling.builders import NOW, SEED_START, book, slot_body
 from tests.support.people import Person
 from tests.support.slots import add_slot
@@ -99,3 +100,51 @@ class TestNextFreeDay:
 
         async with work(database, settings) as uow:
             assert await schedule_service.next_free_day(uow, ANONYMOUS, NOW.date()) is None
+
+
+class TestGeneratePreview:
+    """A dry run answers what the same request would make, and makes nothing."""
+
+    async def test_the_preview_counts_what_generating_then_makes(
+        self, database: Database, settings: Settings, admin: Person
+    ) -> None:
+        as_admin = actor_of(admin, Role.admin)
+        monday = date(2024, 12, 16)
+        taken = PracticeCalendar.of(settings).instant_at(monday, time(10, 30))
+        assert taken is not None
+        async with work(database, settings) as uow:
+            await schedule_service.create(
+                uow, as_admin, ScheduleCreate.model_validate(slot_body(taken))
+            )
+        body = ScheduleGenerate.model_validate(
+            {
+                "weekdays": [0, 2, 4],
+                "start_time": "09:00",
+                "end_time": "12:00",
+                "session_minutes": 50,
+                "break_minutes": 10,
+                "start_date": "2024-12-16",
+                "end_date": "2024-12-20",
+            }
+        )
+
+        async with work(database, settings) as uow:
+            preview = await schedule_service.generate(uow, as_admin, body, dry_run=True)
+        before = await audited(database)
+        async with work(database, settings) as uow:
+            stored = await schedule_service.list_days(uow, SYSTEM, monday, date(2024, 12, 20))
+        assert len(stored[2]) == 1
+
+        async with work(database, settings) as uow:
+            made = await schedule_service.generate(uow, as_admin, body)
+
+        assert len(preview.created) == len(made.created) == 7
+        assert [slot.start_at for slot in preview.created] == [
+            slot.start_at for slot in made.created
+        ]
+        assert [(item.local, item.reason) for item in preview.skipped] == [
+            (item.local, item.reason) for item in made.skipped
+        ]
+        assert [item.reason for item in preview.skipped] == [SKIPPED_OVERLAP] * 2
+        # The preview recorded nothing; generating did.
+        assert [action for action, _ in before] == ["slot.created"]

@@ -18,7 +18,13 @@ from attune.accounts.repository import revoke_user_sessions
 from attune.admin import repository
 from attune.admin.errors import EmptyUserUpdate, SelfLockout, UserNotFound
 from attune.admin.repository import AuditFilter, Period
-from attune.admin.schemas import AccountUpdate, AuditQuery, BookingQuery, UserQuery
+from attune.admin.schemas import (
+    MAX_PAGE_SIZE,
+    AccountUpdate,
+    AuditQuery,
+    BookingQuery,
+    UserQuery,
+)
 from attune.admin.views import (
     AccountDetailView,
     AccountView,
@@ -248,6 +254,22 @@ class AdminService:
             for view, (_, client) in zip(views, rows, strict=True)
         ]
         return Page(shown, total, query.limit, query.offset)
+
+    async def sessions(
+        self, uow: UnitOfWork, actor: Actor, first: date, last: date
+    ) -> list[PracticeBookingView]:
+        """Every booking starting on the practice-zone days first..last, soonest first, with
+        its client: the practice's diary. Read, and audited, as the list of bookings is."""
+        shown: list[PracticeBookingView] = []
+        while True:
+            query = BookingQuery.model_construct(
+                from_date=first, to_date=last, limit=MAX_PAGE_SIZE, offset=len(shown)
+            )
+            page = await self.list_bookings(uow, actor, query)
+            shown.extend(page.items)
+            if not page.items or len(shown) >= page.total:
+                break
+        return sorted(shown, key=lambda item: (item.booking.scheduled_at, item.booking.id))
 
     async def booking(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> PracticeBookingView:
         policy.require(actor, Permission.manage_practice)

@@ -213,8 +213,13 @@ class ScheduleService:
             )
         uow.audit(actor, AuditAction.slot_deleted, AuditTarget.slot, schedule_id)
 
-    async def generate(self, uow: UnitOfWork, actor: Actor, body: ScheduleGenerate) -> Generated:
-        """Create the weekly slots a request asks for; skip, with a reason, those that cannot be."""
+    async def generate(
+        self, uow: UnitOfWork, actor: Actor, body: ScheduleGenerate, *, dry_run: bool = False
+    ) -> Generated:
+        """Create the weekly slots a request asks for; skip, with a reason, those that cannot be.
+
+        With `dry_run` the same checks run and the same answer comes back, but nothing is
+        stored or recorded: a preview of what the request would make now."""
         require(actor, Permission.manage_practice)
         if body.start_date < PracticeCalendar.of(uow.settings).today(uow.now):
             raise InvalidSchedule(details="start_date must not be in the past", field="start_date")
@@ -224,7 +229,11 @@ class ScheduleService:
                 details=f"This would make {count} slots; at most {MAX_GENERATED} per request. "
                 "Ask for a shorter range or fewer weekdays."
             )
-        created, skipped = await _generate(uow.session, uow.settings, body, uow.now)
+        created, skipped = await _generate(
+            uow.session, uow.settings, body, uow.now, store=not dry_run
+        )
+        if dry_run:
+            return Generated([_planned_view(slot, uow.now) for slot in created], skipped)
         uow.audit(
             actor,
             AuditAction.slots_generated,
@@ -279,9 +288,15 @@ async def _update(
 
 
 async def _generate(
-    session: AsyncSession, settings: Settings, body: ScheduleGenerate, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    body: ScheduleGenerate,
+    now: datetime,
+    *,
+    store: bool = True,
 ) -> tuple[list[Schedule], list[Skipped]]:
-    """Plan the request's starts, keep those that are clear and insert them."""
+    """Plan the request's starts, keep those that are clear and insert them (unless not
+    `store`: then the slots are left unsaved, without ids)."""
     length = timedelta(minutes=body.session_minutes)
     planned = generator.plan(body, PracticeCalendar.of(settings))
     await repository.lock_slot_times(session)
@@ -314,9 +329,15 @@ async def _generate(
                 updated_at=now,
             )
         )
-    if created:
+    if created and store:
         await repository.insert_schedules(session, created)
     return created, skipped
+
+
+def _planned_view(slot: Schedule, now: datetime) -> SlotView:
+    """A slot a preview would make: not stored, so its id is 0."""
+    slot.id = 0
+    return slot_view(slot, now)
 
 
 schedule_service = ScheduleService()
