@@ -1,18 +1,270 @@
-"""`/admin/calendar`: the week's slots and their bookings; adding slots and generating a
-timetable."""
+"""`/admin/calendar`: the week's slots and their bookings; adding, closing, reopening and
+removing slots, and generating a timetable after a preview of what it would make.
+
+Slots are the scheduling service's, bookings the admin service's diary (audited as the list of
+bookings is). Dates and times typed here are on the practice's clock, as the API's are.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import Response
 
+from attune.accounts.page_sessions import PageSession
+from attune.admin.service import admin_service
+from attune.admin.views import PracticeBookingView
+from attune.platform.dependencies import Work
+from attune.platform.errors import AttuneError
+from attune.platform.fields import CalendarDate, WallTime
+from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.unit_of_work import UnitOfWork
+from attune.scheduling.schemas import Capacity, ScheduleCreate, ScheduleGenerate, ScheduleUpdate
+from attune.scheduling.service import schedule_service
+from attune.scheduling.views import Generated
 from attune.web.auth import Staff
-from attune.web.routing import page_router
+from attune.web.forms import Form, FormInvalid, errors_of, parse, read_form, sentence
+from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
 router = page_router(prefix="/admin")
 
+CALENDAR = "/admin/calendar"
+WEEK = 7
+# What a redirect after a change says at the top of the week.
+DONE = {
+    "added": "The slot is added.",
+    "closed": "The slot is closed: it takes no new bookings, and keeps those it has.",
+    "reopened": "The slot is open for bookings again.",
+    "removed": "The slot is removed.",
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The add form's names for the API's fields.
+ADD_FIELDS = {"start_time": "start", "end_time": "end", "max_bookings": "seats"}
+SKIPPED_TIME = "The clocks skip this time on that day (daylight saving time starts)."
+
+
+class SlotTimes(BaseModel):
+    """The add form: a day and two times on the practice's clock, and the seats."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    day: CalendarDate
+    start: WallTime
+    end: WallTime
+    seats: Capacity = 1
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _week_asked(value: Any, today: date) -> date:
+    """The Monday of the week a form came from (a hidden field), else of this week."""
+    try:
+        return monday_of(date.fromisoformat(str(value)))
+    except ValueError:
+        return monday_of(today)
+
+
+def _generate_defaults(week: date, today: date) -> Form:
+    """A working week of 50-minute sessions with 10-minute breaks, over the week shown."""
+    first = max(week, today)
+    return Form(
+        {
+            "weekdays": ["0", "1", "2", "3", "4"],
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "session_minutes": "50",
+            "break_minutes": "10",
+            "start_date": first.isoformat(),
+            "end_date": (week + timedelta(days=WEEK - 1)).isoformat(),
+            "max_bookings": "1",
+        }
+    )
+
+
+async def _week_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: PageSession,
+    week: date | None,
+    *,
+    notice: str | None = None,
+    add_form: Form | None = None,
+    generate_form: Form | None = None,
+    preview: Generated | None = None,
+    slot_errors: dict[int, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    actor = visitor.actor
+    calendar = PracticeCalendar.of(uow.settings)
+    today = calendar.today(uow.now)
+    monday = monday_of(week or today)
+    sunday = monday + timedelta(days=WEEK - 1)
+    _, _, slots = await schedule_service.list_days(uow, actor, monday, sunday)
+    sessions = await admin_service.sessions(uow, actor, monday, sunday)
+    bookings: dict[int | None, list[PracticeBookingView]] = defaultdict(list)
+    for item in sessions:
+        bookings[item.booking.schedule_id].append(item)
+    days = [monday + timedelta(days=offset) for offset in range(WEEK)]
+    slots_of = {
+        day: [slot for slot in slots if calendar.date_of(slot.start_at) == day] for day in days
+    }
+    return render(
+        request,
+        "admin/calendar.html",
+        {
+            "week": monday,
+            "week_end": sunday,
+            "previous_week": monday - timedelta(days=WEEK),
+            "next_week": monday + timedelta(days=WEEK),
+            "this_week": monday_of(today),
+            "today": today,
+            "days": [(day, slots_of[day]) for day in days],
+            "bookings": bookings,
+            "notice": notice,
+            "add_form": add_form or Form({"day": max(monday, today).isoformat(), "seats": "1"}),
+            "generate_form": generate_form or _generate_defaults(monday, today),
+            "weekdays": list(enumerate(WEEKDAYS)),
+            "preview": preview,
+            "slot_errors": slot_errors or {},
+        },
+        status_code=status_code,
+    )
+
 
 @router.get("/calendar")
-async def calendar(request: Request, visitor: Staff) -> Response:
-    return render(request, "admin/calendar.html")
+async def calendar(
+    request: Request,
+    uow: Work,
+    visitor: Staff,
+    *,
+    week: Annotated[CalendarDate | None, Query()] = None,
+    done: Annotated[str | None, Query()] = None,
+    made: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    notice = DONE.get(done or "")
+    if done == "generated" and made is not None:
+        notice = f"{made} slot{'' if made == 1 else 's'} made."
+    return await _week_page(request, uow, visitor, week, notice=notice)
+
+
+@router.post("/calendar/slots")
+async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
+    form = await read_form(request)
+    calendar = PracticeCalendar.of(uow.settings)
+    week = _week_asked(form.values.get("week"), calendar.today(uow.now))
+    try:
+        times = parse(SlotTimes, form.values)
+        start = calendar.instant_at(times.day, times.start)
+        end = calendar.instant_at(times.day, times.end)
+        if start is None or end is None:
+            raise FormInvalid({"start" if start is None else "end": SKIPPED_TIME})
+        body = parse(
+            ScheduleCreate,
+            {
+                "start_time": start.isoformat(),
+                "end_time": end.isoformat(),
+                "max_bookings": times.seats,
+            },
+        )
+        slot = await schedule_service.create(uow, visitor.actor, body)
+    except FormInvalid as invalid:
+        errors = {ADD_FIELDS.get(name, name): message for name, message in invalid.errors.items()}
+        return await _week_page(
+            request, uow, visitor, week, add_form=form.refused(errors), status_code=400
+        )
+    except AttuneError as error:
+        errors = errors_of(error, fields=ADD_FIELDS)
+        return await _week_page(
+            request,
+            uow,
+            visitor,
+            week,
+            add_form=form.refused(errors),
+            status_code=error.status_code,
+        )
+    return see_other(f"{CALENDAR}?week={monday_of(calendar.date_of(slot.start_at))}&done=added")
+
+
+@router.post("/calendar/generate")
+async def generate(request: Request, uow: Work, visitor: Staff) -> Response:
+    """ "Preview" answers what the request would make now; "Generate" makes it."""
+    form = await read_form(request, lists=("weekdays",))
+    today = PracticeCalendar.of(uow.settings).today(uow.now)
+    week = _week_asked(form.values.get("week"), today)
+    dry_run = form.values.get("action") != "generate"
+    try:
+        body = parse(ScheduleGenerate, form.values)
+        generated = await schedule_service.generate(uow, visitor.actor, body, dry_run=dry_run)
+    except FormInvalid as invalid:
+        return await _week_page(
+            request, uow, visitor, week, generate_form=form.refused(invalid.errors), status_code=400
+        )
+    except AttuneError as error:
+        return await _week_page(
+            request,
+            uow,
+            visitor,
+            week,
+            generate_form=form.refused(errors_of(error)),
+            status_code=error.status_code,
+        )
+    if dry_run:
+        return await _week_page(request, uow, visitor, week, generate_form=form, preview=generated)
+    first_week = monday_of(body.start_date)
+    made = len(generated.created)
+    # To the top of the week: the form was posted to its own section.
+    return see_other(f"{CALENDAR}?week={first_week}&done=generated&made={made}#main")
+
+
+@router.post("/calendar/slots/{slot_id:int}/close")
+async def close_slot(request: Request, uow: Work, visitor: Staff, slot_id: int) -> Response:
+    return await _change_slot(request, uow, visitor, slot_id, ScheduleUpdate(is_available=False))
+
+
+@router.post("/calendar/slots/{slot_id:int}/reopen")
+async def reopen_slot(request: Request, uow: Work, visitor: Staff, slot_id: int) -> Response:
+    return await _change_slot(request, uow, visitor, slot_id, ScheduleUpdate(is_available=True))
+
+
+@router.post("/calendar/slots/{slot_id:int}/remove")
+async def remove_slot(request: Request, uow: Work, visitor: Staff, slot_id: int) -> Response:
+    return await _change_slot(request, uow, visitor, slot_id, None)
+
+
+async def _change_slot(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: PageSession,
+    slot_id: int,
+    change: ScheduleUpdate | None,
+) -> Response:
+    """Close or reopen the slot (`change`), or remove it (None); back to its week."""
+    form = await read_form(request)
+    week = _week_asked(form.values.get("week"), PracticeCalendar.of(uow.settings).today(uow.now))
+    try:
+        if change is None:
+            await schedule_service.delete(uow, visitor.actor, slot_id)
+            done = "removed"
+        else:
+            await schedule_service.update(uow, visitor.actor, slot_id, change)
+            done = "reopened" if change.is_available else "closed"
+    except AttuneError as error:
+        if error.status_code == 404:
+            raise
+        return await _week_page(
+            request,
+            uow,
+            visitor,
+            week,
+            slot_errors={slot_id: sentence(error)},
+            status_code=error.status_code,
+        )
+    return see_other(f"{CALENDAR}?week={week}&done={done}")
