@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Locator, Page, expect
 from sqlalchemy import func, select
 
@@ -21,6 +22,13 @@ from tests.support.people import add_admin, add_client, add_person
 from tests.support.slots import add_slot
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The bookings here stand for a practice's week, made days before their sessions: the
+    served app's hold sweep would cancel the unpaid ones while a test looks at them."""
+    return settings.model_copy(update={"payment_hold_minutes": 60 * 24 * 365})
 
 
 def next_monday() -> date:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
@@ -22,6 +23,13 @@ from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_person
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The bookings here stand for a practice's week, made days before their sessions: the
+    served app's hold sweep would cancel the unpaid ones while a test looks at them."""
+    return settings.model_copy(update={"payment_hold_minutes": 60 * 24 * 365})
 
 
 def at(days: int, hour: int) -> datetime:
