@@ -70,7 +70,7 @@ class TestToday:
         await sign_in(page, admin.email)
         await page.goto("/admin/")
 
-        today = page.get_by_role("region", name="Today's sessions")
+        today = page.get_by_role("region", name="Sessions", exact=True)
         await expect(today.get_by_role("link", name="Ada Lovelace")).to_have_attribute(
             "href", f"/admin/bookings/{this_morning}"
         )
