@@ -17,6 +17,11 @@ NOTICES = {
     "cancelled": "Your booking is cancelled.",
     "moved": "Your booking has been moved.",
     "availability-saved": "Availability saved. The request form offers these days from now on.",
+    "slot-added": "The slot is added.",
+    "slot-closed": "The slot is closed: it takes no new bookings, and keeps those it has.",
+    "slot-reopened": "The slot is open for bookings again.",
+    "slot-removed": "The slot is removed.",
+    "slots-generated": "The timetable's slots are made: they are in the calendar.",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +30,7 @@ from attune.scheduling.service import schedule_service
 from attune.scheduling.views import Generated
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, errors_of, parse, read_form, sentence
+from attune.web.notices import NOTICES, PARAMETER
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
@@ -36,13 +38,6 @@ router = page_router(prefix="/admin")
 
 CALENDAR = "/admin/calendar"
 WEEK = 7
-# What a redirect after a change says at the top of the week.
-DONE = {
-    "added": "The slot is added.",
-    "closed": "The slot is closed: it takes no new bookings, and keeps those it has.",
-    "reopened": "The slot is open for bookings again.",
-    "removed": "The slot is removed.",
-}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # The add form's names for the API's fields.
 ADD_FIELDS = {"start_time": "start", "end_time": "end", "max_bookings": "seats"}
@@ -95,7 +90,6 @@ async def _week_page(
     visitor: PageSession,
     week: date | None,
     *,
-    notice: str | None = None,
     add_form: Form | None = None,
     generate_form: Form | None = None,
     preview: Generated | None = None,
@@ -128,7 +122,6 @@ async def _week_page(
             "today": today,
             "days": [(day, slots_of[day]) for day in days],
             "bookings": bookings,
-            "notice": notice,
             "add_form": add_form or Form({"day": max(monday, today).isoformat(), "seats": "1"}),
             "generate_form": generate_form or _generate_defaults(monday, today),
             "weekdays": list(enumerate(WEEKDAYS)),
@@ -144,15 +137,16 @@ async def calendar(
     request: Request,
     uow: Work,
     visitor: Staff,
-    *,
     week: Annotated[CalendarDate | None, Query()] = None,
-    done: Annotated[str | None, Query()] = None,
-    made: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
-    notice = DONE.get(done or "")
-    if done == "generated" and made is not None:
-        notice = f"{made} slot{'' if made == 1 else 's'} made."
-    return await _week_page(request, uow, visitor, week, notice=notice)
+    return await _week_page(request, uow, visitor, week)
+
+
+def _week_with_notice(week: date, notice: str) -> str:
+    """The calendar's week with one of the site's named notices (web.notices)."""
+    if notice not in NOTICES:
+        raise ValueError(f"no notice {notice!r}")
+    return f"{CALENDAR}?{urlencode({'week': week.isoformat(), PARAMETER: notice})}"
 
 
 @router.post("/calendar/slots")
@@ -190,7 +184,7 @@ async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
             add_form=form.refused(errors),
             status_code=error.status_code,
         )
-    return see_other(f"{CALENDAR}?week={monday_of(calendar.date_of(slot.start_at))}&done=added")
+    return see_other(_week_with_notice(monday_of(calendar.date_of(slot.start_at)), "slot-added"))
 
 
 @router.post("/calendar/generate")
@@ -219,9 +213,8 @@ async def generate(request: Request, uow: Work, visitor: Staff) -> Response:
     if dry_run:
         return await _week_page(request, uow, visitor, week, generate_form=form, preview=generated)
     first_week = monday_of(body.start_date)
-    made = len(generated.created)
     # To the top of the week: the form was posted to its own section.
-    return see_other(f"{CALENDAR}?week={first_week}&done=generated&made={made}#main")
+    return see_other(_week_with_notice(first_week, "slots-generated") + "#main")
 
 
 @router.post("/calendar/slots/{slot_id:int}/close")
@@ -252,10 +245,10 @@ async def _change_slot(
     try:
         if change is None:
             await schedule_service.delete(uow, visitor.actor, slot_id)
-            done = "removed"
+            notice = "slot-removed"
         else:
             await schedule_service.update(uow, visitor.actor, slot_id, change)
-            done = "reopened" if change.is_available else "closed"
+            notice = "slot-reopened" if change.is_available else "slot-closed"
     except AttuneError as error:
         if error.status_code == 404:
             raise
@@ -267,4 +260,4 @@ async def _change_slot(
             slot_errors={slot_id: sentence(error)},
             status_code=error.status_code,
         )
-    return see_other(f"{CALENDAR}?week={week}&done={done}")
+    return see_other(_week_with_notice(week, notice))
