@@ -215,3 +215,73 @@ class TestRefusalThatCommits:
         await refused(change_then_fail, database, settings)
 
         assert await entries(database) == []
+
+
+async def refused_attempt(uow: UnitOfWork, step: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+    """Run `step` in `uow.attempt()`, then refuse; the unit goes on, as a page's does."""
+
+    async def block() -> None:
+        async with uow.attempt():
+            await step(uow)
+            raise Conflict()
+
+    with pytest.raises(Conflict):
+        await block()
+
+
+class TestAttempt:
+    """A page that shows a refusal itself goes on with the unit: the refused block's writes
+    must not commit with it."""
+
+    async def test_a_refused_block_leaves_nothing_and_the_unit_goes_on(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def delete(uow: UnitOfWork) -> None:
+            uow.audit(admin, AuditAction.slot_deleted, AuditTarget.slot, 2)
+            await uow.session.flush()
+
+        async with work(database, settings) as uow:
+            uow.audit(admin, AuditAction.slot_created, AuditTarget.slot, 1)
+            await refused_attempt(uow, delete)
+
+        assert await entries(database) == [("slot.created", admin.user_id, "1")]
+
+    async def test_a_block_that_succeeds_commits_with_the_unit(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async with work(database, settings) as uow, uow.attempt():
+            uow.audit(admin, AuditAction.slot_deleted, AuditTarget.slot, 2)
+
+        assert await entries(database) == [("slot.deleted", admin.user_id, "2")]
+
+    async def test_the_refusal_that_commits_keeps_its_writes(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def spend_a_try(uow: UnitOfWork) -> None:
+            uow.audit(admin, AuditAction.slot_changed, AuditTarget.slot, 7)
+            raise uow.commit_and_refuse(Conflict())
+
+        async with work(database, settings) as uow:
+            with pytest.raises(Conflict):
+                await _in_attempt(uow, spend_a_try)
+
+        assert await entries(database) == [("slot.changed", admin.user_id, "7")]
+
+    async def test_an_entry_kept_if_refused_outlives_the_refused_block_once(
+        self, database: Database, settings: Settings, admin: Actor
+    ) -> None:
+        async def refund(uow: UnitOfWork) -> None:
+            uow.audit(
+                admin, AuditAction.booking_refunded, AuditTarget.booking, 9, keep_if_refused=True
+            )
+            uow.audit(admin, AuditAction.slot_deleted, AuditTarget.slot, 2)
+
+        async with work(database, settings) as uow:
+            await refused_attempt(uow, refund)
+
+        assert await entries(database) == [("booking.refunded", admin.user_id, "9")]
+
+
+async def _in_attempt(uow: UnitOfWork, step: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+    async with uow.attempt():
+        await step(uow)

@@ -106,6 +106,30 @@ class UnitOfWork:
         return error
 
     @asynccontextmanager
+    async def attempt(self) -> AsyncIterator[None]:
+        """The block's writes, undone if it raises, while the unit goes on: for a front door
+        that answers a refusal itself (a page showing its form again with the message) instead
+        of letting the error end the unit, which would roll everything back.
+
+        A service may refuse halfway (a booking moved off its old seat before the new one turns
+        out taken): without this, the page's unit would commit the half. The refusal marked to
+        commit keeps its writes, and the audit entries kept if refused are written again."""
+        kept_before = len(self._kept_if_refused)
+        savepoint = await self.session.begin_nested()
+        try:
+            yield
+        except BaseException as error:
+            if error is self._refusal_that_commits:
+                await savepoint.commit()
+            else:
+                await savepoint.rollback()
+                kept = self._kept_if_refused[kept_before:]
+                self.session.add_all(AuditEntry(**values) for values in kept)
+            raise
+        else:
+            await savepoint.commit()
+
+    @asynccontextmanager
     async def read_ahead(self) -> AsyncIterator[AsyncSession]:
         """A read-only transaction of its own, to use before this unit's first statement.
 
