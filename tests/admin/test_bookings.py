@@ -43,7 +43,9 @@ async def admin(database: Database, settings: Settings) -> Person:
     return await add_admin(database, settings)
 
 
-async def listed(client: httpx.AsyncClient, admin: Person, **params: str | int) -> dict[str, Any]:
+async def listed(
+    client: httpx.AsyncClient, admin: Person, /, **params: str | int
+) -> dict[str, Any]:
     response = await client.get("/api/admin/bookings", params=params, headers=admin.headers)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -162,6 +164,41 @@ class TestList:
         assert only_20th["total"] == 2
         assert ids(from_20th) == [the_21st, late_20th, early_20th]
         assert ids(to_19th) == [late_19th]
+
+    async def test_filter_by_part_of_the_clients_name_or_address(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, admin: Person
+    ) -> None:
+        ada = await add_person(
+            database, settings, email="ada@example.com", first_name="Ada", last_name="Lovelace"
+        )
+        grace = await add_person(
+            database,
+            settings,
+            email="g.hopper@navy.example",
+            first_name="Grace",
+            last_name="Hopper",
+        )
+        adas = await book(database, settings, ada, NOW + DAY)
+        graces = await book(database, settings, grace, NOW + 2 * DAY)
+
+        assert ids(await listed(client, admin, **{"client": "LOVE"})) == [adas]
+        assert ids(await listed(client, admin, **{"client": "grace hop"})) == [graces]
+        assert ids(await listed(client, admin, **{"client": "navy.example"})) == [graces]
+        nobody = await listed(client, admin, **{"client": "100%"})
+        assert (ids(nobody), nobody["total"]) == ([], 0)
+
+    async def test_filter_paid_or_not(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings, admin: Person
+    ) -> None:
+        [ada] = await add_clients(database, settings, 1)
+        unpaid = await book(database, settings, ada, NOW + DAY)
+        paid = await book(database, settings, ada, NOW + 2 * DAY)
+        await record_paid(database, paid)
+
+        assert ids(await listed(client, admin, paid="true")) == [paid]
+        not_paid = await listed(client, admin, paid="false")
+        assert (ids(not_paid), not_paid["total"]) == ([unpaid], 1)
+        assert ids(await listed(client, admin)) == [paid, unpaid]
 
     async def test_filters_combine(
         self, client: httpx.AsyncClient, database: Database, settings: Settings, admin: Person

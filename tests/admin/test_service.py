@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from attune.admin.schemas import AccountUpdate, AuditQuery, UserQuery
 from attune.admin.service import admin_service
+from attune.bookings.errors import BookingNotFound
 from attune.models import User
 from attune.platform.actor import SYSTEM, Actor, Role
 from attune.platform.audit import AuditEntry
@@ -20,6 +21,7 @@ from attune.platform.policy import AdminRequired
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 from tests.admin.builders import book
+from tests.support.payments import record_paid
 from tests.support.people import Person, add_admin, add_client, add_person
 
 NOW = datetime(2026, 3, 29, 9, 30, tzinfo=UTC)
@@ -77,6 +79,40 @@ class TestPolicy:
         assert not detail.account.is_active
         # The audit log traces what people of the practice do, not the practice's machinery.
         assert await audited(database) == []
+
+
+class TestLeftToRefund:
+    async def test_all_of_a_payment_then_what_no_refund_has_asked_for(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings, 1)
+        booking_id = await book(database, settings, ada, NOW + timedelta(days=2), booked_at=NOW)
+        therapist = actor_of(admin, Role.admin)
+
+        async with work(database, settings) as uow:
+            assert await admin_service.left_to_refund(uow, therapist, booking_id) == 0
+        await record_paid(database, booking_id)
+        async with work(database, settings) as uow:
+            price = await admin_service.left_to_refund(uow, therapist, booking_id)
+            await admin_service.refund_booking(uow, therapist, booking_id, amount_cents=1000)
+        async with work(database, settings) as uow:
+            assert await admin_service.left_to_refund(uow, therapist, booking_id) == price - 1000
+
+        assert price > 1000
+
+    async def test_a_client_is_refused_and_an_unknown_booking_not_found(
+        self, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        ada = await add_client(database, settings, 1)
+        booking_id = await book(database, settings, ada, NOW + timedelta(days=2), booked_at=NOW)
+
+        async with work(database, settings) as uow:
+            with pytest.raises(AdminRequired):
+                await admin_service.left_to_refund(uow, actor_of(ada, Role.client), booking_id)
+            with pytest.raises(BookingNotFound):
+                await admin_service.left_to_refund(uow, actor_of(admin, Role.admin), 999_999)
 
 
 class TestAudit:

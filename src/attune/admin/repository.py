@@ -124,18 +124,21 @@ async def booking_stats(
     return BookingStats(*(int(value) for value in row))
 
 
+def _named(search: str) -> ColumnElement[bool]:
+    """A user whose first, last or full name or e-mail address contains `search`."""
+    pattern = containing(search)
+    return or_(
+        User.first_name.ilike(pattern, escape=LIKE_ESCAPE),
+        User.last_name.ilike(pattern, escape=LIKE_ESCAPE),
+        (User.first_name + " " + User.last_name).ilike(pattern, escape=LIKE_ESCAPE),
+        User.email.ilike(pattern, escape=LIKE_ESCAPE),
+    )
+
+
 def _matching_users(search: str | None) -> Select[User]:
     query = select(User)
     if search is not None:
-        pattern = containing(search)
-        query = query.where(
-            or_(
-                User.first_name.ilike(pattern, escape=LIKE_ESCAPE),
-                User.last_name.ilike(pattern, escape=LIKE_ESCAPE),
-                (User.first_name + " " + User.last_name).ilike(pattern, escape=LIKE_ESCAPE),
-                User.email.ilike(pattern, escape=LIKE_ESCAPE),
-            )
-        )
+        query = query.where(_named(search))
     return query
 
 
@@ -185,15 +188,29 @@ async def bookings_page(
     period: Period,
     limit: int,
     offset: int,
+    client: str | None = None,
+    paid: bool | None = None,
 ) -> tuple[list[tuple[Booking, User]], int]:
     """One page of the matching bookings with their clients, latest session first, and how
-    many match in all."""
+    many match in all. `client` is part of the client's name or address; `paid` is a payment
+    that succeeded (True) or one still due or failed (False)."""
     conditions = _in_period(Booking.scheduled_at, period)
     if status is not None:
         conditions.append(Booking.status == status)
     if user_id is not None:
         conditions.append(Booking.user_id == user_id)
-    total = await session.scalar(select(func.count()).select_from(Booking).where(*conditions))
+    if client is not None:
+        conditions.append(_named(client))
+    if paid is True:
+        conditions.append(Booking.payment_status == PaymentStatus.succeeded)
+    elif paid is False:
+        conditions.append(Booking.payment_status.in_(UNPAID))
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .join(User, Booking.user_id == User.id)
+        .where(*conditions)
+    )
     rows = await session.execute(
         select(Booking, User)
         .join(User, Booking.user_id == User.id)

@@ -96,6 +96,16 @@ class BookingQuery(BaseModel):
         alias="to",
         description="Last day (YYYY-MM-DD, the practice's zone), inclusive.",
     )
+    client: SearchText | None = Field(
+        default=None,
+        description="Part of the client's first name, last name, full name or e-mail address; "
+        "case-insensitive, `%` and `_` match themselves.",
+    )
+    paid: bool | None = Field(
+        default=None,
+        description="`true`: the payment succeeded (and is not all refunded); `false`: not "
+        "paid yet, or the payment failed.",
+    )
 
     @model_validator(mode="after")
     def _ordered_range(self) -> BookingQuery:

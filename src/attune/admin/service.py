@@ -240,6 +240,8 @@ class AdminService:
             period=day_range(query.from_date, query.to_date, PracticeCalendar.of(uow.settings)),
             limit=query.limit,
             offset=query.offset,
+            client=query.client,
+            paid=query.paid,
         )
         await uow.audit_reads(
             actor,
@@ -311,6 +313,11 @@ class AdminService:
             uow, actor, booking_id, amount_cents=amount_cents
         )
         return refund_view(refund)
+
+    async def left_to_refund(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> int:
+        """Cents of the booking's payment the practice may still refund; 0 when unpaid."""
+        policy.require(actor, Permission.manage_practice)
+        return await refunds.left_to_refund(uow, actor, booking_id)
 
     async def _shown(self, uow: UnitOfWork, booking: BookingView) -> PracticeBookingView:
         return PracticeBookingView(booking, ClientView.of(await self._client(uow.session, booking)))

@@ -183,6 +183,28 @@ async def refund_for_practice(
     return refund
 
 
+async def left_to_refund(uow: UnitOfWork, actor: Actor, booking_id: int) -> int:
+    """What the practice may still refund of a booking's payment (0 when it was not paid):
+    what a refund form offers by default. Read without locks; the refund itself checks again."""
+    policy.require(actor, Permission.refund)
+    booking = await bookings.booking_by_id(uow.session, booking_id)
+    if booking is None:
+        raise BookingNotFound()
+    if booking.payment_id is None or booking.payment_status not in (
+        PaymentStatus.succeeded,
+        PaymentStatus.refunded,
+    ):
+        return 0
+    payment = await uow.session.scalar(
+        select(Payment).where(
+            Payment.intent_id == booking.payment_id,
+            Payment.booking_id == booking.id,
+            Payment.status == IntentStatus.succeeded,
+        )
+    )
+    return 0 if payment is None else max(await refundable_cents(uow.session, payment), 0)
+
+
 async def queue_late_payment_refund(session: AsyncSession, booking_id: int) -> None:
     """Money arrived for a booking cancelled meanwhile: all of it goes back. The job writes
     the refund row itself; the key is shared by confirm, the webhook and the hold sweep, so
