@@ -98,7 +98,8 @@ async def cancel(request: Request, booking_id: PathId, uow: Work, visitor: Staff
     form = await read_form(request)
     try:
         body = parse(AdminBookingCancel, form.values)
-        await admin_service.cancel_booking(uow, visitor.actor, booking_id, reason=body.reason)
+        async with uow.attempt():
+            await admin_service.cancel_booking(uow, visitor.actor, booking_id, reason=body.reason)
     except FormInvalid as invalid:
         return await _booking_page(
             request, uow, visitor.actor, booking_id, form.refused(invalid.errors), status_code=400
@@ -120,9 +121,10 @@ async def move(request: Request, booking_id: PathId, uow: Work, visitor: Staff) 
     form = await read_form(request)
     try:
         body = parse(BookingReschedule, form.values)
-        await admin_service.reschedule_booking(
-            uow, visitor.actor, booking_id, new_schedule_id=body.new_schedule_id
-        )
+        async with uow.attempt():
+            await admin_service.reschedule_booking(
+                uow, visitor.actor, booking_id, new_schedule_id=body.new_schedule_id
+            )
     except FormInvalid as invalid:
         return await _booking_page(
             request, uow, visitor.actor, booking_id, form.refused(invalid.errors), status_code=400
@@ -145,9 +147,10 @@ async def outcome(request: Request, booking_id: PathId, uow: Work, visitor: Staf
     form = await read_form(request)
     try:
         body = parse(BookingOutcome, form.values)
-        await admin_service.record_outcome(
-            uow, visitor.actor, booking_id, outcome=BookingStatus(body.status)
-        )
+        async with uow.attempt():
+            await admin_service.record_outcome(
+                uow, visitor.actor, booking_id, outcome=BookingStatus(body.status)
+            )
     except FormInvalid as invalid:
         return await _booking_page(
             request, uow, visitor.actor, booking_id, form.refused(invalid.errors), status_code=400
@@ -169,9 +172,10 @@ async def refund(request: Request, booking_id: PathId, uow: Work, visitor: Staff
     form = await read_form(request)
     try:
         body = parse(BookingRefundCreate, {"amount_cents": _cents(form.values.get("amount", ""))})
-        await admin_service.refund_booking(
-            uow, visitor.actor, booking_id, amount_cents=body.amount_cents
-        )
+        async with uow.attempt():
+            await admin_service.refund_booking(
+                uow, visitor.actor, booking_id, amount_cents=body.amount_cents
+            )
     except FormInvalid as invalid:
         errors = {
             ("amount" if name == "amount_cents" else name): message

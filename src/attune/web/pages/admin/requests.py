@@ -63,14 +63,15 @@ async def schedule(request: Request, request_id: str, uow: Work, visitor: Staff)
             AppointmentMove if moving else AppointmentSchedule,
             _schedule_values(form, PracticeCalendar.of(uow.settings)),
         )
-        if moving:
-            await review_service.reschedule(
-                uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
-            )
-        else:
-            await review_service.schedule(
-                uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
-            )
+        async with uow.attempt():
+            if moving:
+                await review_service.reschedule(
+                    uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
+                )
+            else:
+                await review_service.schedule(
+                    uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
+                )
     except FormInvalid as invalid:
         errors = {FIELDS.get(name, name): message for name, message in invalid.errors.items()}
         return await _request_page(
@@ -96,7 +97,8 @@ async def reject(request: Request, request_id: str, uow: Work, visitor: Staff) -
     form = await read_form(request)
     try:
         body = parse(AppointmentReject, form.values)
-        await review_service.reject(uow, visitor.actor, request_id, body.rejection_reason)
+        async with uow.attempt():
+            await review_service.reject(uow, visitor.actor, request_id, body.rejection_reason)
     except FormInvalid as invalid:
         return await _request_page(
             request, uow, visitor.actor, request_id, form.refused(invalid.errors), status_code=400
