@@ -84,7 +84,8 @@ async def send_request(request: Request, uow: Work, visitor: Visitor) -> Respons
     form = await read_form(request, lists=LISTS)
     try:
         wanted = parse(AppointmentCreate, form.values)
-        view = await intake_service.create(uow, actor, wanted.wanted())
+        async with uow.attempt():
+            view = await intake_service.create(uow, actor, wanted.wanted())
     except FormInvalid as invalid:
         dates = await availability_service.available_dates(uow, actor)
         return _request_page(request, form.refused(_messages(form, invalid.errors)), dates, 400)

@@ -57,7 +57,8 @@ async def save_availability(request: Request, uow: Work, visitor: Staff) -> Resp
     posted = _weekdays(form.values["available_days"])
     try:
         body = parse(AvailabilityUpdate, {"available_days": posted})
-        await availability_service.set_weekly(uow, visitor.actor, body.available_days)
+        async with uow.attempt():
+            await availability_service.set_weekly(uow, visitor.actor, body.available_days)
     except FormInvalid as invalid:
         chosen = [day for day in posted if isinstance(day, int)]
         return await _availability_page(
