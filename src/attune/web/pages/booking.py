@@ -91,7 +91,8 @@ async def book(request: Request, slot_id: PathId, uow: Work, visitor: SignedIn) 
     offer = await booking_service.offer(uow, visitor.actor, slot_id)
     try:
         body = parse(BookingCreate, {"schedule_id": slot_id, "notes": form.values.get("notes")})
-        booking = await booking_service.create(uow, visitor.actor, body)
+        async with uow.attempt():
+            booking = await booking_service.create(uow, visitor.actor, body)
     except FormInvalid as invalid:
         return _slot_page(request, offer, form.refused(invalid.errors), 400)
     except AttuneError as error:

@@ -4,8 +4,6 @@ join its video session, add it to a calendar, and print its receipt."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from starlette.requests import Request
@@ -21,7 +19,6 @@ from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import PathId
 from attune.platform.practice_calendar import PracticeCalendar
-from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling.service import schedule_service
 from attune.web.auth import SignedIn
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
@@ -109,7 +106,7 @@ async def cancel(request: Request, booking_id: PathId, uow: Work, visitor: Signe
     form = await read_form(request)
     try:
         body = parse(BookingCancel, {"reason": form.values.get("reason") or None})
-        async with all_or_nothing(uow):
+        async with uow.attempt():
             await booking_service.cancel(uow, visitor.actor, booking_id, reason=body.reason)
     except FormInvalid as invalid:
         return await _cancel_page(
@@ -161,7 +158,7 @@ async def reschedule(
     form = await read_form(request)
     try:
         body = parse(BookingReschedule, form.values)
-        async with all_or_nothing(uow):
+        async with uow.attempt():
             await booking_service.reschedule(
                 uow, visitor.actor, booking_id, new_schedule_id=body.new_schedule_id
             )
@@ -208,15 +205,6 @@ async def calendar_file(booking_id: PathId, uow: Work, visitor: SignedIn) -> Res
 async def receipt(request: Request, booking_id: PathId, uow: Work, visitor: SignedIn) -> Response:
     found = await receipt_service.receipt(uow, visitor.actor, booking_id)
     return render(request, "client/receipt.html", {"receipt": found, "booking": found.booking})
-
-
-@asynccontextmanager
-async def all_or_nothing(uow: UnitOfWork) -> AsyncIterator[None]:
-    """The block's writes in a SAVEPOINT: a service that refuses halfway (a seat taken
-    meanwhile, after the old one was freed) leaves nothing behind, though the page then goes
-    on to render the form again in the same transaction."""
-    async with uow.session.begin_nested():
-        yield
 
 
 def in_words(span: timedelta) -> str:

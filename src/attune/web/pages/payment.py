@@ -92,15 +92,16 @@ async def pay(
     booking = await booking_service.read(uow, actor, booking_id, via="payment page")
     demo = gateway.provider == PaymentProvider.demo
     try:
-        opened = await payment_service.open_intent(
-            uow, actor, gateway, PaymentIntentCreate(booking_id=booking_id)
-        )
-        if not demo:
-            # The card page follows, with the intent just opened.
-            return see_other(f"/bookings/{booking_id}/pay")
-        # What the API's demo mode does next: confirm, which the demo gateway answers with a
-        # success, as Stripe does for a test card.
-        payment = await payment_service.confirm(uow, actor, gateway, opened.payment.intent_id)
+        async with uow.attempt():
+            opened = await payment_service.open_intent(
+                uow, actor, gateway, PaymentIntentCreate(booking_id=booking_id)
+            )
+            if not demo:
+                # The card page follows, with the intent just opened.
+                return see_other(f"/bookings/{booking_id}/pay")
+            # What the API's demo mode does next: confirm, which the demo gateway answers with
+            # a success, as Stripe does for a test card.
+            payment = await payment_service.confirm(uow, actor, gateway, opened.payment.intent_id)
     except AttuneError as error:
         return _pay_page(
             request, booking, demo, Form().refused(errors_of(error)), error.status_code

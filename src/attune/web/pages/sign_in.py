@@ -57,7 +57,8 @@ async def login(request: Request, uow: Work) -> Response:
     next_path = safe_next(form.values.get("next"))
     try:
         credentials = parse(Credentials, form.values)
-        actor, cookie = await page_session_service.sign_in(uow, actor_of(None), credentials)
+        async with uow.attempt():
+            actor, cookie = await page_session_service.sign_in(uow, actor_of(None), credentials)
     except FormInvalid as invalid:
         return _login_page(request, form.refused(invalid.errors), next_path, 400)
     except EmailNotVerified:

@@ -168,7 +168,8 @@ async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
                 "max_bookings": times.seats,
             },
         )
-        slot = await schedule_service.create(uow, visitor.actor, body)
+        async with uow.attempt():
+            slot = await schedule_service.create(uow, visitor.actor, body)
     except FormInvalid as invalid:
         errors = {ADD_FIELDS.get(name, name): message for name, message in invalid.errors.items()}
         return await _week_page(
@@ -196,7 +197,8 @@ async def generate(request: Request, uow: Work, visitor: Staff) -> Response:
     dry_run = form.values.get("action") != "generate"
     try:
         body = parse(ScheduleGenerate, form.values)
-        generated = await schedule_service.generate(uow, visitor.actor, body, dry_run=dry_run)
+        async with uow.attempt():
+            generated = await schedule_service.generate(uow, visitor.actor, body, dry_run=dry_run)
     except FormInvalid as invalid:
         return await _week_page(
             request, uow, visitor, week, generate_form=form.refused(invalid.errors), status_code=400
@@ -243,12 +245,13 @@ async def _change_slot(
     form = await read_form(request)
     week = _week_asked(form.values.get("week"), PracticeCalendar.of(uow.settings).today(uow.now))
     try:
-        if change is None:
-            await schedule_service.delete(uow, visitor.actor, slot_id)
-            notice = "slot-removed"
-        else:
-            await schedule_service.update(uow, visitor.actor, slot_id, change)
-            notice = "slot-reopened" if change.is_available else "slot-closed"
+        async with uow.attempt():
+            if change is None:
+                await schedule_service.delete(uow, visitor.actor, slot_id)
+                notice = "slot-removed"
+            else:
+                await schedule_service.update(uow, visitor.actor, slot_id, change)
+                notice = "slot-reopened" if change.is_available else "slot-closed"
     except AttuneError as error:
         if error.status_code == 404:
             raise
