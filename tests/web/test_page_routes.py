@@ -3,6 +3,8 @@ that needs a person sends a visitor to sign in first."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -14,6 +16,7 @@ from tests.support.page_client import sign_in_over_http
 from tests.support.people import add_admin, add_client
 
 # Pages anyone may open (a stranger's data is never on them).
+PATH_PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 PUBLIC_PAGES = {
     "/",
     "/login",
@@ -38,9 +41,12 @@ def page_paths(app: FastAPI, method: str) -> list[str]:
 
 def concrete(path: str) -> str:
     """A path with each `{parameter}` filled with an id that exists in no test's data."""
-    for name in ("booking_id", "slot_id", "request_id", "client_id", "user_id", "schedule_id"):
-        path = path.replace("{" + name + "}", "999999")
-    return path.replace("{request_id:uuid}", "00000000-0000-0000-0000-000000000000")
+
+    def unknown(match: re.Match[str]) -> str:
+        is_uuid = match.group(2) == "uuid" or match.group(1) == "request_id"
+        return "00000000-0000-4000-8000-000000000000" if is_uuid else "999999"
+
+    return PATH_PARAMETER.sub(unknown, path)
 
 
 class TestBackOffice:
