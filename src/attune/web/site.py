@@ -1,5 +1,5 @@
 """The web pages wired into the app: their routers, their static assets, their session reader,
-and HTML for a page path that nothing answers."""
+and HTML for a page path that nothing answers or that a service refuses."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from attune.accounts.page_sessions import PageSessionAuthenticator
 from attune.platform.database import Database
+from attune.platform.errors import AttuneError
 from attune.platform.middleware import is_page_path
 from attune.platform.settings import Settings
 from attune.web.pages import (
@@ -36,7 +37,7 @@ from attune.web.pages.admin import (
 )
 from attune.web.pages.admin import bookings as admin_bookings
 from attune.web.pages.admin import settings as admin_settings
-from attune.web.routing import error_page
+from attune.web.routing import error_page, refusal_page
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 PAGE_NOT_FOUND = "Check the address, or start from the home page."
@@ -80,3 +81,12 @@ def install_web(app: FastAPI, settings: Settings, database: Database) -> None:
         return await response if inspect.isawaitable(response) else response
 
     app.exception_handler(StarletteHTTPException)(not_a_page)
+    api_refusal = app.exception_handlers[AttuneError]
+
+    async def page_refusal(request: Request, error: Exception) -> Response:
+        if isinstance(error, AttuneError) and is_page_path(request.url.path):
+            return refusal_page(request, error)
+        response = api_refusal(request, error)
+        return await response if inspect.isawaitable(response) else response
+
+    app.exception_handler(AttuneError)(page_refusal)
