@@ -5,23 +5,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
-from attune.accounts.errors import InvalidCredentials, WrongCurrentPassword
+from attune.accounts.errors import InvalidCredentials, InvalidOtp, WrongCurrentPassword
 from attune.accounts.page_sessions import (
     PageSession,
     PageSessionAuthenticator,
     page_session_service,
 )
 from attune.accounts.repository import authenticated_user
-from attune.accounts.schemas import Credentials
+from attune.accounts.schemas import Credentials, OtpVerification
 from attune.accounts.service import account_service
 from attune.accounts.tokens import decode_access_token
 from attune.event_handlers import domain_events
+from attune.models import AuthSession, OtpCode, User
 from attune.platform.actor import ANONYMOUS, Role
+from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import unit_of_work
+from tests.accounts.builders import mailed_code, registration
+from tests.support.mailbox import Mailbox
 from tests.support.people import PASSWORD, Person, add_client
 from tests.support.work import work
 
@@ -159,3 +166,108 @@ class TestPasswordChange:
 
         assert refused.value.field == "current_password"
         assert await signed_in_as(database, settings, cookie, START) == person.id
+
+
+# A verified registration code signs the person in (the web pages' /verify): the code, fresh
+# from the inbox, proves as much as a password reset code.
+CODE_START = START
+EMAIL = "ada@example.com"
+
+
+async def registered(client: httpx.AsyncClient, app: FastAPI, mailbox: Mailbox) -> str:
+    response = await client.post("/api/auth/register", json=registration())
+    assert response.status_code == 201
+    return await mailed_code(app, mailbox, EMAIL)
+
+
+async def page_logins(database: Database) -> int:
+    async with database.transaction(write=False) as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(AuthSession)
+            .where(AuthSession.cookie_hash.is_not(None))
+        )
+    return int(count or 0)
+
+
+class TestSignInVerified:
+    @pytest.fixture
+    def clock(self) -> FrozenClock:
+        return FrozenClock(CODE_START)
+
+    async def test_the_mailed_code_verifies_and_signs_in(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        database: Database,
+        settings: Settings,
+    ) -> None:
+        code = await registered(client, app, mailbox)
+
+        async with work(database, settings, now=CODE_START) as uow:
+            signed_in = await page_session_service.sign_in_verified(
+                uow, ANONYMOUS, OtpVerification(email=EMAIL, otp=code)
+            )
+
+        assert signed_in is not None
+        actor, cookie = signed_in
+        async with database.transaction(write=False) as session:
+            user = await session.scalar(select(User).where(User.email == EMAIL))
+        assert user is not None
+        assert user.is_verified
+        session_of_cookie = await page_session(database, settings, cookie, CODE_START)
+        assert session_of_cookie is not None
+        assert session_of_cookie.actor == actor
+        assert actor.user_id == user.id
+        # The code is spent: it signs no one in a second time.
+        with pytest.raises(InvalidOtp):
+            async with work(database, settings, now=CODE_START) as uow:
+                await page_session_service.sign_in_verified(
+                    uow, ANONYMOUS, OtpVerification(email=EMAIL, otp=code)
+                )
+        assert await page_logins(database) == 1
+
+    async def test_a_wrong_code_signs_no_one_in_and_counts(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        database: Database,
+        settings: Settings,
+    ) -> None:
+        code = await registered(client, app, mailbox)
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+
+        with pytest.raises(InvalidOtp):
+            async with work(database, settings, now=CODE_START) as uow:
+                await page_session_service.sign_in_verified(
+                    uow, ANONYMOUS, OtpVerification(email=EMAIL, otp=wrong)
+                )
+
+        assert await page_logins(database) == 0
+        async with database.transaction(write=False) as session:
+            attempts = await session.scalar(select(OtpCode.attempts))
+        assert attempts == 1
+
+    async def test_a_switched_off_account_is_verified_but_not_signed_in(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        mailbox: Mailbox,
+        database: Database,
+        settings: Settings,
+    ) -> None:
+        code = await registered(client, app, mailbox)
+        async with database.transaction() as session:
+            user = await session.scalar(select(User).where(User.email == EMAIL))
+            assert user is not None
+            user.is_active = False
+
+        async with work(database, settings, now=CODE_START) as uow:
+            signed_in = await page_session_service.sign_in_verified(
+                uow, ANONYMOUS, OtpVerification(email=EMAIL, otp=code)
+            )
+
+        assert signed_in is None
+        assert await page_logins(database) == 0

@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 
 from attune.accounts import repository
 from attune.accounts.logins import checked_login_user
-from attune.accounts.schemas import Credentials
+from attune.accounts.schemas import Credentials, OtpVerification
+from attune.accounts.service import account_service
 from attune.models import AuthSession, User
 from attune.platform import policy
 from attune.platform.actor import Actor
@@ -99,21 +100,43 @@ class PageSessionService:
         """Check the password as the API's login does, then start a page session: gives who
         signed in and the cookie's value."""
         user = await checked_login_user(uow, credentials)
-        cookie = secrets.token_urlsafe(32)
-        uow.session.add(
-            AuthSession(
-                id=str(uuid.uuid4()),
-                user_id=user.id,
-                created_at=uow.now,
-                cookie_hash=cookie_hash(uow.settings, cookie),
-                last_seen_at=uow.now,
-            )
-        )
-        await uow.session.flush()
-        return policy.actor_for(user), cookie
+        return policy.actor_for(user), await _start(uow, user)
+
+    async def sign_in_verified(
+        self, uow: UnitOfWork, actor: Actor, body: OtpVerification
+    ) -> tuple[Actor, str] | None:
+        """Verify the address with the code mailed on registration, then start a page session
+        without the password: gives who signed in and the cookie's value, or None when the
+        account may not sign in (switched off).
+
+        The code is fresh from the inbox and spent here, which proves as much as the password
+        reset code does (whoever reads the mail can set a new password and sign in), and no
+        more than that: a wrong code is refused and counted exactly as `verify_email` counts it.
+        """
+        await account_service.verify_email(uow, actor, body)
+        user = await repository.user_by_email(uow.session, body.email)
+        if user is None or not user.is_active:
+            return None
+        return policy.actor_for(user), await _start(uow, user)
 
     async def sign_out(self, uow: UnitOfWork, actor: Actor, login_id: str) -> None:
         await repository.revoke_session(uow.session, login_id, reason="signed_out", now=uow.now)
+
+
+async def _start(uow: UnitOfWork, user: User) -> str:
+    """A new page session for `user`: the cookie's value (only its hash is stored)."""
+    cookie = secrets.token_urlsafe(32)
+    uow.session.add(
+        AuthSession(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            created_at=uow.now,
+            cookie_hash=cookie_hash(uow.settings, cookie),
+            last_seen_at=uow.now,
+        )
+    )
+    await uow.session.flush()
+    return cookie
 
 
 page_session_service = PageSessionService()

@@ -20,6 +20,8 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -168,6 +170,21 @@ class PasswordReset(StrictBody):
     otp: Otp
     new_password: Password
     confirm_password: Password
+
+
+class PasswordChange(StrictBody):
+    """A signed-in person's new password (the profile page's form), typed twice."""
+
+    current_password: Password
+    new_password: Password
+    confirm_password: Password
+
+    @field_validator("confirm_password")
+    @classmethod
+    def _same_as_new(cls, value: str, info: ValidationInfo) -> str:
+        if "new_password" in info.data and value != info.data["new_password"]:
+            raise PydanticCustomError("password_mismatch", "must be the same as the new password")
+        return value
 
 
 class TokenRefresh(StrictBody):

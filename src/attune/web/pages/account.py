@@ -1,18 +1,420 @@
 """A person's account: `/register`, `/verify`, `/forgot-password`, `/reset-password` and
-`/profile`."""
+`/profile`, each calling the service method of the `/api/auth/*` endpoint it stands beside.
+
+A verified registration code signs the person in (`page_session_service.sign_in_verified`):
+the code, fresh from their inbox, proves as much as a password reset code does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from attune.web.auth import Visitor
-from attune.web.routing import page_router
+from attune.accounts.errors import EmailTaken, InvalidOtp, WeakPassword
+from attune.accounts.page_sessions import page_session_service
+from attune.accounts.passwords import MIN_LENGTH
+from attune.accounts.schemas import (
+    OtpResend,
+    OtpVerification,
+    PasswordChange,
+    PasswordReset,
+    PasswordResetRequest,
+    ProfileUpdate,
+    UserCreate,
+)
+from attune.accounts.service import account_service
+from attune.models import OtpPurpose
+from attune.platform.dependencies import Work
+from attune.platform.errors import AttuneError
+from attune.platform.settings import Settings
+from attune.web.auth import SignedIn, Visitor, actor_of, set_session_cookie
+from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form, sentence
+from attune.web.pages.sign_in import login_url
+from attune.web.routing import page_router, refused, see_other
 from attune.web.templates import render
 
 router = page_router()
 
+# Where a verified person starts.
+AFTER_VERIFYING = "/bookings"
+
+# What the pages say where the API's words name its own endpoints.
+WRONG_CODE = "That code is not right, or it has expired. Check it, or ask for a new one."
+EMAIL_TAKEN = (
+    "An account with this e-mail already exists. Sign in instead, or reset the password "
+    "if you have forgotten it."
+)
+# Said whether or not the address has an account, as the API does.
+CODE_ON_ITS_WAY = (
+    "If this address has an account that still needs verifying, a new code is on its way."
+)
+RESET_CODE_ON_ITS_WAY = (
+    "If this address has an account, a code to reset its password is on its way. "
+    "It works for {minutes} minutes."
+)
+# The sentences a page shows after a redirect, by the key in its address (never the address's
+# own text, which anyone could write).
+VERIFY_NOTICES = {
+    "sent": CODE_ON_ITS_WAY,
+    "unverified": "Your e-mail address is not verified yet. Enter the code we mailed you, "
+    "or ask for a new one.",
+}
+PROFILE_NOTICES = {
+    "profile": "Your profile is saved.",
+    "password": "Your password is changed. You are still signed in here; every other "
+    "sign-in to your account has ended.",
+}
+
+
+def _message(error: AttuneError) -> str:
+    if isinstance(error, InvalidOtp):
+        return WRONG_CODE
+    if isinstance(error, EmailTaken):
+        return EMAIL_TAKEN
+    return sentence(error)
+
+
+def _errors(error: AttuneError, **fields: str) -> dict[str, str]:
+    """The service's refusal beside its field: `fields` renames the error's field (or the
+    error's kind, for the errors that name none) to the form's."""
+    name = error.field or _unnamed_field(error)
+    return {fields.get(name, name) if name else FORM: _message(error)}
+
+
+def _unnamed_field(error: AttuneError) -> str | None:
+    if isinstance(error, InvalidOtp):
+        return "otp"
+    if isinstance(error, EmailTaken):
+        return "email"
+    if isinstance(error, WeakPassword):
+        return "password"
+    return None
+
+
+def _page(
+    request: Request,
+    template: str,
+    context: Mapping[str, object],
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An account page, which may say what a password needs and how long a code works."""
+    settings: Settings = request.app.state.settings
+    values = {
+        "password_min_length": MIN_LENGTH,
+        "code_minutes": settings.otp_minutes,
+        **context,
+    }
+    return render(request, template, values, status_code=status_code, headers=headers)
+
+
+def _with_query(path: str, **values: str) -> str:
+    return path + "?" + urlencode(values)
+
+
+# ---- registering ----
+
+
+def _register_page(request: Request, form: Form, status_code: int = 200) -> Response:
+    return _page(request, "account/register.html", {"form": form}, status_code=status_code)
+
 
 @router.get("/register")
 async def create_account(request: Request, visitor: Visitor) -> Response:
-    return render(request, "account/register.html")
+    if visitor is not None:
+        return see_other("/profile")
+    return _register_page(request, Form())
+
+
+@router.post("/register")
+async def register(request: Request, uow: Work) -> Response:
+    form = await read_form(request)
+    try:
+        body = parse(UserCreate, form.values)
+    except FormInvalid as invalid:
+        return _register_page(request, form.refused(invalid.errors), 400)
+    try:
+        await account_service.register(uow, actor_of(None), body)
+    except AttuneError as error:
+        page = _register_page(request, form.refused(_errors(error)), error.status_code)
+        raise refused(request, error, page) from None
+    if uow.settings.require_email_verification:
+        return see_other(_with_query("/verify", email=body.email))
+    return see_other(login_url(notice="registered"))
+
+
+# ---- verifying the address ----
+
+
+def _verify_page(
+    request: Request,
+    form: Form,
+    email: str,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return _page(
+        request,
+        "account/verify.html",
+        {"form": form, "email": email, "notice": notice},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/verify")
+async def verify_form(
+    request: Request,
+    email: Annotated[str, Query(max_length=254)] = "",
+    notice: Annotated[str, Query()] = "",
+) -> Response:
+    return _verify_page(request, Form({"email": email}), email, notice=VERIFY_NOTICES.get(notice))
+
+
+@router.post("/verify")
+async def verify(request: Request, uow: Work) -> Response:
+    form = await read_form(request)
+    email = str(form.values.get("email", ""))
+    try:
+        body = parse(OtpVerification, form.values)
+    except FormInvalid as invalid:
+        errors = _email_on_form(invalid.errors)
+        return _verify_page(request, form.refused(errors), email, status_code=400)
+    try:
+        signed_in = await page_session_service.sign_in_verified(uow, actor_of(None), body)
+    except AttuneError as error:
+        page = _verify_page(
+            request,
+            form.refused(_email_on_form(_errors(error))),
+            email,
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+        raise refused(request, error, page) from None
+    if signed_in is None:
+        return see_other(login_url(notice="verified"))
+    _, cookie = signed_in
+    response = see_other(AFTER_VERIFYING)
+    set_session_cookie(response, uow.settings, cookie)
+    return response
+
+
+@router.post("/verify/new-code")
+async def send_new_code(request: Request, uow: Work) -> Response:
+    form = await read_form(request)
+    email = str(form.values.get("email", ""))
+    try:
+        body = parse(OtpResend, {"email": email})
+        await account_service.request_code(uow, actor_of(None), body.email, body.context)
+    except FormInvalid as invalid:
+        errors = _email_on_form(invalid.errors)
+        return _verify_page(request, form.refused(errors), email, status_code=400)
+    except AttuneError as error:
+        page = _verify_page(
+            request,
+            form.refused(_email_on_form(_errors(error))),
+            email,
+            status_code=error.status_code,
+            headers=error.headers,
+        )
+        raise refused(request, error, page) from None
+    return see_other(_with_query("/verify", email=body.email, notice="sent"))
+
+
+def _email_on_form(errors: Mapping[str, str]) -> dict[str, str]:
+    """On the verify page the address is not a field (it is in the address bar): its error is
+    the form's."""
+    return {FORM if name == "email" else name: message for name, message in errors.items()}
+
+
+# ---- a forgotten password ----
+
+
+def _forgot_page(
+    request: Request,
+    form: Form,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return _page(
+        request,
+        "account/forgot_password.html",
+        {"form": form},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/forgot-password")
+async def forgot_password_form(
+    request: Request, email: Annotated[str, Query(max_length=254)] = ""
+) -> Response:
+    return _forgot_page(request, Form({"email": email}))
+
+
+@router.post("/forgot-password")
+async def forgot_password(request: Request, uow: Work) -> Response:
+    form = await read_form(request)
+    try:
+        body = parse(PasswordResetRequest, form.values)
+        await account_service.request_code(
+            uow, actor_of(None), body.email, OtpPurpose.password_reset
+        )
+    except FormInvalid as invalid:
+        return _forgot_page(request, form.refused(invalid.errors), 400)
+    except AttuneError as error:
+        page = _forgot_page(
+            request, form.refused(errors_of(error)), error.status_code, error.headers
+        )
+        raise refused(request, error, page) from None
+    return see_other(_with_query("/reset-password", email=body.email, notice="sent"))
+
+
+def _reset_page(
+    request: Request,
+    form: Form,
+    *,
+    notice: str | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    return _page(
+        request,
+        "account/reset_password.html",
+        {"form": form, "notice": notice},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/reset-password")
+async def reset_password_form(
+    request: Request,
+    uow: Work,
+    email: Annotated[str, Query(max_length=254)] = "",
+    notice: Annotated[str, Query()] = "",
+) -> Response:
+    sent = RESET_CODE_ON_ITS_WAY.format(minutes=uow.settings.otp_minutes)
+    return _reset_page(request, Form({"email": email}), notice=sent if notice == "sent" else None)
+
+
+@router.post("/reset-password")
+async def reset_password(request: Request, uow: Work) -> Response:
+    form = await read_form(request)
+    try:
+        body = parse(PasswordReset, form.values)
+    except FormInvalid as invalid:
+        return _reset_page(request, form.refused(invalid.errors), status_code=400)
+    try:
+        await account_service.reset_password(uow, actor_of(None), body)
+    except AttuneError as error:
+        errors = _errors(error, password="new_password")
+        page = _reset_page(
+            request, form.refused(errors), status_code=error.status_code, headers=error.headers
+        )
+        raise refused(request, error, page) from None
+    return see_other(login_url(notice="password-reset"))
+
+
+# ---- the profile ----
+
+
+async def _profile_page(
+    request: Request,
+    uow: Work,
+    visitor: SignedIn,
+    *,
+    profile_form: Form | None = None,
+    password_form: Form | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    account = await account_service.profile(uow, visitor.actor)
+    if profile_form is None:
+        profile_form = Form(
+            {
+                "first_name": account.first_name,
+                "last_name": account.last_name,
+                "phone": account.phone or "",
+            }
+        )
+    return _page(
+        request,
+        "account/profile.html",
+        {
+            "account": account,
+            "form": profile_form,
+            "password_form": password_form or Form(),
+            "notice": notice,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/profile")
+async def profile(
+    request: Request,
+    uow: Work,
+    visitor: SignedIn,
+    notice: Annotated[str, Query()] = "",
+) -> Response:
+    return await _profile_page(request, uow, visitor, notice=PROFILE_NOTICES.get(notice))
+
+
+@router.post("/profile")
+async def update_profile(request: Request, uow: Work, visitor: SignedIn) -> Response:
+    form = await read_form(request)
+    # The form's three fields, all of them: an emptied phone number is removed.
+    values = {name: form.values.get(name, "") for name in ("first_name", "last_name", "phone")}
+    try:
+        changes = parse(ProfileUpdate, values)
+        await account_service.update_profile(uow, visitor.actor, changes)
+    except FormInvalid as invalid:
+        page_form = form.refused(invalid.errors)
+        return await _profile_page(request, uow, visitor, profile_form=page_form, status_code=400)
+    except AttuneError as error:
+        page = await _profile_page(
+            request,
+            uow,
+            visitor,
+            profile_form=form.refused(errors_of(error)),
+            status_code=error.status_code,
+        )
+        raise refused(request, error, page) from None
+    return see_other(_with_query("/profile", notice="profile"))
+
+
+@router.post("/profile/password")
+async def change_password(request: Request, uow: Work, visitor: SignedIn) -> Response:
+    form = await read_form(request)
+    try:
+        change = parse(PasswordChange, form.values)
+        await account_service.change_password(
+            uow,
+            visitor.actor,
+            change.current_password,
+            change.new_password,
+            keep_login=visitor.login_id,
+        )
+    except FormInvalid as invalid:
+        page_form = form.refused(invalid.errors)
+        return await _profile_page(request, uow, visitor, password_form=page_form, status_code=400)
+    except AttuneError as error:
+        errors = _errors(error, password="new_password")
+        page = await _profile_page(
+            request,
+            uow,
+            visitor,
+            password_form=form.refused(errors),
+            status_code=error.status_code,
+        )
+        raise refused(request, error, page) from None
+    return see_other(_with_query("/profile", notice="password"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Query
 from starlette.requests import Request
@@ -30,25 +31,46 @@ router = page_router()
 
 # Said for a wrong address and a wrong password alike: no one learns who has an account.
 WRONG_CREDENTIALS = "The email or password is not right. Check both and try again."
+# What the sign-in page says when another page sends a person to it, by the key in its address
+# (never the address's own text, which anyone could write).
+NOTICES = {
+    "registered": "Your account is ready. Sign in to book.",
+    "verified": "Your e-mail address is verified. Sign in to go on.",
+    "password-reset": "Your password is changed, and every sign-in to your account has ended. "
+    "Sign in with the new password.",
+}
 
 
-def _login_page(request: Request, form: Form, next_path: str, status_code: int = 200) -> Response:
+def login_url(*, notice: str) -> str:
+    return "/login?" + urlencode({"notice": notice})
+
+
+def _login_page(
+    request: Request,
+    form: Form,
+    next_path: str,
+    status_code: int = 200,
+    notice: str | None = None,
+) -> Response:
     return render(
         request,
         "account/login.html",
-        {"form": form, "next_path": next_path},
+        {"form": form, "next_path": next_path, "notice": notice},
         status_code=status_code,
     )
 
 
 @router.get("/login")
 async def login_form(
-    request: Request, visitor: Visitor, next: Annotated[str | None, Query()] = None
+    request: Request,
+    visitor: Visitor,
+    next: Annotated[str | None, Query()] = None,
+    notice: Annotated[str, Query()] = "",
 ) -> Response:
     next_path = safe_next(next)
     if visitor is not None:
         return see_other(_home_of(visitor.actor, next_path))
-    return _login_page(request, Form(), next_path)
+    return _login_page(request, Form(), next_path, notice=NOTICES.get(notice))
 
 
 @router.post("/login")
@@ -63,7 +85,7 @@ async def login(request: Request, uow: Work) -> Response:
         return _login_page(request, form.refused(invalid.errors), next_path, 400)
     except EmailNotVerified:
         email = str(form.values.get("email", ""))
-        return see_other("/verify?email=" + email.replace("&", "%26").replace("+", "%2B"))
+        return see_other("/verify?" + urlencode({"email": email, "notice": "unverified"}))
     except AttuneError as error:
         errors = {FORM: WRONG_CREDENTIALS} if error.status_code == 401 else errors_of(error)
         return _login_page(request, form.refused(errors), next_path, error.status_code)
