@@ -45,8 +45,8 @@ STRICT_PATHS = frozenset(
         "/api/meetings/appointments/create",
     }
 )
-# The web pages' forms that guess at an account or send mail, limited like their API twins when
-# posted (showing the form is not limited more than any page).
+# The web pages' forms that guess at an account or a password or send mail, limited like their
+# API twins when posted (showing the form is not limited more than any page).
 STRICT_PAGE_FORMS = frozenset(
     {
         "/login",
@@ -55,6 +55,7 @@ STRICT_PAGE_FORMS = frozenset(
         "/verify/resend",
         "/forgot-password",
         "/reset-password",
+        "/profile/password",
         "/request",
     }
 )

@@ -207,7 +207,7 @@ async def verify(request: Request, uow: Work) -> Response:
     return response
 
 
-@router.post("/verify/new-code")
+@router.post("/verify/resend")
 async def send_new_code(request: Request, uow: Work) -> Response:
     form = await read_form(request)
     email = str(form.values.get("email", ""))
