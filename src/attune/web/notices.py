@@ -22,6 +22,21 @@ NOTICES = {
     "slot-reopened": "The slot is open for bookings again.",
     "slot-removed": "The slot is removed.",
     "slots-generated": "The timetable's slots are made: they are in the calendar.",
+    # The account pages. Those about a mailed code read the same whether or not the address has
+    # an account, as the API's answers do.
+    "registered": "Your account is ready. Sign in to book.",
+    "unverified": "Your e-mail address is not verified yet. Enter the code we mailed you, "
+    "or ask for a new one.",
+    "code-sent": "If this address has an account that still needs verifying, a new code is "
+    "on its way.",
+    "verified": "Your e-mail address is verified. Sign in to go on.",
+    "reset-code-sent": "If this address has an account, a code to reset its password is on "
+    "its way.",
+    "password-reset": "Your password is changed, and every sign-in to your account has ended. "
+    "Sign in with the new password.",
+    "profile-saved": "Your profile is saved.",
+    "password-changed": "Your password is changed. You are still signed in here; every other "
+    "sign-in to your account has ended.",
 }
 
 
@@ -29,8 +44,8 @@ def notice_of(request: Request) -> str | None:
     return NOTICES.get(request.query_params.get(PARAMETER, ""))
 
 
-def with_notice(path: str, notice: str) -> str:
-    """`path` with a notice to show there."""
+def with_notice(path: str, notice: str, **query: str) -> str:
+    """`path` with a notice to show there (and the other `query` values the page reads)."""
     if notice not in NOTICES:
         raise ValueError(f"no notice {notice!r}")
-    return f"{path}?{urlencode({PARAMETER: notice})}"
+    return f"{path}?{urlencode({**query, PARAMETER: notice})}"

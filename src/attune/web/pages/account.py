@@ -34,7 +34,7 @@ from attune.platform.errors import AttuneError
 from attune.platform.settings import Settings
 from attune.web.auth import SignedIn, Visitor, actor_of, set_session_cookie
 from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form, sentence
-from attune.web.pages.sign_in import login_url
+from attune.web.notices import with_notice
 from attune.web.routing import page_router, refused, see_other
 from attune.web.templates import render
 
@@ -49,26 +49,6 @@ EMAIL_TAKEN = (
     "An account with this e-mail already exists. Sign in instead, or reset the password "
     "if you have forgotten it."
 )
-# Said whether or not the address has an account, as the API does.
-CODE_ON_ITS_WAY = (
-    "If this address has an account that still needs verifying, a new code is on its way."
-)
-RESET_CODE_ON_ITS_WAY = (
-    "If this address has an account, a code to reset its password is on its way. "
-    "It works for {minutes} minutes."
-)
-# The sentences a page shows after a redirect, by the key in its address (never the address's
-# own text, which anyone could write).
-VERIFY_NOTICES = {
-    "sent": CODE_ON_ITS_WAY,
-    "unverified": "Your e-mail address is not verified yet. Enter the code we mailed you, "
-    "or ask for a new one.",
-}
-PROFILE_NOTICES = {
-    "profile": "Your profile is saved.",
-    "password": "Your password is changed. You are still signed in here; every other "
-    "sign-in to your account has ended.",
-}
 
 
 def _message(error: AttuneError) -> str:
@@ -114,10 +94,6 @@ def _page(
     return render(request, template, values, status_code=status_code, headers=headers)
 
 
-def _with_query(path: str, **values: str) -> str:
-    return path + "?" + urlencode(values)
-
-
 # ---- registering ----
 
 
@@ -145,8 +121,8 @@ async def register(request: Request, uow: Work) -> Response:
         page = _register_page(request, form.refused(_errors(error)), error.status_code)
         raise refused(request, error, page) from None
     if uow.settings.require_email_verification:
-        return see_other(_with_query("/verify", email=body.email))
-    return see_other(login_url(notice="registered"))
+        return see_other("/verify?" + urlencode({"email": body.email}))
+    return see_other(with_notice("/login", "registered"))
 
 
 # ---- verifying the address ----
@@ -157,14 +133,13 @@ def _verify_page(
     form: Form,
     email: str,
     *,
-    notice: str | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     return _page(
         request,
         "account/verify.html",
-        {"form": form, "email": email, "notice": notice},
+        {"form": form, "email": email},
         status_code=status_code,
         headers=headers,
     )
@@ -172,11 +147,9 @@ def _verify_page(
 
 @router.get("/verify")
 async def verify_form(
-    request: Request,
-    email: Annotated[str, Query(max_length=254)] = "",
-    notice: Annotated[str, Query()] = "",
+    request: Request, email: Annotated[str, Query(max_length=254)] = ""
 ) -> Response:
-    return _verify_page(request, Form({"email": email}), email, notice=VERIFY_NOTICES.get(notice))
+    return _verify_page(request, Form({"email": email}), email)
 
 
 @router.post("/verify")
@@ -200,7 +173,7 @@ async def verify(request: Request, uow: Work) -> Response:
         )
         raise refused(request, error, page) from None
     if signed_in is None:
-        return see_other(login_url(notice="verified"))
+        return see_other(with_notice("/login", "verified"))
     _, cookie = signed_in
     response = see_other(AFTER_VERIFYING)
     set_session_cookie(response, uow.settings, cookie)
@@ -226,7 +199,7 @@ async def send_new_code(request: Request, uow: Work) -> Response:
             headers=error.headers,
         )
         raise refused(request, error, page) from None
-    return see_other(_with_query("/verify", email=body.email, notice="sent"))
+    return see_other(with_notice("/verify", "code-sent", email=body.email))
 
 
 def _email_on_form(errors: Mapping[str, str]) -> dict[str, str]:
@@ -275,21 +248,20 @@ async def forgot_password(request: Request, uow: Work) -> Response:
             request, form.refused(errors_of(error)), error.status_code, error.headers
         )
         raise refused(request, error, page) from None
-    return see_other(_with_query("/reset-password", email=body.email, notice="sent"))
+    return see_other(with_notice("/reset-password", "reset-code-sent", email=body.email))
 
 
 def _reset_page(
     request: Request,
     form: Form,
     *,
-    notice: str | None = None,
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     return _page(
         request,
         "account/reset_password.html",
-        {"form": form, "notice": notice},
+        {"form": form},
         status_code=status_code,
         headers=headers,
     )
@@ -297,13 +269,9 @@ def _reset_page(
 
 @router.get("/reset-password")
 async def reset_password_form(
-    request: Request,
-    uow: Work,
-    email: Annotated[str, Query(max_length=254)] = "",
-    notice: Annotated[str, Query()] = "",
+    request: Request, email: Annotated[str, Query(max_length=254)] = ""
 ) -> Response:
-    sent = RESET_CODE_ON_ITS_WAY.format(minutes=uow.settings.otp_minutes)
-    return _reset_page(request, Form({"email": email}), notice=sent if notice == "sent" else None)
+    return _reset_page(request, Form({"email": email}))
 
 
 @router.post("/reset-password")
@@ -321,7 +289,7 @@ async def reset_password(request: Request, uow: Work) -> Response:
             request, form.refused(errors), status_code=error.status_code, headers=error.headers
         )
         raise refused(request, error, page) from None
-    return see_other(login_url(notice="password-reset"))
+    return see_other(with_notice("/login", "password-reset"))
 
 
 # ---- the profile ----
@@ -334,7 +302,6 @@ async def _profile_page(
     *,
     profile_form: Form | None = None,
     password_form: Form | None = None,
-    notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
     account = await account_service.profile(uow, visitor.actor)
@@ -353,20 +320,14 @@ async def _profile_page(
             "account": account,
             "form": profile_form,
             "password_form": password_form or Form(),
-            "notice": notice,
         },
         status_code=status_code,
     )
 
 
 @router.get("/profile")
-async def profile(
-    request: Request,
-    uow: Work,
-    visitor: SignedIn,
-    notice: Annotated[str, Query()] = "",
-) -> Response:
-    return await _profile_page(request, uow, visitor, notice=PROFILE_NOTICES.get(notice))
+async def profile(request: Request, uow: Work, visitor: SignedIn) -> Response:
+    return await _profile_page(request, uow, visitor)
 
 
 @router.post("/profile")
@@ -389,7 +350,7 @@ async def update_profile(request: Request, uow: Work, visitor: SignedIn) -> Resp
             status_code=error.status_code,
         )
         raise refused(request, error, page) from None
-    return see_other(_with_query("/profile", notice="profile"))
+    return see_other(with_notice("/profile", "profile-saved"))
 
 
 @router.post("/profile/password")
@@ -417,4 +378,4 @@ async def change_password(request: Request, uow: Work, visitor: SignedIn) -> Res
             status_code=error.status_code,
         )
         raise refused(request, error, page) from None
-    return see_other(_with_query("/profile", notice="password"))
+    return see_other(with_notice("/profile", "password-changed"))

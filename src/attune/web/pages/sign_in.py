@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import Query
 from starlette.requests import Request
@@ -24,6 +23,7 @@ from attune.web.auth import (
     set_session_cookie,
 )
 from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form
+from attune.web.notices import with_notice
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
@@ -31,46 +31,25 @@ router = page_router()
 
 # Said for a wrong address and a wrong password alike: no one learns who has an account.
 WRONG_CREDENTIALS = "The email or password is not right. Check both and try again."
-# What the sign-in page says when another page sends a person to it, by the key in its address
-# (never the address's own text, which anyone could write).
-NOTICES = {
-    "registered": "Your account is ready. Sign in to book.",
-    "verified": "Your e-mail address is verified. Sign in to go on.",
-    "password-reset": "Your password is changed, and every sign-in to your account has ended. "
-    "Sign in with the new password.",
-}
 
 
-def login_url(*, notice: str) -> str:
-    return "/login?" + urlencode({"notice": notice})
-
-
-def _login_page(
-    request: Request,
-    form: Form,
-    next_path: str,
-    status_code: int = 200,
-    notice: str | None = None,
-) -> Response:
+def _login_page(request: Request, form: Form, next_path: str, status_code: int = 200) -> Response:
     return render(
         request,
         "account/login.html",
-        {"form": form, "next_path": next_path, "notice": notice},
+        {"form": form, "next_path": next_path},
         status_code=status_code,
     )
 
 
 @router.get("/login")
 async def login_form(
-    request: Request,
-    visitor: Visitor,
-    next: Annotated[str | None, Query()] = None,
-    notice: Annotated[str, Query()] = "",
+    request: Request, visitor: Visitor, next: Annotated[str | None, Query()] = None
 ) -> Response:
     next_path = safe_next(next)
     if visitor is not None:
         return see_other(_home_of(visitor.actor, next_path))
-    return _login_page(request, Form(), next_path, notice=NOTICES.get(notice))
+    return _login_page(request, Form(), next_path)
 
 
 @router.post("/login")
@@ -85,7 +64,7 @@ async def login(request: Request, uow: Work) -> Response:
         return _login_page(request, form.refused(invalid.errors), next_path, 400)
     except EmailNotVerified:
         email = str(form.values.get("email", ""))
-        return see_other("/verify?" + urlencode({"email": email, "notice": "unverified"}))
+        return see_other(with_notice("/verify", "unverified", email=email))
     except AttuneError as error:
         errors = {FORM: WRONG_CREDENTIALS} if error.status_code == 401 else errors_of(error)
         return _login_page(request, form.refused(errors), next_path, error.status_code)
