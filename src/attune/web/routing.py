@@ -29,33 +29,13 @@ def error_page(request: Request, status_code: int, title: str, message: str) -> 
     )
 
 
-# Where a page handler leaves the page that answers a service's refusal (see `refused`).
-_REFUSED_PAGE = "attune_refused_page"
-
-
-def refused(request: Request, error: AttuneError, page: Response) -> AttuneError:
-    """`error` to raise again, answered with `page` (the form shown again with its message).
-
-    Raising it lets the unit of work end as it does for the API's refusal: whatever the refused
-    call wrote is rolled back, except for the refusals a service marks to commit (a wrong code
-    still counts as a try). A handler that returned the page instead would commit what the
-    refused call had written (`refusal_page`).
-    """
-    setattr(request.state, _REFUSED_PAGE, page)
-    return error
-
-
 def refusal_page(request: Request, error: AttuneError) -> Response:
-    """The page that answers a service's refusal: the form the handler rendered for it (see
-    `refused`), else a page that says what went wrong.
+    """The page that answers a service's refusal no page handler showed itself.
 
     The app's error handler calls this once the refusal has left the route, so the request's
     unit of work has ended as it does for the API: rolled back, or committed for a refusal that
-    must count. A route that caught the error itself would end it committed, with whatever the
-    refused call had written."""
-    page: Response | None = getattr(request.state, _REFUSED_PAGE, None)
-    if page is not None:
-        return page
+    must count. Caught inside the route, the unit would commit whatever the refused call had
+    written (a page that shows the refusal itself runs the call in `uow.attempt()`)."""
     return error_page(request, error.status_code, error.error, sentence(error))
 
 

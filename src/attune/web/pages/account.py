@@ -1,5 +1,7 @@
 """A person's account: `/register`, `/verify`, `/forgot-password`, `/reset-password` and
 `/profile`, each calling the service method of the `/api/auth/*` endpoint it stands beside.
+A refused call runs in `uow.attempt()`, so the form shown again commits nothing the call wrote
+(but a wrong code still counts as a try).
 
 A verified registration code signs the person in (`page_session_service.sign_in_verified`):
 the code, fresh from their inbox, proves as much as a password reset code does.
@@ -35,7 +37,7 @@ from attune.platform.settings import Settings
 from attune.web.auth import SignedIn, Visitor, actor_of, set_session_cookie
 from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form, sentence
 from attune.web.notices import with_notice
-from attune.web.routing import page_router, refused, see_other
+from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
 router = page_router()
@@ -116,10 +118,10 @@ async def register(request: Request, uow: Work) -> Response:
     except FormInvalid as invalid:
         return _register_page(request, form.refused(invalid.errors), 400)
     try:
-        await account_service.register(uow, actor_of(None), body)
+        async with uow.attempt():
+            await account_service.register(uow, actor_of(None), body)
     except AttuneError as error:
-        page = _register_page(request, form.refused(_errors(error)), error.status_code)
-        raise refused(request, error, page) from None
+        return _register_page(request, form.refused(_errors(error)), error.status_code)
     if uow.settings.require_email_verification:
         return see_other("/verify?" + urlencode({"email": body.email}))
     return see_other(with_notice("/login", "registered"))
@@ -162,16 +164,16 @@ async def verify(request: Request, uow: Work) -> Response:
         errors = _email_on_form(invalid.errors)
         return _verify_page(request, form.refused(errors), email, status_code=400)
     try:
-        signed_in = await page_session_service.sign_in_verified(uow, actor_of(None), body)
+        async with uow.attempt():
+            signed_in = await page_session_service.sign_in_verified(uow, actor_of(None), body)
     except AttuneError as error:
-        page = _verify_page(
+        return _verify_page(
             request,
             form.refused(_email_on_form(_errors(error))),
             email,
             status_code=error.status_code,
             headers=error.headers,
         )
-        raise refused(request, error, page) from None
     if signed_in is None:
         return see_other(with_notice("/login", "verified"))
     _, cookie = signed_in
@@ -186,19 +188,19 @@ async def send_new_code(request: Request, uow: Work) -> Response:
     email = str(form.values.get("email", ""))
     try:
         body = parse(OtpResend, {"email": email})
-        await account_service.request_code(uow, actor_of(None), body.email, body.context)
+        async with uow.attempt():
+            await account_service.request_code(uow, actor_of(None), body.email, body.context)
     except FormInvalid as invalid:
         errors = _email_on_form(invalid.errors)
         return _verify_page(request, form.refused(errors), email, status_code=400)
     except AttuneError as error:
-        page = _verify_page(
+        return _verify_page(
             request,
             form.refused(_email_on_form(_errors(error))),
             email,
             status_code=error.status_code,
             headers=error.headers,
         )
-        raise refused(request, error, page) from None
     return see_other(with_notice("/verify", "code-sent", email=body.email))
 
 
@@ -238,16 +240,16 @@ async def forgot_password(request: Request, uow: Work) -> Response:
     form = await read_form(request)
     try:
         body = parse(PasswordResetRequest, form.values)
-        await account_service.request_code(
-            uow, actor_of(None), body.email, OtpPurpose.password_reset
-        )
+        async with uow.attempt():
+            await account_service.request_code(
+                uow, actor_of(None), body.email, OtpPurpose.password_reset
+            )
     except FormInvalid as invalid:
         return _forgot_page(request, form.refused(invalid.errors), 400)
     except AttuneError as error:
-        page = _forgot_page(
+        return _forgot_page(
             request, form.refused(errors_of(error)), error.status_code, error.headers
         )
-        raise refused(request, error, page) from None
     return see_other(with_notice("/reset-password", "reset-code-sent", email=body.email))
 
 
@@ -282,13 +284,13 @@ async def reset_password(request: Request, uow: Work) -> Response:
     except FormInvalid as invalid:
         return _reset_page(request, form.refused(invalid.errors), status_code=400)
     try:
-        await account_service.reset_password(uow, actor_of(None), body)
+        async with uow.attempt():
+            await account_service.reset_password(uow, actor_of(None), body)
     except AttuneError as error:
         errors = _errors(error, password="new_password")
-        page = _reset_page(
+        return _reset_page(
             request, form.refused(errors), status_code=error.status_code, headers=error.headers
         )
-        raise refused(request, error, page) from None
     return see_other(with_notice("/login", "password-reset"))
 
 
@@ -337,19 +339,19 @@ async def update_profile(request: Request, uow: Work, visitor: SignedIn) -> Resp
     values = {name: form.values.get(name, "") for name in ("first_name", "last_name", "phone")}
     try:
         changes = parse(ProfileUpdate, values)
-        await account_service.update_profile(uow, visitor.actor, changes)
+        async with uow.attempt():
+            await account_service.update_profile(uow, visitor.actor, changes)
     except FormInvalid as invalid:
         page_form = form.refused(invalid.errors)
         return await _profile_page(request, uow, visitor, profile_form=page_form, status_code=400)
     except AttuneError as error:
-        page = await _profile_page(
+        return await _profile_page(
             request,
             uow,
             visitor,
             profile_form=form.refused(errors_of(error)),
             status_code=error.status_code,
         )
-        raise refused(request, error, page) from None
     return see_other(with_notice("/profile", "profile-saved"))
 
 
@@ -358,24 +360,24 @@ async def change_password(request: Request, uow: Work, visitor: SignedIn) -> Res
     form = await read_form(request)
     try:
         change = parse(PasswordChange, form.values)
-        await account_service.change_password(
-            uow,
-            visitor.actor,
-            change.current_password,
-            change.new_password,
-            keep_login=visitor.login_id,
-        )
+        async with uow.attempt():
+            await account_service.change_password(
+                uow,
+                visitor.actor,
+                change.current_password,
+                change.new_password,
+                keep_login=visitor.login_id,
+            )
     except FormInvalid as invalid:
         page_form = form.refused(invalid.errors)
         return await _profile_page(request, uow, visitor, password_form=page_form, status_code=400)
     except AttuneError as error:
         errors = _errors(error, password="new_password")
-        page = await _profile_page(
+        return await _profile_page(
             request,
             uow,
             visitor,
             password_form=form.refused(errors),
             status_code=error.status_code,
         )
-        raise refused(request, error, page) from None
     return see_other(with_notice("/profile", "password-changed"))
