@@ -153,6 +153,28 @@ class TestSending:
         await mailbox.wait_for(client.email)
         assert mailbox.to(EMAIL) == []
 
+    async def test_what_was_typed_reaches_the_back_office_as_text(
+        self, page: Page, site: str, database: Database, settings: Settings
+    ) -> None:
+        admin = await add_admin(database, settings)
+        first, *_ = await offered_dates(site)
+        dialogs: list[str] = []
+        refuse_dialogs(page, dialogs)
+        await page.goto("/request")
+        await fill_in(page, reason=f"Worry {MARKUP}")
+        await page.get_by_label(day(first)).check()
+        await page.get_by_label("Morning").check()
+        await page.get_by_role("button", name="Send request").click()
+        await expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
+
+        await sign_in(page, admin.email)
+        await page.goto("/admin/requests")
+        await page.get_by_role("link", name="Ada Lovelace").click()
+
+        await expect(page.get_by_text(f"Worry {MARKUP}")).to_be_visible()
+        await expect(page.locator("main img")).to_have_count(0)
+        assert dialogs == []
+
 
 class TestRefusals:
     async def test_nothing_chosen_is_refused_beside_each_field_and_the_typing_kept(
