@@ -37,7 +37,7 @@ from attune.web.pages.admin import (
 )
 from attune.web.pages.admin import bookings as admin_bookings
 from attune.web.pages.admin import settings as admin_settings
-from attune.web.routing import error_page, refusal_page
+from attune.web.routing import PageRoute, error_page, refusal_page
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 PAGE_NOT_FOUND = "Check the address, or start from the home page."
@@ -84,7 +84,8 @@ def install_web(app: FastAPI, settings: Settings, database: Database) -> None:
     api_refusal = app.exception_handlers[AttuneError]
 
     async def page_refusal(request: Request, error: Exception) -> Response:
-        if isinstance(error, AttuneError) and is_page_path(request.url.path):
+        # A page's refusal is a page; a refusal of any other route keeps the API's JSON body.
+        if isinstance(error, AttuneError) and isinstance(request.scope.get("route"), PageRoute):
             return refusal_page(request, error)
         response = api_refusal(request, error)
         return await response if inspect.isawaitable(response) else response
