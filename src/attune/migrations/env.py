@@ -25,6 +25,16 @@ def database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or load_settings().resolved_database_url
 
 
+def _pragma(connection: Connection, pragma: str) -> None:
+    """Run a pragma on the driver's connection, outside SQLAlchemy's transaction (which would
+    begin one first, and SQLite ignores the foreign_keys pragma inside a transaction)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -33,12 +43,27 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
         user_module_prefix="attune.platform.database.",
     )
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode changes a table by copying it, dropping the old one and renaming the copy;
+        # with foreign keys on, dropping a table that rows refer to fails. SQLite's own recipe
+        # (sqlite.org/lang_altertable.html, "other kinds of table schema changes"): keys off
+        # (before the transaction, where the pragma is ignored), change, check, keys on.
+        _pragma(connection, "foreign_keys=OFF")
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # Several processes may start at once on a new database: the first migrates, the
             # others wait here and then find the schema up to date. Released at commit.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(
+                    f"The migration broke {len(broken)} foreign key(s): {broken[:5]}"
+                )
+    if sqlite:
+        _pragma(connection, "foreign_keys=ON")
 
 
 async def run_online() -> None:
