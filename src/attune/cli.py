@@ -38,6 +38,7 @@ from attune.platform.settings import (
 )
 from attune.platform.unit_of_work import unit_of_work
 from attune.platform.worker import Worker
+from attune.practice.service import PracticeService
 
 app = typer.Typer(
     help="Attune: booking backend for therapy practices.",
@@ -158,19 +159,34 @@ def create_admin(
     ],
     first_name: Annotated[str, typer.Option(help="First name.")] = "Practice",
     last_name: Annotated[str, typer.Option(help="Last name.")] = "Admin",
+    therapist: Annotated[
+        bool,
+        typer.Option(
+            help="Also give the owner a therapist's calendar (the only therapist of a practice "
+            "of one); --no-therapist for an owner who sees no clients."
+        ),
+    ] = True,
 ) -> None:
-    """Create an admin account, or make an existing account an admin with this password."""
+    """Create the practice's owner, or make an existing account an owner with this password."""
     settings = settings_from_environment()
     migrations.upgrade(settings)
     try:
-        user_id = asyncio.run(_create_admin(settings, email, password, first_name, last_name))
+        user_id = asyncio.run(
+            _create_admin(settings, email, password, first_name, last_name, therapist=therapist)
+        )
     except AttuneError as error:
         raise fail(f"{error.error}{': ' + error.details if error.details else ''}") from None
     typer.echo(f"admin {email.strip().lower()} ready (user id {user_id})")
 
 
 async def _create_admin(
-    settings: Settings, email: str, password: str, first_name: str, last_name: str
+    settings: Settings,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    *,
+    therapist: bool,
 ) -> int:
     database = Database(settings.resolved_database_url)
     try:
@@ -183,6 +199,8 @@ async def _create_admin(
                 first_name=first_name,
                 last_name=last_name,
             )
+            if therapist:
+                await PracticeService().add_therapist(uow, SYSTEM, account.id)
             return account.id
     finally:
         await database.dispose()

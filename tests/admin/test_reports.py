@@ -431,7 +431,7 @@ class TestMonths:
         await pay(database, made[1], 8000, local(2025, 3, 31, 23, 30))
         await pay(database, made[2], 5000, local(2025, 4, 1, 10, 0))
         await refund(database, first, 4000, local(2025, 4, 2, 12, 0))
-        actor = Actor(Role.admin, user_id=admin.id, verified=True)
+        actor = Actor(Role.owner, user_id=admin.id, verified=True)
 
         async with work(database, settings, now=NOW) as uow:
             report = await report_service.financial(

@@ -88,7 +88,7 @@ class TestLeftToRefund:
         admin = await add_admin(database, settings)
         ada = await add_client(database, settings, 1)
         booking_id = await book(database, settings, ada, NOW + timedelta(days=2), booked_at=NOW)
-        therapist = actor_of(admin, Role.admin)
+        therapist = actor_of(admin, Role.owner)
 
         async with work(database, settings) as uow:
             assert await admin_service.left_to_refund(uow, therapist, booking_id) == 0
@@ -112,7 +112,7 @@ class TestLeftToRefund:
             with pytest.raises(AdminRequired):
                 await admin_service.left_to_refund(uow, actor_of(ada, Role.client), booking_id)
             with pytest.raises(BookingNotFound):
-                await admin_service.left_to_refund(uow, actor_of(admin, Role.admin), 999_999)
+                await admin_service.left_to_refund(uow, actor_of(admin, Role.owner), 999_999)
 
 
 class TestAudit:
@@ -124,7 +124,7 @@ class TestAudit:
 
         # A look runs read-only, as a GET does: its entries commit in a transaction of their own.
         async with work(database, settings, write=False) as uow:
-            page = await admin_service.list_accounts(uow, actor_of(admin, Role.admin), UserQuery())
+            page = await admin_service.list_accounts(uow, actor_of(admin, Role.owner), UserQuery())
 
         assert {view.id for view in page.items} == {admin.id, ada.id}
         assert await audited(database) == [("user.viewed", str(ada.id))]
@@ -142,14 +142,14 @@ class TestAuditLogByEmail:
         # Each admin reads Ada's account once: one entry each.
         for person in (admin, other):
             async with work(database, settings, write=False) as uow:
-                await admin_service.account(uow, actor_of(person, Role.admin), ada.id)
+                await admin_service.account(uow, actor_of(person, Role.owner), ada.id)
 
         async with work(database, settings, write=False) as uow:
             theirs = await admin_service.audit_log(
-                uow, actor_of(admin, Role.admin), AuditQuery(), actor_email="FRONT@Example.com"
+                uow, actor_of(admin, Role.owner), AuditQuery(), actor_email="FRONT@Example.com"
             )
             nobody = await admin_service.audit_log(
-                uow, actor_of(admin, Role.admin), AuditQuery(), actor_email="no@example.com"
+                uow, actor_of(admin, Role.owner), AuditQuery(), actor_email="no@example.com"
             )
 
         assert [(entry.actor_email, entry.action) for entry in theirs.items] == [
@@ -173,9 +173,9 @@ class TestPracticeSettings:
         )
 
         async with work(database, settings, write=False) as uow:
-            demo = await admin_service.practice_settings(uow, actor_of(admin, Role.admin))
+            demo = await admin_service.practice_settings(uow, actor_of(admin, Role.owner))
         async with work(database, configured, write=False) as uow:
-            live = await admin_service.practice_settings(uow, actor_of(admin, Role.admin))
+            live = await admin_service.practice_settings(uow, actor_of(admin, Role.owner))
 
         assert (demo.stripe_configured, demo.redis_configured) == (False, False)
         assert demo.jitsi_tokens_configured is False
@@ -206,7 +206,7 @@ class TestSessions:
 
         async with work(database, settings) as uow:
             shown = await admin_service.sessions(
-                uow, actor_of(admin, Role.admin), date(2026, 3, 30), date(2026, 4, 5)
+                uow, actor_of(admin, Role.owner), date(2026, 3, 30), date(2026, 4, 5)
             )
 
         assert [item.booking.id for item in shown] == [sooner, later]

@@ -11,26 +11,77 @@ from attune.platform.actor import ANONYMOUS, SYSTEM, Actor, Role
 from attune.platform.policy import AdminRequired, Permission
 
 CLIENT = Actor(Role.client, user_id=7, verified=True)
-ADMIN = Actor(Role.admin, user_id=1, verified=True)
+ADMIN = Actor(Role.owner, user_id=1, verified=True)
+
+
+THERAPIST = Actor(Role.therapist, user_id=2, verified=True)
+FRONT_DESK = Actor(Role.front_desk, user_id=3, verified=True)
 
 
 @dataclass(frozen=True)
 class Account:
     id: int
-    is_admin: bool
+    role: str
     is_verified: bool
+    may_refund: bool = False
 
 
 class TestActorFor:
-    def test_an_admin_account_acts_as_the_admin(self) -> None:
-        assert policy.actor_for(Account(3, is_admin=True, is_verified=False)) == Actor(
-            Role.admin, user_id=3, verified=False
+    def test_an_owner_account_acts_as_the_owner(self) -> None:
+        assert policy.actor_for(Account(3, "owner", is_verified=False)) == Actor(
+            Role.owner, user_id=3, verified=False
         )
 
-    def test_any_other_account_acts_as_a_client(self) -> None:
-        assert policy.actor_for(Account(4, is_admin=False, is_verified=True)) == Actor(
+    def test_a_client_account_acts_as_a_client(self) -> None:
+        assert policy.actor_for(Account(4, "client", is_verified=True)) == Actor(
             Role.client, user_id=4, verified=True
         )
+
+    def test_only_a_front_desk_account_is_granted_refunds_by_its_flag(self) -> None:
+        desk = policy.actor_for(Account(5, "front_desk", is_verified=True, may_refund=True))
+        assert policy.allows(desk, Permission.refund)
+        client = policy.actor_for(Account(6, "client", is_verified=True, may_refund=True))
+        assert not policy.allows(client, Permission.refund)
+        assert not policy.allows(FRONT_DESK, Permission.refund)
+
+
+class TestRoles:
+    def test_a_therapist_sees_and_acts_only_on_their_own_calendar(self) -> None:
+        assert policy.client_scope(THERAPIST) == THERAPIST.user_id
+        assert policy.calendar_scope(THERAPIST) == THERAPIST.user_id
+        assert policy.may_see(THERAPIST, owner_id=7, therapist_id=2)
+        assert not policy.may_see(THERAPIST, owner_id=7, therapist_id=9)
+        assert policy.may_act_for(THERAPIST, owner_id=7, therapist_id=2)
+        assert not policy.may_act_for(THERAPIST, owner_id=7, therapist_id=9)
+        assert policy.may_manage_calendar_of(THERAPIST, 2)
+        assert not policy.may_manage_calendar_of(THERAPIST, 9)
+        assert policy.may_read_clinical_notes(THERAPIST, 7)
+        assert not policy.allows(THERAPIST, Permission.manage_practice)
+        assert not policy.allows(THERAPIST, Permission.refund)
+
+    def test_the_front_desk_sees_every_calendar_but_no_clinical_notes(self) -> None:
+        assert policy.client_scope(FRONT_DESK) is policy.ANY_THERAPIST
+        assert policy.calendar_scope(FRONT_DESK) is policy.ANY_THERAPIST
+        assert policy.may_see(FRONT_DESK, owner_id=7, therapist_id=9)
+        assert policy.may_act_for(FRONT_DESK, owner_id=7, therapist_id=9)
+        assert not policy.may_read_clinical_notes(FRONT_DESK, 7)
+        assert not policy.allows(FRONT_DESK, Permission.manage_practice)
+
+    def test_the_owner_sees_everything(self) -> None:
+        assert policy.client_scope(ADMIN) is policy.ANY_THERAPIST
+        assert policy.may_read_clinical_notes(ADMIN, 7)
+        assert all(policy.allows(ADMIN, permission) for permission in Permission)
+
+    @pytest.mark.parametrize("actor", [CLIENT, ANONYMOUS], ids=["client", "visitor"])
+    def test_a_client_or_visitor_has_no_scope(self, actor: Actor) -> None:
+        with pytest.raises(AdminRequired):
+            policy.client_scope(actor)
+        with pytest.raises(AdminRequired):
+            policy.calendar_scope(actor)
+        assert not policy.is_staff(actor)
+
+    def test_every_member_of_staff_is_staff(self) -> None:
+        assert all(policy.is_staff(actor) for actor in (ADMIN, THERAPIST, FRONT_DESK))
 
 
 class TestSeeing:
@@ -88,20 +139,20 @@ class TestAudited:
 
 @dataclass(frozen=True)
 class LiveAccount(Account):
-    is_active: bool
+    is_active: bool = True
 
 
 class TestStillAllows:
     def test_an_active_admin_read_afresh_still_manages_the_practice(self) -> None:
-        admin = LiveAccount(1, is_admin=True, is_verified=True, is_active=True)
+        admin = LiveAccount(1, "owner", True, False, is_active=True)
         assert policy.still_allows(admin, Permission.manage_practice)
 
     @pytest.mark.parametrize(
         "account",
         [
             None,
-            LiveAccount(1, is_admin=False, is_verified=True, is_active=True),
-            LiveAccount(1, is_admin=True, is_verified=True, is_active=False),
+            LiveAccount(1, "client", True, False, is_active=True),
+            LiveAccount(1, "owner", True, False, is_active=False),
         ],
         ids=["gone", "demoted", "deactivated"],
     )

@@ -60,7 +60,7 @@ async def entries(database: Database) -> list[tuple[str, int | None, str | None]
 @pytest.fixture
 async def admin(database: Database, settings: Settings) -> Actor:
     person = await add_admin(database, settings)
-    return Actor(Role.admin, user_id=person.id, verified=True)
+    return Actor(Role.owner, user_id=person.id, verified=True)
 
 
 class TestAudit:

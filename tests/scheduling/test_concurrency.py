@@ -126,6 +126,7 @@ class TestConcurrentSlots:
         async with database.transaction() as session:
             # Not committed yet: the request's own check cannot see it.
             held = Schedule(
+                therapist_id=admin.id,
                 start_at=SEED_START,
                 end_at=SEED_START + timedelta(hours=1),
                 max_bookings=1,

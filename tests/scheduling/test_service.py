@@ -58,7 +58,7 @@ class TestAudit:
     ) -> None:
         async with work(database, settings) as uow:
             by_admin = await schedule_service.create(
-                uow, actor_of(admin, Role.admin), ScheduleCreate.model_validate(slot_body())
+                uow, actor_of(admin, Role.owner), ScheduleCreate.model_validate(slot_body())
             )
             await schedule_service.delete(uow, SYSTEM, by_admin.id)
 
@@ -108,7 +108,7 @@ class TestGeneratePreview:
     async def test_the_preview_counts_what_generating_then_makes(
         self, database: Database, settings: Settings, admin: Person
     ) -> None:
-        as_admin = actor_of(admin, Role.admin)
+        as_admin = actor_of(admin, Role.owner)
         monday = date(2024, 12, 16)
         taken = PracticeCalendar.of(settings).instant_at(monday, time(10, 30))
         assert taken is not None

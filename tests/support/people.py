@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from attune.accounts.passwords import hash_password
 from attune.accounts.tokens import issue_access_token
 from attune.models import AuthSession, User
+from attune.platform.actor import Role
 from attune.platform.database import Database
 from attune.platform.settings import Settings
+from attune.practice.repository import make_therapist
 
 PASSWORD = "correct horse battery"
 
@@ -37,27 +39,37 @@ async def add_person(
     first_name: str = "Ada",
     last_name: str = "Lovelace",
     admin: bool = False,
+    role: Role | None = None,
+    therapist: bool | None = None,
     verified: bool = True,
     password_hash: str | None = None,
 ) -> Person:
-    """A user with a live login; pass `password_hash` to reuse one hash for many users."""
+    """A user with a live login; pass `password_hash` to reuse one hash for many users.
+
+    `admin` makes the practice's owner (the seeds' admin), who is also a therapist unless
+    `therapist=False`; `role` makes any other member of staff (a therapist has a calendar)."""
     now = datetime.now(UTC)
+    role = role or (Role.owner if admin else Role.client)
+    if therapist is None:
+        therapist = role in (Role.owner, Role.therapist)
     async with database.transaction() as session:
         user = User(
             email=email,
             password_hash=password_hash or await hash_password(settings, PASSWORD),
             first_name=first_name,
             last_name=last_name,
-            is_admin=admin,
+            role=role,
             is_active=True,
             email_verified_at=now if verified else None,
         )
         session.add(user)
         await session.flush()
+        if therapist:
+            await make_therapist(session, user.id, now)
         login = AuthSession(id=str(uuid.uuid4()), user_id=user.id, created_at=now)
         session.add(login)
     token = issue_access_token(settings, user_id=user.id, session_id=login.id, now=now)
-    return Person(user.id, email, first_name, admin, token)
+    return Person(user.id, email, first_name, role != Role.client, token)
 
 
 async def add_client(database: Database, settings: Settings, number: int = 1) -> Person:

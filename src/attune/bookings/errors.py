@@ -72,3 +72,13 @@ class LengthMismatch(Conflict):
 class SessionNotStarted(Conflict):
     error = "A session can only be marked completed or no-show once it has started"
     details = "Try again once the session's start time has passed."
+
+
+class ServiceNotOffered(BadRequest):
+    error = "This slot does not offer that service"
+    details = "Choose one of the services the slot offers (GET /api/schedules lists them)."
+
+
+class ServiceRequired(BadRequest):
+    error = "Choose a service"
+    details = "This slot offers several services: send service_id."

@@ -27,6 +27,11 @@ class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     schedule_id: Id
+    service_id: Id | None = Field(
+        default=None,
+        description="Which of the slot's services; needed only when it offers several.",
+        examples=[1],
+    )
     # Seed 000 sends it; the slot decides the length, and a different value is refused.
     duration: Minutes | None = Field(
         default=None,

@@ -34,6 +34,7 @@ from attune.bookings.errors import (
     TooManyUnpaidBookings,
 )
 from attune.bookings.events import BookingCancelled
+from attune.bookings.offered import service_booked
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.bookings.schemas import BookingCreate
 from attune.bookings.views import (
@@ -81,6 +82,7 @@ class BookingService:
                 "send that duration or leave it out.",
                 field="duration",
             )
+        service = await service_booked(uow, schedule, body.service_id)
         await self._refuse_overlap(uow, client.id, TimeRange(schedule.start_at, schedule.end_at))
         if settings.payments_required:
             # Counted under the client's lock, so two bookings at once cannot both pass.
@@ -94,10 +96,14 @@ class BookingService:
         booking = Booking(
             user_id=client.id,
             schedule_id=seat.schedule_id,
+            therapist_id=schedule.therapist_id,
+            service_id=service.service_id,
+            delivery=schedule.delivery,
+            location=schedule.location,
             scheduled_at=seat.start_at,
             ends_at=seat.end_at,
             status=BookingStatus.scheduled,
-            amount_cents=price_cents(settings, schedule.duration_minutes),
+            amount_cents=service.price_for(schedule.duration_minutes),
             currency=settings.currency,
             payment_status=PaymentStatus.pending,
             notes_encrypted=Encryptor.from_settings(settings).encrypt_optional(body.notes),

@@ -20,6 +20,14 @@ from attune.models.payment import (
     RefundStatus,
     WebhookEvent,
 )
+from attune.models.practice import (
+    SESSION_DELIVERIES,
+    Delivery,
+    Service,
+    Therapist,
+    schedule_services,
+    service_therapists,
+)
 from attune.models.schedule import Schedule
 from attune.models.user import User
 from attune.models.weekly_availability import DEFAULT_AVAILABLE_DAYS, WeeklyAvailability
@@ -27,11 +35,13 @@ from attune.models.weekly_availability import DEFAULT_AVAILABLE_DAYS, WeeklyAvai
 __all__ = [
     "DEFAULT_AVAILABLE_DAYS",
     "SEAT_HOLDING",
+    "SESSION_DELIVERIES",
     "AppointmentRequest",
     "AppointmentStatus",
     "AuthSession",
     "Booking",
     "BookingStatus",
+    "Delivery",
     "IntentStatus",
     "OtpCode",
     "OtpPurpose",
@@ -44,8 +54,12 @@ __all__ = [
     "RefundStatus",
     "RevokedAccessToken",
     "Schedule",
+    "Service",
+    "Therapist",
     "TimeOfDay",
     "User",
     "WebhookEvent",
     "WeeklyAvailability",
+    "schedule_services",
+    "service_therapists",
 ]

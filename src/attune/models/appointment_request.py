@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, column, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,9 +47,14 @@ class AppointmentRequest(Timestamped, Base):
             name="scheduled_ends_after_start",
         ),
         Index("ix_appointment_requests_status_scheduled_at", "status", "scheduled_at"),
-        # Second line of defence on PostgreSQL: no two scheduled appointments overlap, even
-        # when a writer skipped the service's lock (the service checks first and answers 409).
+        CheckConstraint(
+            "status <> 'scheduled' OR therapist_id IS NOT NULL", name="scheduled_has_therapist"
+        ),
+        # Second line of defence on PostgreSQL: no therapist's two scheduled appointments
+        # overlap, even when a writer skipped the service's lock (the service checks first and
+        # answers 409).
         ExcludeConstraint(
+            (column("therapist_id"), "="),
             (text("tstzrange(scheduled_at, scheduled_end_at)"), "&&"),
             name="ex_appointment_requests_no_overlap",
             using="gist",
@@ -61,6 +66,11 @@ class AppointmentRequest(Timestamped, Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # The therapist the client asked for, or the one who was given it when it was scheduled.
+    therapist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("therapists.user_id", ondelete="RESTRICT"), index=True
+    )
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
     first_name_encrypted: Mapped[str] = encrypted_column()
     last_name_encrypted: Mapped[str] = encrypted_column()
     email_encrypted: Mapped[str] = encrypted_column()

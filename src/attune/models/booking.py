@@ -39,6 +39,8 @@ class Booking(Timestamped, Base):
         Index("ix_bookings_user_scheduled_at", "user_id", "scheduled_at"),
         Index("ix_bookings_status_scheduled_at", "status", "scheduled_at"),
         Index("ix_bookings_room_id", "room_id"),
+        Index("ix_bookings_therapist_id_scheduled_at", "therapist_id", "scheduled_at"),
+        CheckConstraint("delivery IN ('video', 'in_person')", name="delivery_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +49,13 @@ class Booking(Timestamped, Base):
     schedule_id: Mapped[int | None] = mapped_column(
         ForeignKey("schedules.id", ondelete="SET NULL"), index=True
     )
+    # The slot's therapist and the service booked, copied so the booking outlives its slot.
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("therapists.user_id", ondelete="RESTRICT"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="RESTRICT"))
+    # video: the Jitsi room and join window; in_person: `location` (NULL: the practice's
+    # address), and no room is handed out.
+    delivery: Mapped[str] = mapped_column(String(16), default="video", server_default="video")
+    location: Mapped[str | None] = mapped_column(String(200))
     # The slot's times, copied so that a booking reads (and is reminded) on its own.
     scheduled_at: Mapped[datetime]
     ends_at: Mapped[datetime]

@@ -13,11 +13,21 @@ from enum import StrEnum
 
 class Role(StrEnum):
     client = "client"
-    # The therapist who runs the practice: seed 000's and seed 003's admin.
-    admin = "admin"
+    # Runs the practice: everything, including therapists, services, refunds and settings.
+    # The seeds' admin is an owner (and, in a practice of one, its only therapist).
+    owner = "owner"
+    # Sees their own calendar, bookings, requests, the clients they have seen, their reports.
+    therapist = "therapist"
+    # Every calendar and booking of the practice; no clinical notes or reasons, and no refunds
+    # unless the owner grants them.
+    front_desk = "front_desk"
     # The worker, its sweeps and the command line: the practice's own machinery.
     system = "system"
     anonymous = "anonymous"
+
+
+# The roles of the practice's people, as opposed to clients, visitors and the machinery.
+STAFF_ROLES = (Role.owner, Role.therapist, Role.front_desk)
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,8 @@ class Actor:
     user_id: int | None = None
     # Whether the account's e-mail address is verified; taking a seat needs it.
     verified: bool = False
+    # A front-desk account the owner allowed to refund.
+    refund_granted: bool = False
 
     @property
     def signed_in(self) -> bool:

@@ -11,30 +11,52 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
-from attune.platform.actor import Actor, Role
+from attune.platform.actor import STAFF_ROLES, Actor, Role
 from attune.platform.errors import Forbidden
 
 
 class Permission(StrEnum):
-    # Slots, weekly availability, accounts' roles, reports, the audit log.
+    # Therapists, services, staff roles and invitations, weekly availability, settings, the
+    # audit log, accounts' roles, the whole practice's reports.
     manage_practice = "manage_practice"
-    # Any client's bookings, requests and account, with their personal fields.
+    # Any therapist's slots and timetable.
+    manage_calendars = "manage_calendars"
+    # The actor's own slots and timetable, as a therapist.
+    manage_own_calendar = "manage_own_calendar"
+    # Any client's bookings, requests and account.
     see_any_client = "see_any_client"
-    # Cancel or move anyone's appointment at any time: the notice windows bind clients only.
+    # The bookings and requests of the actor's own calendar, and the clients they have seen.
+    see_own_clients = "see_own_clients"
+    # A client's notes, a request's reason and why something was cancelled or rejected.
+    read_clinical_notes = "read_clinical_notes"
+    # Cancel or move an appointment the actor may see, at any time: the notice windows bind
+    # clients only. Also schedule and reject requests, and record outcomes.
     act_for_clients = "act_for_clients"
     refund = "refund"
-    # Open a meeting's room whenever it exists, as its host.
+    # Open a meeting's room whenever it exists, as its host (a therapist: their own meetings).
     host_meetings = "host_meetings"
-    # Be mailed when clients book, pay, move or cancel.
+    # Be mailed when clients book, pay, move or cancel (a therapist: their own sessions).
     receive_practice_notices = "receive_practice_notices"
 
 
 _EVERYTHING = frozenset(Permission)
+P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.admin: _EVERYTHING,
-    Role.system: _EVERYTHING - {Permission.receive_practice_notices},
+    Role.owner: _EVERYTHING,
+    Role.therapist: frozenset(
+        {
+            P.manage_own_calendar,
+            P.see_own_clients,
+            P.read_clinical_notes,
+            P.act_for_clients,
+            P.host_meetings,
+            P.receive_practice_notices,
+        }
+    ),
+    Role.front_desk: frozenset({P.manage_calendars, P.see_any_client, P.act_for_clients}),
+    Role.system: _EVERYTHING - {P.receive_practice_notices},
     Role.client: frozenset(),
     Role.anonymous: frozenset(),
 }
@@ -51,15 +73,22 @@ class Account(Protocol):
     @property
     def id(self) -> int: ...
     @property
-    def is_admin(self) -> bool: ...
+    def role(self) -> str: ...
+    @property
+    def may_refund(self) -> bool: ...
     @property
     def is_verified(self) -> bool: ...
 
 
 def actor_for(account: Account) -> Actor:
     """The actor a signed-in account acts as."""
-    role = Role.admin if account.is_admin else Role.client
-    return Actor(role=role, user_id=account.id, verified=account.is_verified)
+    role = Role(account.role)
+    return Actor(
+        role=role,
+        user_id=account.id,
+        verified=account.is_verified,
+        refund_granted=role is Role.front_desk and account.may_refund,
+    )
 
 
 def role_of(account: Account) -> Role:
@@ -67,6 +96,8 @@ def role_of(account: Account) -> Role:
 
 
 def allows(actor: Actor, permission: Permission) -> bool:
+    if permission is Permission.refund and actor.refund_granted:
+        return True
     return permission in GRANTS[actor.role]
 
 
@@ -78,17 +109,64 @@ def require(actor: Actor, permission: Permission) -> None:
 
 def is_staff(actor: Actor) -> bool:
     """A signed-in member of the practice, as opposed to a client, a visitor or the system."""
-    return actor.signed_in and allows(actor, Permission.manage_practice)
+    return actor.signed_in and actor.role in STAFF_ROLES
 
 
-def may_see(actor: Actor, owner_id: int | None) -> bool:
-    """Whether an object owned by `owner_id` exists for this actor at all."""
-    return actor.owns(owner_id) or allows(actor, Permission.see_any_client)
+ANY_THERAPIST = None
+"""What `client_scope` and `calendar_scope` answer for an actor who sees the whole practice."""
 
 
-def may_act_for(actor: Actor, owner_id: int | None) -> bool:
+def client_scope(actor: Actor) -> int | None:
+    """Whose appointments and clients the actor may list: every therapist's (`ANY_THERAPIST`)
+    or only their own calendar's (their therapist id). Anyone else is refused (403)."""
+    if allows(actor, Permission.see_any_client):
+        return ANY_THERAPIST
+    if allows(actor, Permission.see_own_clients) and actor.user_id is not None:
+        return actor.user_id
+    raise AdminRequired()
+
+
+def calendar_scope(actor: Actor) -> int | None:
+    """Whose slots the actor may change: every therapist's (`ANY_THERAPIST`) or their own."""
+    if allows(actor, Permission.manage_calendars):
+        return ANY_THERAPIST
+    if allows(actor, Permission.manage_own_calendar) and actor.user_id is not None:
+        return actor.user_id
+    raise AdminRequired()
+
+
+def may_manage_calendar_of(actor: Actor, therapist_id: int) -> bool:
+    return allows(actor, Permission.manage_calendars) or (
+        allows(actor, Permission.manage_own_calendar) and actor.owns(therapist_id)
+    )
+
+
+def in_scope(actor: Actor, therapist_id: int | None) -> bool:
+    """Whether an appointment with this therapist is the practice's business of the actor."""
+    return allows(actor, Permission.see_any_client) or (
+        allows(actor, Permission.see_own_clients)
+        and therapist_id is not None
+        and actor.owns(therapist_id)
+    )
+
+
+def may_see(actor: Actor, owner_id: int | None, therapist_id: int | None = None) -> bool:
+    """Whether an object owned by `owner_id`, on `therapist_id`'s calendar, exists for this
+    actor at all."""
+    return actor.owns(owner_id) or in_scope(actor, therapist_id)
+
+
+def may_act_for(actor: Actor, owner_id: int | None, therapist_id: int | None = None) -> bool:
     """Whether this actor may change the object, within the rules that bind its owner."""
-    return actor.owns(owner_id) or allows(actor, Permission.act_for_clients)
+    return actor.owns(owner_id) or (
+        allows(actor, Permission.act_for_clients) and in_scope(actor, therapist_id)
+    )
+
+
+def may_read_clinical_notes(actor: Actor, owner_id: int | None) -> bool:
+    """Notes, reasons and cancellation reasons: their author and the clinicians who see the
+    record; the front desk sees that one was given, not what it says."""
+    return actor.owns(owner_id) or allows(actor, Permission.read_clinical_notes)
 
 
 def bound_by_notice(actor: Actor) -> bool:
@@ -118,16 +196,27 @@ def still_allows(account: LiveAccount | None, permission: Permission) -> bool:
 class AccountColumns(Protocol):
     """The columns of the accounts table that the policy reads in SQL (`models.User`)."""
 
-    is_admin: Any
+    id: Any
+    role: Any
     is_active: Any
 
 
 def holds_practice_roles(accounts: type[AccountColumns]) -> ColumnElement[bool]:
-    """In SQL: the active accounts that act as members of the practice (`actor_for`'s admin),
-    the ones its notices go to."""
-    return and_(accounts.is_admin.is_(True), accounts.is_active.is_(True))
+    """In SQL: the active accounts that act as members of the practice."""
+    return and_(
+        accounts.role.in_([role.value for role in STAFF_ROLES]), accounts.is_active.is_(True)
+    )
+
+
+def notified_of(accounts: type[AccountColumns], therapist_id: int | None) -> ColumnElement[bool]:
+    """In SQL: the active accounts the practice's notices about an appointment on
+    `therapist_id`'s calendar go to: its therapist and the owners (`receive_practice_notices`)."""
+    return and_(
+        accounts.is_active.is_(True),
+        or_(accounts.role == Role.owner.value, accounts.id == therapist_id),
+    )
 
 
 def is_client_account(accounts: type[AccountColumns]) -> ColumnElement[bool]:
     """In SQL: the accounts that act as clients."""
-    return accounts.is_admin.is_(False)  # type: ignore[no-any-return]
+    return accounts.role == Role.client.value  # type: ignore[no-any-return]

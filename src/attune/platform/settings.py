@@ -74,6 +74,11 @@ class Settings(BaseSettings):
 
     practice_name: str = "Attune Heart Therapy"
     practice_timezone: str = "UTC"
+    # Where in-person sessions are held, in their mail and calendar entries (a slot may name
+    # a room instead).
+    practice_address: str | None = None
+    # The price of the practice's first service ("Session") for 60 minutes, and of every
+    # service that sets no price of its own.
     session_price_cents: int = Field(default=10000, ge=0)
     currency: str = "usd"
     # False: sessions are not paid through Attune, and a booking's meeting link needs no
@@ -113,6 +118,12 @@ class Settings(BaseSettings):
     web_session_idle_minutes: int = Field(default=60, ge=1)
     web_session_hours: int = Field(default=12, ge=1)
     cancel_notice_hours: int = Field(default=24, ge=0)
+    # No booking that starts sooner than this (a service may set its own). 0 keeps the seeds'
+    # rule: any slot that has not started can be booked.
+    booking_notice_hours: int = Field(default=0, ge=0, le=24 * 90)
+    # Time a therapist keeps free between a booked session and the next (a service may set its
+    # own): slots closer than this to a booked one are not offered.
+    buffer_minutes: int = Field(default=0, ge=0, le=240)
     reschedule_notice_hours: int = Field(default=2, ge=0)
     # A booking its client moves inside the cancellation notice stays a late one: cancelling
     # it later refunds nothing by the client's action. False lets a moved booking start afresh.

@@ -21,6 +21,7 @@ from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.crypto import Encryptor
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
 from attune.requests import mail, repository
 from attune.requests.access import existing_request, view_for
 from attune.requests.errors import (
@@ -28,6 +29,7 @@ from attune.requests.errors import (
     AppointmentNotPending,
     AppointmentNotScheduled,
     AppointmentOverlap,
+    InvalidAppointmentRequest,
 )
 from attune.requests.views import AppointmentView
 from attune.scheduling.repository import refusing_overlap
@@ -49,8 +51,18 @@ class ReviewService:
             raise AppointmentNotPending(details=f"Its status is {request.status}.")
         asked_for = starts_at
         starts_at = starts_at.astimezone(UTC)
+        therapist_id = request.therapist_id or await practice.own_or_only_therapist(
+            uow.session, actor.user_id
+        )
+        if therapist_id is None:
+            raise InvalidAppointmentRequest(
+                details="Say who will see the client: therapist_id names one of the practice's "
+                "therapists.",
+                field="therapist_id",
+            )
         ends_at = await _free_time(uow, request, starts_at, minutes)
         async with refusing_overlap(uow.session, _scheduled_meanwhile()):
+            request.therapist_id = therapist_id
             request.status = AppointmentStatus.scheduled
             request.scheduled_at = starts_at
             request.scheduled_duration = minutes

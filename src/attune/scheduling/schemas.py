@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.platform.fields import CalendarDate, Instant, WallTime, whole_number
+from attune.platform.fields import CalendarDate, Id, Instant, WallTime, whole_number
 from attune.scheduling.views import Skipped, SlotView
 
 MAX_CAPACITY = 100
@@ -42,6 +42,7 @@ Weekday = Annotated[int, Field(ge=0, le=6), BeforeValidator(whole_number)]
 SessionMinutes = Annotated[
     int, Field(ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES), BeforeValidator(whole_number)
 ]
+ServiceIds = Annotated[list[Id], AfterValidator(_unique), Field(min_length=1, max_length=20)]
 BreakMinutes = Annotated[int, Field(ge=0, le=MAX_BREAK_MINUTES), BeforeValidator(whole_number)]
 
 
@@ -52,6 +53,17 @@ class ScheduleCreate(BaseModel):
     end_time: Instant
     max_bookings: Capacity = 1
     is_available: StrictBool = True
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Whose time it is. Default: the caller when they are a therapist, or the "
+        "practice's only therapist.",
+        examples=[1],
+    )
+    service_ids: ServiceIds | None = Field(
+        default=None,
+        description="The services the slot offers. Default: every service of its therapist.",
+        examples=[[1]],
+    )
 
 
 class ScheduleUpdate(BaseModel):
@@ -95,6 +107,17 @@ class ScheduleGenerate(BaseModel):
     end_date: CalendarDate
     max_bookings: Capacity = 1
     is_available: StrictBool = True
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Whose timetable it is. Default: the caller when they are a therapist, or "
+        "the practice's only therapist.",
+        examples=[1],
+    )
+    service_ids: ServiceIds | None = Field(
+        default=None,
+        description="The services the slots offer. Default: every service of the therapist.",
+        examples=[[1]],
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> ScheduleGenerate:

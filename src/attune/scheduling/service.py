@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.models import Schedule
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.policy import Permission, require
+from attune.platform.policy import calendar_scope
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
 from attune.scheduling import generator, repository
 from attune.scheduling.errors import (
     CapacityBelowBookings,
@@ -36,6 +37,7 @@ from attune.scheduling.errors import (
     ScheduleOverlap,
     SlotOverlapsAppointment,
 )
+from attune.scheduling.offering import Offering, offering
 from attune.scheduling.schemas import (
     MAX_RANGE_DAYS,
     ScheduleCreate,
@@ -146,7 +148,7 @@ class ScheduleService:
         self, uow: UnitOfWork, actor: Actor, first: date | None, last: date | None
     ) -> tuple[date, date, list[SlotView]]:
         """Every slot starting on the practice-zone days first..last (inclusive)."""
-        require(actor, Permission.manage_practice)
+        calendar_scope(actor)
         calendar = PracticeCalendar.of(uow.settings)
         first = first or calendar.today(uow.now)
         last = last or first + timedelta(days=LIST_DEFAULT_DAYS)
@@ -161,11 +163,13 @@ class ScheduleService:
         return first, last, [slot_view(slot, uow.now) for slot in slots]
 
     async def create(self, uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -> SlotView:
-        require(actor, Permission.manage_practice)
+        calendar_scope(actor)
         _refuse_bad_times(body.start_time, body.end_time, uow.now)
+        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
         await repository.lock_slot_times(uow.session)
         await _refuse_overlap(uow.session, TimeRange(body.start_time, body.end_time))
         slot = Schedule(
+            therapist_id=offer.therapist_id,
             start_at=body.start_time,
             end_at=body.end_time,
             max_bookings=body.max_bookings,
@@ -175,6 +179,7 @@ class ScheduleService:
             updated_at=uow.now,
         )
         await repository.insert_schedules(uow.session, [slot])
+        await practice.offer_on_slots(uow.session, [slot.id], offer.service_ids)
         uow.audit(
             actor,
             AuditAction.slot_created,
@@ -189,7 +194,7 @@ class ScheduleService:
     ) -> SlotView:
         """Change a slot. Its times move only while no booking holds a seat in it, and its
         capacity never drops below the seats taken; both are conditions of the one UPDATE."""
-        require(actor, Permission.manage_practice)
+        calendar_scope(actor)
         slot = await _update(uow.session, schedule_id, body, uow.now)
         uow.audit(
             actor,
@@ -202,7 +207,7 @@ class ScheduleService:
 
     async def delete(self, uow: UnitOfWork, actor: Actor, schedule_id: int) -> None:
         """Delete a slot that no booking holds a seat in; cancelled bookings keep their data."""
-        require(actor, Permission.manage_practice)
+        calendar_scope(actor)
         if not await repository.delete_unbooked(uow.session, schedule_id):
             booked = await repository.booked_count(uow.session, schedule_id)
             if booked is None:
@@ -220,7 +225,7 @@ class ScheduleService:
 
         With `dry_run` the same checks run and the same answer comes back, but nothing is
         stored or recorded: a preview of what the request would make now."""
-        require(actor, Permission.manage_practice)
+        calendar_scope(actor)
         if body.start_date < PracticeCalendar.of(uow.settings).today(uow.now):
             raise InvalidSchedule(details="start_date must not be in the past", field="start_date")
         count = generator.planned_count(body)
@@ -229,8 +234,9 @@ class ScheduleService:
                 details=f"This would make {count} slots; at most {MAX_GENERATED} per request. "
                 "Ask for a shorter range or fewer weekdays."
             )
+        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
         created, skipped = await _generate(
-            uow.session, uow.settings, body, uow.now, store=not dry_run
+            uow.session, uow.settings, body, offer, uow.now, store=not dry_run
         )
         if dry_run:
             return Generated([_planned_view(slot, uow.now) for slot in created], skipped)
@@ -291,6 +297,7 @@ async def _generate(
     session: AsyncSession,
     settings: Settings,
     body: ScheduleGenerate,
+    offer: Offering,
     now: datetime,
     *,
     store: bool = True,
@@ -320,6 +327,7 @@ async def _generate(
         occupied.add(end_at)
         created.append(
             Schedule(
+                therapist_id=offer.therapist_id,
                 start_at=start.start_at,
                 end_at=end_at,
                 max_bookings=body.max_bookings,
@@ -331,6 +339,7 @@ async def _generate(
         )
     if created and store:
         await repository.insert_schedules(session, created)
+        await practice.offer_on_slots(session, [slot.id for slot in created], offer.service_ids)
     return created, skipped
 
 

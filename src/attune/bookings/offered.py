@@ -1,0 +1,23 @@
+"""Which of a slot's services a booking is for, on that service's terms."""
+
+from __future__ import annotations
+
+from attune.bookings.errors import ServiceNotOffered, ServiceRequired
+from attune.models import Schedule
+from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
+from attune.practice.terms import ServiceTerms, terms_of
+
+
+async def service_booked(uow: UnitOfWork, schedule: Schedule, wanted: int | None) -> ServiceTerms:
+    """The service asked for, which the slot must offer; when none is asked for, the slot's
+    only one (a slot of several needs the choice)."""
+    offered = (await practice.service_ids_of_slots(uow.session, [schedule.id]))[schedule.id]
+    if wanted is None:
+        if len(offered) > 1:
+            raise ServiceRequired(field="service_id")
+        wanted = offered[0] if offered else None
+    service = await practice.service(uow.session, wanted) if wanted is not None else None
+    if service is None or wanted not in offered or not service.is_active:
+        raise ServiceNotOffered(field="service_id")
+    return terms_of(service, uow.settings)

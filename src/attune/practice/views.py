@@ -1,0 +1,66 @@
+"""What the practice services answer: a therapist's public profile, a service as offered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from attune.models import Service, Therapist, User
+from attune.platform.settings import Settings
+from attune.practice.terms import ServiceTerms, terms_of
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: int
+    name: str
+    description: str | None
+    delivery: str
+    is_active: bool
+    terms: ServiceTerms
+    therapist_ids: list[int]
+    # Which of the terms the service sets itself (the others follow the practice's settings).
+    own_price: bool
+
+
+@dataclass(frozen=True)
+class TherapistView:
+    id: int
+    first_name: str
+    last_name: str
+    title: str | None
+    bio: str | None
+    languages: list[str]
+    photo_url: str | None
+    is_active: bool
+    service_ids: list[int]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+def service_view(service: Service, settings: Settings, therapist_ids: set[int]) -> ServiceView:
+    return ServiceView(
+        id=service.id,
+        name=service.name,
+        description=service.description,
+        delivery=service.delivery,
+        is_active=service.is_active,
+        terms=terms_of(service, settings),
+        therapist_ids=sorted(therapist_ids),
+        own_price=service.price_cents is not None,
+    )
+
+
+def therapist_view(profile: Therapist, account: User, service_ids: list[int]) -> TherapistView:
+    return TherapistView(
+        id=profile.user_id,
+        first_name=account.first_name,
+        last_name=account.last_name,
+        title=profile.title,
+        bio=profile.bio,
+        languages=list(profile.languages),
+        photo_url=profile.photo_url,
+        is_active=profile.is_active and account.is_active,
+        service_ids=service_ids,
+    )

@@ -1,0 +1,57 @@
+"""Whose calendar a new slot goes on and which services it offers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
+from attune.scheduling.errors import InvalidSchedule
+
+
+@dataclass(frozen=True)
+class Offering:
+    therapist_id: int
+    service_ids: list[int]
+
+
+async def _therapist_id(uow: UnitOfWork, actor: Actor, wanted: int | None) -> int:
+    if wanted is None:
+        wanted = await practice.own_or_only_therapist(uow.session, actor.user_id)
+    if wanted is None:
+        raise InvalidSchedule(
+            details="Say whose time it is: therapist_id names one of the practice's therapists.",
+            field="therapist_id",
+        )
+    profile = await practice.therapist(uow.session, wanted)
+    if profile is None or not profile.is_active:
+        raise InvalidSchedule(details="No active therapist has this id.", field="therapist_id")
+    if not policy.may_manage_calendar_of(actor, wanted):
+        raise policy.AdminRequired(details="You may change only your own calendar.")
+    return wanted
+
+
+async def offering(
+    uow: UnitOfWork, actor: Actor, therapist_id: int | None, service_ids: Sequence[int] | None
+) -> Offering:
+    """The therapist (the caller when they are one, or the practice's only one) and the
+    services (default: every active one the therapist offers) of new slots."""
+    therapist = await _therapist_id(uow, actor, therapist_id)
+    offered = await practice.service_ids_of_therapist(uow.session, therapist)
+    if service_ids is None:
+        if not offered:
+            raise InvalidSchedule(
+                details="This therapist offers no service yet; name one in service_ids.",
+                field="service_ids",
+            )
+        return Offering(therapist, offered)
+    not_offered = sorted(set(service_ids) - set(offered))
+    if not_offered:
+        raise InvalidSchedule(
+            details=f"This therapist does not offer service(s) {not_offered}.",
+            field="service_ids",
+        )
+    return Offering(therapist, list(service_ids))
