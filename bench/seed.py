@@ -2,6 +2,9 @@
 executemany), never through the API: a million bookings load in seconds, not hours.
 
 What it holds:
+- the practice's owner and only therapist, signed in to the back office, offering the one
+  service the migrations make ("Session", at the practice's price); every slot is theirs and
+  offers that service, and every booking is for it;
 - clients with verified e-mail addresses and a live login each, all sharing one Argon2 hash
   computed once at the production cost (so logging in costs what it costs in production);
 - `day`: eight slots of three seats each, some booked, read by the availability benchmark;
@@ -29,8 +32,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from attune.accounts.page_sessions import cookie_hash
 from attune.accounts.passwords import hash_password
 from attune.accounts.tokens import issue_access_token
-from attune.bookings.service import price_cents
-from attune.models import AuthSession, Booking, BookingStatus, PaymentStatus, Schedule, User
+from attune.models import (
+    AuthSession,
+    Booking,
+    BookingStatus,
+    Delivery,
+    PaymentStatus,
+    Schedule,
+    Service,
+    Therapist,
+    User,
+    schedule_services,
+    service_therapists,
+)
+from attune.platform.actor import Role
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 
@@ -51,6 +66,8 @@ USERS: Table = User.__table__  # type: ignore[assignment]
 SESSIONS: Table = AuthSession.__table__  # type: ignore[assignment]
 SCHEDULES: Table = Schedule.__table__  # type: ignore[assignment]
 BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+THERAPISTS: Table = Therapist.__table__  # type: ignore[assignment]
+SERVICES: Table = Service.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -60,10 +77,21 @@ class Client:
     token: str
 
 
+@dataclass(frozen=True)
+class Offer:
+    """Whose slots they are and which services they offer."""
+
+    therapist_id: int
+    service_ids: tuple[int, ...]
+
+
 @dataclass
 class Practice:
     day: date
     clients: list[Client]
+    # The practice's one therapist (its owner, as `attune create-admin` makes it) and the one
+    # service every slot offers and every booking is for.
+    offer: Offer
     # The therapist's page session cookie, for the back office pages.
     therapist_cookie: str
     cycle_slots: dict[int, list[int]]  # client id -> the slots it books and cancels
@@ -79,6 +107,7 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
     today = now.astimezone(settings.zone).date()
     day = today + timedelta(days=7)
     async with database.engine.begin() as connection:
+        offer, therapist_cookie = await _add_therapist(connection, settings, password_hash, now)
         clients = await _add_clients(
             connection,
             settings,
@@ -97,12 +126,15 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
         )
         day_slots = await _add_slots(
             connection,
+            offer,
             [_local(settings, day, time(9 + hour)) for hour in range(DAY_SLOTS)],
             seats=DAY_SLOT_SEATS,
             booked=[hour % DAY_SLOT_SEATS for hour in range(DAY_SLOTS)],
             now=now,
         )
-        await _book_day(connection, settings, day_slots, clients, now)
+        await _book_day(
+            connection, settings, offer=offer, slots=day_slots, clients=clients, now=now
+        )
         first_cycle = _local(settings, today + timedelta(days=14), time(0))
         cycle_starts = [
             first_cycle + timedelta(hours=index)
@@ -110,10 +142,13 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
         ]
         cycle_ids = [
             slot_id
-            for slot_id, _start in await _add_slots(connection, cycle_starts, seats=1, now=now)
+            for slot_id, _start in await _add_slots(
+                connection, offer, cycle_starts, seats=1, now=now
+            )
         ]
         contention_ids = await _add_slots(
             connection,
+            offer,
             [
                 _local(settings, today + timedelta(days=30), time(8)) + timedelta(hours=index)
                 for index in range(CONTENTION_SLOTS)
@@ -121,13 +156,13 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
             seats=1,
             now=now,
         )
-        therapist_cookie = await _add_therapist(connection, settings, password_hash, now)
     cycle_slots = {
         client.id: cycle_ids[position::BENCH_CLIENTS] for position, client in enumerate(clients)
     }
     return Practice(
         day=day,
         clients=clients,
+        offer=offer,
         therapist_cookie=therapist_cookie,
         cycle_slots=cycle_slots,
         contenders=contenders,
@@ -153,14 +188,19 @@ async def grow_history(
             crowd = await _add_users(connection, "crowd", CROWD, password_hash, now)
         practice.history_clients = [user_id for user_id, _email in crowd]
     anchor = datetime.combine(now.date() - timedelta(days=1), time(0), tzinfo=UTC)
-    price = price_cents(settings, int(SESSION.total_seconds() // 60))
+    price = session_price(settings, int(SESSION.total_seconds() // 60))
     while missing > 0:
         slots = min(SLOTS_PER_CHUNK, -(-missing // SEATS_PER_PAST_SLOT))
         starts = [anchor - timedelta(hours=practice.past_slots + n + 1) for n in range(slots)]
         taken = [min(SEATS_PER_PAST_SLOT, missing - n * SEATS_PER_PAST_SLOT) for n in range(slots)]
         async with database.engine.begin() as connection:
             added = await _add_slots(
-                connection, starts, seats=SEATS_PER_PAST_SLOT, booked=taken, now=now
+                connection,
+                practice.offer,
+                starts,
+                seats=SEATS_PER_PAST_SLOT,
+                booked=taken,
+                now=now,
             )
             await connection.execute(
                 insert(BOOKINGS), list(_past_bookings(settings, practice, added, taken, price))
@@ -191,7 +231,7 @@ async def _add_users(
             "password_hash": password_hash,
             "first_name": f"{prefix.title()}{number}",
             "last_name": "Bench",
-            "is_admin": False,
+            "role": Role.client.value,
             "is_active": True,
             "email_verified_at": now,
             "created_at": now,
@@ -229,19 +269,56 @@ async def _add_clients(
     ]
 
 
-async def _add_therapist(
-    connection: AsyncConnection, settings: Settings, password_hash: str, now: datetime
-) -> str:
-    """The practice's therapist, signed in to the back office: gives the page session cookie."""
+async def _first_service(connection: AsyncConnection, now: datetime) -> int:
+    """The practice's first service, which the migrations make ("Session", following the
+    practice's price); made here too should a database come without it."""
+    first = (
+        await connection.execute(
+            select(SERVICES.c.id)
+            .where(SERVICES.c.is_active.is_(True))
+            .order_by(SERVICES.c.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if first is not None:
+        return int(first)
+    made = await connection.execute(
+        insert(SERVICES)
+        .values(
+            name="Session",
+            description="A one-to-one session by video.",
+            duration_minutes=60,
+            price_cents=None,
+            delivery=Delivery.video.value,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(SERVICES.c.id)
+    )
+    return int(made.scalar_one())
+
+
+async def _add_staff(
+    connection: AsyncConnection,
+    *,
+    email: str,
+    first_name: str,
+    role: Role,
+    password_hash: str,
+    service_ids: Sequence[int],
+    now: datetime,
+) -> Offer:
+    """A member of staff with a therapist's profile, offering `service_ids`."""
     user_id = (
         await connection.execute(
             insert(USERS)
             .values(
-                email="therapist@bench.example.com",
+                email=email,
                 password_hash=password_hash,
-                first_name="Theo",
+                first_name=first_name,
                 last_name="Bench",
-                is_admin=True,
+                role=role.value,
                 is_active=True,
                 email_verified_at=now,
                 created_at=now,
@@ -250,34 +327,71 @@ async def _add_therapist(
             .returning(USERS.c.id)
         )
     ).scalar_one()
+    await connection.execute(
+        insert(THERAPISTS).values(
+            user_id=user_id,
+            title="Psychotherapist",
+            bio="Sees clients for the benchmark.",
+            languages=["English"],
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await connection.execute(
+        insert(service_therapists),
+        [{"service_id": service_id, "therapist_id": user_id} for service_id in service_ids],
+    )
+    return Offer(user_id, tuple(service_ids))
+
+
+async def _add_therapist(
+    connection: AsyncConnection, settings: Settings, password_hash: str, now: datetime
+) -> tuple[Offer, str]:
+    """The practice's owner and only therapist, offering its one service, signed in to the
+    back office: what it offers, and the page session cookie."""
+    offer = await _add_staff(
+        connection,
+        email="therapist@bench.example.com",
+        first_name="Theo",
+        role=Role.owner,
+        password_hash=password_hash,
+        service_ids=[await _first_service(connection, now)],
+        now=now,
+    )
     cookie = secrets.token_urlsafe(32)
     await connection.execute(
         insert(SESSIONS).values(
             id=str(uuid.uuid4()),
-            user_id=user_id,
+            user_id=offer.therapist_id,
             created_at=now,
             cookie_hash=cookie_hash(settings, cookie),
             last_seen_at=now,
         )
     )
-    return cookie
+    return offer, cookie
 
 
 async def _add_slots(
     connection: AsyncConnection,
+    offer: Offer,
     starts: Sequence[datetime],
     *,
     seats: int,
     now: datetime,
     booked: Sequence[int] | None = None,
 ) -> list[tuple[int, datetime]]:
+    """Slots of the offer's therapist, each offering every service of the offer."""
     rows = [
         {
+            "therapist_id": offer.therapist_id,
             "start_at": start,
             "end_at": start + SESSION,
             "max_bookings": seats,
             "booked_count": booked[index] if booked is not None else 0,
             "is_available": True,
+            "delivery": Delivery.video.value,
+            "location": None,
             "created_at": now,
             "updated_at": now,
         }
@@ -286,13 +400,29 @@ async def _add_slots(
     statement = insert(SCHEDULES).returning(
         SCHEDULES.c.id, SCHEDULES.c.start_at, sort_by_parameter_order=True
     )
-    return [(row.id, row.start_at) for row in await connection.execute(statement, rows)]
+    added = [(row.id, row.start_at) for row in await connection.execute(statement, rows)]
+    offered = [
+        {"schedule_id": slot_id, "service_id": service_id}
+        for slot_id, _start in added
+        for service_id in offer.service_ids
+    ]
+    if offered:
+        await connection.execute(insert(schedule_services), offered)
+    return added
+
+
+def session_price(settings: Settings, minutes: int) -> int:
+    """The first service's price (the practice's, per hour) for a session of `minutes`, pro
+    rata and rounded half up, as a booking freezes it."""
+    return (settings.session_price_cents * minutes * 2 + 60) // 120
 
 
 def _booking(
     settings: Settings,
     *,
     user_id: int,
+    therapist_id: int,
+    service_id: int,
     slot_id: int,
     start: datetime,
     seat: int,
@@ -304,6 +434,10 @@ def _booking(
     return {
         "user_id": user_id,
         "schedule_id": slot_id,
+        "therapist_id": therapist_id,
+        "service_id": service_id,
+        "delivery": Delivery.video.value,
+        "location": None,
         "scheduled_at": start,
         "ends_at": end,
         "status": status.value,
@@ -328,15 +462,21 @@ def _booking(
 async def _book_day(
     connection: AsyncConnection,
     settings: Settings,
+    *,
+    offer: Offer,
     slots: Sequence[tuple[int, datetime]],
     clients: Sequence[Client],
     now: datetime,
 ) -> None:
-    price = price_cents(settings, int(SESSION.total_seconds() // 60))
+    """Book some seats of the day's slots: slot n holds n % DAY_SLOT_SEATS bookings, each
+    for the first service the slot offers."""
+    price = session_price(settings, int(SESSION.total_seconds() // 60))
     rows = [
         _booking(
             settings,
             user_id=clients[(index * DAY_SLOT_SEATS + seat) % len(clients)].id,
+            therapist_id=offer.therapist_id,
+            service_id=offer.service_ids[0],
             slot_id=slot_id,
             start=start,
             seat=seat,
@@ -360,12 +500,15 @@ def _past_bookings(
     price: int,
 ) -> Iterator[dict[str, Any]]:
     clients = practice.history_clients
+    offer = practice.offer
     for index, ((slot_id, start), taken) in enumerate(zip(slots, seats, strict=True)):
         first = (practice.past_slots + index) * SEATS_PER_PAST_SLOT
         for seat in range(taken):
             yield _booking(
                 settings,
                 user_id=clients[(first + seat) % len(clients)],
+                therapist_id=offer.therapist_id,
+                service_id=offer.service_ids[0],
                 slot_id=slot_id,
                 start=start,
                 seat=seat,
