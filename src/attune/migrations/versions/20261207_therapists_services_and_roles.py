@@ -119,7 +119,9 @@ def _create_tables() -> None:
 def _the_first_therapist(connection: sa.Connection) -> int | None:
     """The first admin, made the owner and the only therapist. A practice with slots or
     bookings but no admin (made by hand) gets an owner who cannot sign in until a password is
-    set (`attune create-admin` with the same address, or the forgot-password mail)."""
+    set (`attune create-admin` with the same address, which then may be changed on the
+    profile). The address must pass the accounts' address check (`.invalid` does not), or
+    neither signing in nor `create-admin` would take it."""
     first = connection.scalar(sa.text("SELECT min(id) FROM users WHERE role = 'owner'"))
     if first is not None:
         return int(first)
@@ -135,7 +137,7 @@ def _the_first_therapist(connection: sa.Connection) -> int | None:
         sa.text(
             "INSERT INTO users (email, password_hash, first_name, last_name, role, may_refund,"
             " is_active, booking_notifications, created_at, updated_at)"
-            " VALUES ('owner@practice.invalid', '!', 'Practice', 'Owner', 'owner', false, true,"
+            " VALUES ('owner@practice.example', '!', 'Practice', 'Owner', 'owner', false, true,"
             " true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
     )
