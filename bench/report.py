@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from bench.figures import Load
-from bench.results import Measurement, Results
+from bench.results import Measurement, PracticeRead, Results
 
 COLOURS = {"sqlite": "#4C72B0", "postgresql": "#DD8452"}
 
@@ -68,8 +68,79 @@ def as_json(results: Results) -> dict[str, Any]:
             }
             for point in results.growth
         ],
+        "practice": [_practice_json(results, read) for read in results.practice_reads],
         "targets": [dataclasses.asdict(target) for target in results.targets],
     }
+
+
+def _practice_json(results: Results, read: PracticeRead) -> dict[str, Any]:
+    single = results.single_therapist(read.database, cached=read.cached)
+    return {
+        "database": read.database,
+        "scope": read.scope,
+        "cached": read.cached,
+        "therapists": read.therapists,
+        "services": read.services,
+        "slots_of_the_day": read.slots,
+        "slots_answered": read.slots_answered,
+        "name": read.measurement.name,
+        "load": _load_json(read.measurement.load),
+        "ratio_to_ceiling": round(read.measurement.ratio, 4),
+        "single_therapist": None
+        if single is None
+        else {
+            "name": single.name if isinstance(single, Measurement) else "growth",
+            "load": _load_json(single.load),
+            "ratio_to_ceiling": round(single.ratio, 4),
+        },
+    }
+
+
+def _practice_lines(results: Results) -> list[str]:
+    reads = results.practice_reads
+    if not reads:
+        return []
+    first = reads[0]
+    lines = [
+        "",
+        f"## A practice of {first.therapists} therapists with {first.services} services",
+        "",
+        f"`GET /api/schedules?date=` of a day on which each therapist has eight slots "
+        f"({first.slots} in all): the whole practice, and one therapist "
+        "(`&therapist_id=`). Beside each, the single therapist's read of a day of eight slots: "
+        "with the cache on, `availability`, measured while the practice had one therapist; "
+        "with the cache off, the growth's first point.",
+        "",
+        "| database | cache | read | slots answered | per second | x ceiling | p50 ms "
+        "| p99 ms | single therapist: per second | x ceiling | p50 ms | p99 ms |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    ignored = False
+    for read in reads:
+        load = read.measurement.load
+        single = results.single_therapist(read.database, cached=read.cached)
+        beside = (
+            "| | | |"
+            if single is None
+            else f"| {single.load.per_second:,.1f} | {single.ratio:.1%} "
+            f"| {single.load.p50_ms:.1f} | {single.load.p99_ms:.1f} |"
+        )
+        scope = "whole practice" if read.scope == "practice" else "one therapist"
+        if read.scope == "therapist" and read.slots_answered == read.slots:
+            ignored = True
+            scope += " (filter ignored)"
+        lines.append(
+            f"| {read.database} | {'on' if read.cached else 'off'} | {scope} "
+            f"| {read.slots_answered} | {load.per_second:,.1f} | {read.measurement.ratio:.1%} "
+            f"| {load.p50_ms:.1f} | {load.p99_ms:.1f} {beside}"
+        )
+    if ignored:
+        lines += [
+            "",
+            "The server answered the whole day to `therapist_id=`: it does not filter by "
+            "therapist yet, so the one-therapist figures are the whole practice's.",
+        ]
+    return lines
 
 
 def _memory_cell(memory: dict[str, float]) -> str:
@@ -136,6 +207,7 @@ def markdown(results: Results) -> str:
                 f"| {point.ratio:.1%} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.non_2xx} "
                 f"| {point.replaced} |"
             )
+    lines += _practice_lines(results)
     lines += ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
     for target in results.targets:
         lines.append(

@@ -49,6 +49,21 @@ class GrowthPoint:
 
 
 @dataclass(frozen=True)
+class PracticeRead:
+    """The availability read of the practice of several therapists (bench.seed.WidePractice):
+    the whole practice's day or one therapist's, with the day view's cache on or off."""
+
+    database: str
+    scope: str  # "practice" or "therapist"
+    cached: bool
+    slots_answered: int  # the slots one answer held (the whole day: the filter was ignored)
+    therapists: int
+    services: int
+    slots: int  # the slots of the day, every therapist's
+    measurement: Measurement
+
+
+@dataclass(frozen=True)
 class Target:
     what: str
     goal: str
@@ -63,7 +78,24 @@ class Results:
     measurements: list[Measurement] = field(default_factory=list)
     races: dict[str, Race] = field(default_factory=dict)
     growth: list[GrowthPoint] = field(default_factory=list)
+    practice_reads: list[PracticeRead] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+
+    def single_therapist(self, database: str, *, cached: bool) -> Measurement | GrowthPoint | None:
+        """The availability read of one therapist's day that a practice read stands beside:
+        with the cache on, `availability`, measured while the practice had one therapist;
+        with it off, the growth's first point (the same day, read at the smallest history)."""
+        if cached:
+            return next(
+                (
+                    item
+                    for item in self.measurements
+                    if item.database == database and item.name == "availability"
+                ),
+                None,
+            )
+        points = [point for point in self.growth if point.database == database]
+        return min(points, key=lambda point: point.bookings, default=None)
 
     def judge(self) -> None:
         """Fill `targets` from the figures measured (a target with no figure is left out)."""

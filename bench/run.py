@@ -1,5 +1,6 @@
 """One benchmark run: for each database in turn, the ceiling, then Attune (create, migrate,
-seed, serve, measure, grow, stop, drop). The ceiling is measured again before each database, so
+seed, serve, measure, widen the practice to ten therapists and measure its reads, grow, stop,
+drop). The ceiling is measured again before each database, so
 that every ratio compares figures taken minutes apart. Everything started is stopped and every
 database dropped, also when the run fails or is interrupted."""
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 
 from attune.models import Booking, BookingStatus, Schedule
@@ -25,7 +27,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from bench import clients, databases, processes, seed, wrk
 from bench.figures import Load
-from bench.results import GrowthPoint, Measurement, Results
+from bench.results import GrowthPoint, Measurement, PracticeRead, Results
 
 APP_PROCESSES = 2
 LOGIN_MIN_SECONDS = 10.0
@@ -223,6 +225,10 @@ async def _measure_database(
                 stage = Stage(options, wrk_path, server, target.kind, ceiling, results)
                 await _measure_requests(stage, practice, files)
                 await _measure_race(stage, database, practice)
+                # Every figure so far is of a practice of one therapist; from here on it has
+                # ten, and five services.
+                wide = await seed.widen_practice(database, settings, practice, _now())
+                await _measure_practice(stage, wide, cached=True)
             # Growth is about the query as the table grows, so every read must reach the
             # database: the same server, with the day view's cache off.
             uncached = {**environment, "ATTUNE_AVAILABILITY_CACHE_SECONDS": "0"}
@@ -237,7 +243,7 @@ async def _measure_database(
                 ready_path="/health",
             ) as server:
                 stage = Stage(options, wrk_path, server, target.kind, ceiling, results)
-                await _measure_growth(stage, database, settings, practice)
+                await _measure_growth(stage, database, settings, practice, wide)
     finally:
         await databases.drop(target)
 
@@ -314,10 +320,66 @@ async def _measure_race(stage: Stage, database: Database, practice: seed.Practic
     )
 
 
+async def _measure_practice(stage: Stage, wide: seed.WidePractice, *, cached: bool) -> None:
+    """The availability read of the practice of ten therapists: the whole practice's day, and
+    one therapist's (`therapist_id`; a server without that filter answers the whole day, which
+    the number of slots answered shows)."""
+    for endpoint in _practice_reads(wide, cached=cached):
+        answered = await _slots_answered(stage.server.base_url, endpoint.path)
+        measured = await stage.record(endpoint.name, endpoint.label, stage.wrk(endpoint))
+        scope = "therapist" if "therapist_id=" in endpoint.path else "practice"
+        stage.results.practice_reads.append(
+            PracticeRead(
+                stage.database,
+                scope,
+                cached,
+                answered,
+                wide.therapists,
+                wide.services,
+                wide.slots,
+                measured,
+            )
+        )
+
+
+def _practice_reads(wide: seed.WidePractice, *, cached: bool) -> list[Endpoint]:
+    day = wide.day.isoformat()
+    suffix = "" if cached else "-uncached"
+    cache = "" if cached else ", cache off"
+    practice = f"{wide.therapists} therapists, {wide.services} services"
+    return [
+        Endpoint(
+            f"practice-availability{suffix}",
+            f"GET /api/schedules?date= ({practice}: the whole practice{cache})",
+            "GET",
+            f"/api/schedules?date={day}",
+        ),
+        Endpoint(
+            f"therapist-availability{suffix}",
+            f"GET /api/schedules?date=&therapist_id= ({practice}: one therapist{cache})",
+            "GET",
+            f"/api/schedules?date={day}&therapist_id={wide.therapist_id}",
+        ),
+    ]
+
+
+async def _slots_answered(base_url: str, path: str) -> int:
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        answer = await http.get(path)
+        answer.raise_for_status()
+        return len(answer.json()["slots"])
+
+
 async def _measure_growth(
-    stage: Stage, database: Database, settings: Settings, practice: seed.Practice
+    stage: Stage,
+    database: Database,
+    settings: Settings,
+    practice: seed.Practice,
+    wide: seed.WidePractice,
 ) -> None:
-    for size in stage.options.growth:
+    """The availability read as the history grows; at the first size, also the practice of
+    ten therapists' reads with every read reaching the database."""
+    for position, size in enumerate(stage.options.growth):
         held = await seed.grow_history(database, settings, practice, size, _now())
         await seed.settle(database)
         load, _memory, replaced = await stage.under_load(
@@ -330,6 +392,8 @@ async def _measure_growth(
             f"{stage.database}: availability with {held:,} bookings: "
             f"{load.per_second:,.1f}/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
         )
+        if position == 0:
+            await _measure_practice(stage, wide, cached=False)
 
 
 @contextlib.asynccontextmanager

@@ -11,7 +11,9 @@ What it holds:
 - for each benchmark client, slots of one seat weeks ahead (beyond the cancellation notice)
   that it books and cancels in turn;
 - ten slots of one seat that five hundred other clients race for;
-- a history of past group sessions, ten bookings each, grown to 1 k, 100 k and 1 M bookings.
+- a history of past group sessions, ten bookings each, grown to 1 k, 100 k and 1 M bookings;
+- once the single therapist's figures are taken (`widen_practice`), nine more therapists and
+  four more services, and a day on which each of the ten has eight slots.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import contextlib
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -61,6 +63,16 @@ DAY_SLOT_SEATS = 3
 SEATS_PER_PAST_SLOT = 10
 SLOTS_PER_CHUNK = 2_000
 SESSION = timedelta(minutes=50)
+PRACTICE_THERAPISTS = 10
+SERVICES_OFFERED_EACH = 3  # the first service, and two of the others in turn
+# The services a practice of several therapists adds to its first one ("Session"):
+# (name, minutes, price in minor units, delivery, seats).
+MORE_SERVICES = (
+    ("Initial consultation", 30, 4_000, Delivery.video, None),
+    ("Couples therapy", 80, 14_000, Delivery.both, None),
+    ("Group session", 90, 3_500, Delivery.video, 8),
+    ("Supervision", 60, 9_000, Delivery.both, None),
+)
 
 USERS: Table = User.__table__  # type: ignore[assignment]
 SESSIONS: Table = AuthSession.__table__  # type: ignore[assignment]
@@ -133,7 +145,13 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
             now=now,
         )
         await _book_day(
-            connection, settings, offer=offer, slots=day_slots, clients=clients, now=now
+            connection,
+            settings,
+            offer=offer,
+            slots=day_slots,
+            clients=clients,
+            prices={offer.service_ids[0]: session_price(settings, _minutes(SESSION))},
+            now=now,
         )
         first_cycle = _local(settings, today + timedelta(days=14), time(0))
         cycle_starts = [
@@ -172,6 +190,94 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
     )
 
 
+@dataclass(frozen=True)
+class WidePractice:
+    """The practice once it has PRACTICE_THERAPISTS therapists and 1 + len(MORE_SERVICES)
+    services: a day (the day after `Practice.day`) on which each therapist has DAY_SLOTS
+    slots, booked as `Practice.day`'s are."""
+
+    day: date
+    therapists: int
+    services: int
+    slots: int
+    # The therapist read alone: one of the nine added, whose slots offer three services.
+    therapist_id: int
+
+
+async def widen_practice(
+    database: Database, settings: Settings, practice: Practice, now: datetime
+) -> WidePractice:
+    """Make the practice one of PRACTICE_THERAPISTS therapists (the owner and nine more) and
+    five services, each therapist offering three; then give every therapist a day of slots."""
+    password_hash = await hash_password(settings, PASSWORD)
+    day = practice.day + timedelta(days=1)
+    async with database.engine.begin() as connection:
+        first = practice.offer.service_ids[0]
+        prices = {first: session_price(settings, _minutes(SESSION))}
+        more: list[int] = []
+        for name, minutes, price, delivery, seats in MORE_SERVICES:
+            service_id = (
+                await connection.execute(
+                    insert(SERVICES)
+                    .values(
+                        name=name,
+                        description=f"{name}, for the benchmark.",
+                        duration_minutes=minutes,
+                        price_cents=price,
+                        delivery=delivery.value,
+                        seats=seats,
+                        is_active=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(SERVICES.c.id)
+                )
+            ).scalar_one()
+            more.append(service_id)
+            prices[service_id] = _pro_rata(price, minutes, _minutes(SESSION))
+        offers = [practice.offer]
+        for number in range(1, PRACTICE_THERAPISTS):
+            others = [
+                more[(number + turn) % len(more)] for turn in range(SERVICES_OFFERED_EACH - 1)
+            ]
+            offers.append(
+                await _add_staff(
+                    connection,
+                    email=f"therapist{number}@bench.example.com",
+                    first_name=f"Therapist{number}",
+                    role=Role.therapist,
+                    password_hash=password_hash,
+                    service_ids=[first, *sorted(others)],
+                    now=now,
+                )
+            )
+        for offer in offers:
+            slots = await _add_slots(
+                connection,
+                offer,
+                [_local(settings, day, time(9 + hour)) for hour in range(DAY_SLOTS)],
+                seats=DAY_SLOT_SEATS,
+                booked=[hour % DAY_SLOT_SEATS for hour in range(DAY_SLOTS)],
+                now=now,
+            )
+            await _book_day(
+                connection,
+                settings,
+                offer=offer,
+                slots=slots,
+                clients=practice.clients,
+                prices=prices,
+                now=now,
+            )
+    return WidePractice(
+        day=day,
+        therapists=len(offers),
+        services=1 + len(more),
+        slots=len(offers) * DAY_SLOTS,
+        therapist_id=offers[1].therapist_id,
+    )
+
+
 async def grow_history(
     database: Database, settings: Settings, practice: Practice, bookings: int, now: datetime
 ) -> int:
@@ -188,7 +294,7 @@ async def grow_history(
             crowd = await _add_users(connection, "crowd", CROWD, password_hash, now)
         practice.history_clients = [user_id for user_id, _email in crowd]
     anchor = datetime.combine(now.date() - timedelta(days=1), time(0), tzinfo=UTC)
-    price = session_price(settings, int(SESSION.total_seconds() // 60))
+    price = session_price(settings, _minutes(SESSION))
     while missing > 0:
         slots = min(SLOTS_PER_CHUNK, -(-missing // SEATS_PER_PAST_SLOT))
         starts = [anchor - timedelta(hours=practice.past_slots + n + 1) for n in range(slots)]
@@ -411,10 +517,19 @@ async def _add_slots(
     return added
 
 
+def _minutes(length: timedelta) -> int:
+    return int(length.total_seconds() // 60)
+
+
+def _pro_rata(price: int, per_minutes: int, minutes: int) -> int:
+    """A service's price for a slot of another length, rounded half up, as a booking
+    freezes it (practice.terms.ServiceTerms.price_for)."""
+    return (price * minutes * 2 + per_minutes) // (2 * per_minutes)
+
+
 def session_price(settings: Settings, minutes: int) -> int:
-    """The first service's price (the practice's, per hour) for a session of `minutes`, pro
-    rata and rounded half up, as a booking freezes it."""
-    return (settings.session_price_cents * minutes * 2 + 60) // 120
+    """The first service's price (the practice's, per hour) for a session of `minutes`."""
+    return _pro_rata(settings.session_price_cents, 60, minutes)
 
 
 def _booking(
@@ -466,22 +581,23 @@ async def _book_day(
     offer: Offer,
     slots: Sequence[tuple[int, datetime]],
     clients: Sequence[Client],
+    prices: Mapping[int, int],
     now: datetime,
 ) -> None:
-    """Book some seats of the day's slots: slot n holds n % DAY_SLOT_SEATS bookings, each
-    for the first service the slot offers."""
-    price = session_price(settings, int(SESSION.total_seconds() // 60))
+    """Book some seats of the day's slots: slot n holds n % DAY_SLOT_SEATS bookings, for the
+    services the slot offers in turn, each at its price (`prices`, by service) for the slot."""
+    services = offer.service_ids
     rows = [
         _booking(
             settings,
             user_id=clients[(index * DAY_SLOT_SEATS + seat) % len(clients)].id,
             therapist_id=offer.therapist_id,
-            service_id=offer.service_ids[0],
+            service_id=services[(index + seat) % len(services)],
             slot_id=slot_id,
             start=start,
             seat=seat,
             status=BookingStatus.scheduled,
-            price=price,
+            price=prices[services[(index + seat) % len(services)]],
         )
         for index, (slot_id, start) in enumerate(slots)
         for seat in range(index % DAY_SLOT_SEATS)
