@@ -28,6 +28,8 @@ PUBLIC_PAGES = {
     "/book/{slot_id}",
     "/request",
     "/request/sent",
+    "/therapists",
+    "/services",
 }
 
 

@@ -167,7 +167,7 @@ async def therapists_with_accounts(
     if active_only:
         query = query.where(Therapist.is_active.is_(True), User.is_active.is_(True))
     found = await session.execute(query.order_by(User.last_name, User.first_name, User.id))
-    return [(profile, account) for profile, account in found.tuples()]
+    return [(profile, account) for profile, account in found]
 
 
 async def service_ids_by_therapist(session: AsyncSession) -> dict[int, list[int]]:

@@ -24,6 +24,7 @@ from attune.web.pages import (
     home,
     my_bookings,
     payment,
+    practice,
     sign_in,
 )
 from attune.web.pages.admin import (
@@ -45,6 +46,7 @@ PAGE_NOT_FOUND = "Check the address, or start from the home page."
 # In the order their routes are matched.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home.router,
+    practice.router,
     sign_in.router,
     account.router,
     booking.router,
