@@ -16,6 +16,7 @@ import httpx
 import pytest
 from alembic import command
 from sqlalchemy import MetaData, Table, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attune.accounts.passwords import hash_password
@@ -425,6 +426,7 @@ async def _read_through_the_api(settings: Settings, url: str) -> dict[str, Any]:
             answers["stranger's"] = (await client.get("/api/bookings/2", headers=clio)).status_code
             # The upcoming slots start three days from now: on one of these days in any zone.
             today = datetime.now(UTC).date()
+            answers["therapists page"] = (await read("/therapists", {})).text
             answers["slots"] = [
                 slot
                 for days in (2, 3, 4)
@@ -470,6 +472,9 @@ def test_the_seeds_api_reads_the_migrated_practice_as_before(
     requests = answers["requests"]
     assert sorted(request["status"] for request in requests) == sorted(REQUEST_STATUSES)
     assert {request["first_name"] for request in requests} == {"Grace"}
+    # The first admin is the practice's one therapist, on the clients' page of therapists.
+    assert "Book with Ada Example" in answers["therapists page"]
+    assert "Grace Example" not in answers["therapists page"]
     # The full slot stays full; the group slot's two free seats and the freed slot are offered.
     offered = {
         slot["id"]: (slot["is_available"], slot["remaining_slots"]) for slot in answers["slots"]
@@ -533,3 +538,48 @@ def test_a_practice_with_slots_but_no_admin_gets_an_owner_who_sets_a_password(
     )
     assert user_id == owner["id"]
     assert asyncio.run(sign_in()) == 200
+
+
+@pytest.mark.postgres
+def test_a_practice_whose_therapists_slots_overlap_cannot_go_back(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Before 0013 no two slots overlapped at all (an exclusion constraint on PostgreSQL); two
+    therapists' slots at the same time cannot be one therapist's again: the downgrade stops,
+    and as migrations run in one transaction there, it changes nothing."""
+    with scratch_database(postgres_url, "migration_0013_overlap") as url:
+        settings = _older_practice(tmp_path, url)
+        _migrate(settings, url, "head")
+
+        async def second_therapist_at_the_same_time() -> None:
+            database = Database(url)
+            try:
+                async with database.engine.begin() as connection:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO therapists (user_id, languages, is_active, created_at,"
+                            " updated_at) VALUES (2, '[]', true, now(), now())"
+                        )
+                    )
+                    await connection.execute(
+                        text(
+                            "INSERT INTO schedules (start_at, end_at, max_bookings, booked_count,"
+                            " is_available, therapist_id, delivery, created_at, updated_at)"
+                            " SELECT start_at, end_at, 1, 0, true, 2, 'video', now(), now()"
+                            " FROM schedules WHERE id = 1"
+                        )
+                    )
+            finally:
+                await database.dispose()
+
+        asyncio.run(second_therapist_at_the_same_time())
+        before = asyncio.run(_rows(url, ["users", "schedules", "therapists", "alembic_version"]))
+
+        with pytest.raises(IntegrityError, match="ex_schedules_no_overlap"):
+            _migrate(settings, url, BEFORE, down=True)
+
+        assert (
+            asyncio.run(_rows(url, ["users", "schedules", "therapists", "alembic_version"]))
+            == before
+        )
+        assert before["alembic_version"] == [{"version_num": "0013"}]
