@@ -38,6 +38,8 @@ from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
+from attune.practice.endpoints import admin_router as admin_practice_router
+from attune.practice.endpoints import router as practice_router
 from attune.requests.endpoints import router as appointment_requests_router
 from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
@@ -67,6 +69,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin_availability_router,
     admin_schedules_router,
     admin_router,
+    practice_router,
+    admin_practice_router,
     appointment_requests_router,
 )
 

@@ -17,6 +17,7 @@ from attune.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidDateOfBirth,
+    InvalidInvitation,
     InvalidOtp,
     InvalidRefreshToken,
     PasswordMismatch,
@@ -26,6 +27,7 @@ from attune.accounts.errors import (
 from attune.accounts.logins import login_service
 from attune.accounts.schemas import (
     FORGOT_PASSWORD_EXAMPLES,
+    INVITATION_EXAMPLES,
     LOGIN_EXAMPLES,
     OTP_EXAMPLES,
     PROFILE_EXAMPLES,
@@ -34,6 +36,7 @@ from attune.accounts.schemas import (
     RESEND_EXAMPLES,
     RESET_PASSWORD_EXAMPLES,
     Credentials,
+    InvitationAcceptance,
     LoggedIn,
     Logout,
     Message,
@@ -180,8 +183,9 @@ async def resend_otp(
     body: Annotated[OtpResend, Body(openapi_examples=RESEND_EXAMPLES)],
     uow: Work,
 ) -> Message:
-    await account_service.request_code(uow, ANONYMOUS, body.email, body.context)
-    if body.context is OtpPurpose.password_reset:
+    purpose = OtpPurpose(body.context)
+    await account_service.request_code(uow, ANONYMOUS, body.email, purpose)
+    if purpose is OtpPurpose.password_reset:
         return Message(message=RESET_CODE_SENT)
     return Message(message=CODE_SENT)
 
@@ -228,6 +232,21 @@ async def reset_password(
 ) -> Message:
     await account_service.reset_password(uow, ANONYMOUS, body)
     return Message(message="Password reset successfully")
+
+
+@router.post(
+    "/accept-invitation",
+    summary="Choose a password with a staff invitation",
+    description="`token` is the one in the invitation's link. It works once, for 7 days; "
+    "the address is then verified and the member signs in with `login`.",
+    responses=documented_errors(InvalidInvitation, PasswordMismatch, WeakPassword),
+)
+async def accept_invitation(
+    body: Annotated[InvitationAcceptance, Body(openapi_examples=INVITATION_EXAMPLES)],
+    uow: Work,
+) -> Message:
+    await account_service.accept_invitation(uow, ANONYMOUS, body)
+    return Message(message="Password set: you can log in now")
 
 
 @router.post(

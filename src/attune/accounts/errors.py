@@ -65,3 +65,13 @@ class InvalidRefreshToken(Unauthorized):
 class WrongCurrentPassword(BadRequest):
     error = "Current password is incorrect"
     details = "Type the password you sign in with now."
+
+
+class InvalidInvitation(BadRequest):
+    error = "Invalid or expired invitation"
+    details = "Ask the practice for a new invitation; each link works once, for 7 days."
+
+
+class AlreadyStaff(Conflict):
+    error = "This person is already a member of the practice"
+    details = "Change their role on their therapist entry instead of inviting them again."

@@ -122,6 +122,37 @@ async def consume_code(session: AsyncSession, code_id: int, now: datetime) -> bo
     return await _affected_rows(session, statement) == 1
 
 
+async def live_code_by_hash(
+    session: AsyncSession, purpose: OtpPurpose, code_hash: str, now: datetime
+) -> tuple[User, OtpCode] | None:
+    """The account and its unspent, unexpired code of this purpose whose hash is this one
+    (a long token's, so the hash itself finds the row)."""
+    row = (
+        await session.execute(
+            select(User, OtpCode)
+            .join(OtpCode, OtpCode.user_id == User.id)
+            .where(
+                OtpCode.purpose == purpose,
+                OtpCode.code_hash == code_hash,
+                OtpCode.consumed_at.is_(None),
+                OtpCode.expires_at > now,
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def users_with_live_codes(
+    session: AsyncSession, purpose: OtpPurpose, now: datetime
+) -> set[int]:
+    found = await session.scalars(
+        select(OtpCode.user_id).where(
+            OtpCode.purpose == purpose, OtpCode.consumed_at.is_(None), OtpCode.expires_at > now
+        )
+    )
+    return set(found)
+
+
 async def authenticated_user(session: AsyncSession, claims: AccessClaims) -> User | None:
     """The active user of a live login whose access token was not revoked, in one query."""
     statement = (

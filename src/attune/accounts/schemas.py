@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -156,9 +157,16 @@ class OtpVerification(StrictBody):
     otp: Otp
 
 
+class CodeContext(StrEnum):
+    """What a mailed six-digit code may be asked again for (an invitation's link may not)."""
+
+    registration = OtpPurpose.registration.value
+    password_reset = OtpPurpose.password_reset.value
+
+
 class OtpResend(StrictBody):
     email: Email
-    context: OtpPurpose = OtpPurpose.registration
+    context: CodeContext = CodeContext.registration
 
 
 class PasswordResetRequest(StrictBody):
@@ -168,6 +176,14 @@ class PasswordResetRequest(StrictBody):
 class PasswordReset(StrictBody):
     email: Email
     otp: Otp
+    new_password: Password
+    confirm_password: Password
+
+
+class InvitationAcceptance(StrictBody):
+    """The password a new member of staff chooses with their invitation's token."""
+
+    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     new_password: Password
     confirm_password: Password
 
@@ -335,4 +351,14 @@ RESET_PASSWORD_EXAMPLES: dict[str, Any] = {
 }
 REFRESH_EXAMPLES: dict[str, Any] = {
     "seed_003": {"summary": "Contract 003", "value": {"refresh": "your_refresh_token_here"}}
+}
+INVITATION_EXAMPLES: dict[str, Any] = {
+    "accept": {
+        "summary": "The token from the invitation's link, and a password",
+        "value": {
+            "token": "Qm9vay1hLXNlc3Npb24tdG9rZW4",
+            "new_password": "correct horse battery staple",
+            "confirm_password": "correct horse battery staple",
+        },
+    }
 }

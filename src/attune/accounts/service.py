@@ -14,13 +14,15 @@ from datetime import date, timedelta
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 
-from attune.accounts import repository, throttle
+from attune.accounts import invitations, repository, throttle
 from attune.accounts.errors import (
+    AlreadyStaff,
     BookingNoticesForAdminsOnly,
     CodeRequestedTooSoon,
     EmailTaken,
     InvalidDateOfBirth,
     InvalidEmail,
+    InvalidInvitation,
     InvalidOtp,
     PasswordMismatch,
     WrongCurrentPassword,
@@ -28,6 +30,7 @@ from attune.accounts.errors import (
 from attune.accounts.one_time_codes import accept_code, issue_code
 from attune.accounts.passwords import check_password_policy, hash_password, verify_password
 from attune.accounts.schemas import (
+    InvitationAcceptance,
     OtpVerification,
     PasswordReset,
     ProfileUpdate,
@@ -38,7 +41,7 @@ from attune.accounts.views import AccountView, account_view
 from attune.models import OtpPurpose, User
 from attune.notifications.mail import queue_mail
 from attune.platform import policy
-from attune.platform.actor import Actor
+from attune.platform.actor import Actor, Role
 from attune.platform.auth import InvalidToken
 from attune.platform.jobs import enqueue
 from attune.platform.policy import Permission
@@ -46,6 +49,9 @@ from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.unit_of_work import UnitOfWork
 
 SEND_CODE_JOB = "send_account_code"
+# Not an argon2 hash, so no password ever matches it: an invited account signs in only once
+# its invitation's link has set a password.
+UNUSABLE_PASSWORD = "!invited"
 WRONG_CODE = "Check the code, or ask for a new one with {}."
 
 
@@ -264,6 +270,80 @@ class AccountService:
         user.is_active = True
         user.email_verified_at = user.email_verified_at or uow.now
         user.updated_at = uow.now
+        await uow.session.flush()
+        return account_view(user)
+
+    async def invite_staff(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        *,
+        email: str,
+        first_name: str,
+        last_name: str,
+        role: Role,
+    ) -> tuple[User, bool]:
+        """Make a member of staff with this role and mail them; whether the account is new.
+
+        A new account gets a password no one can type and a link that sets one. An existing
+        client's account becomes staff and keeps its password: the mail only tells them, so
+        an invitation never takes over an account someone already uses.
+        """
+        policy.require(actor, Permission.manage_practice)
+        inviting = await uow.session.get(User, actor.user_id) if actor.user_id else None
+        invited_by = (
+            f"{inviting.first_name} {inviting.last_name}"
+            if inviting
+            else uow.settings.practice_name
+        )
+        user = await repository.user_by_email(uow.session, email)
+        created = user is None
+        if user is None:
+            user = User(
+                email=email,
+                password_hash=UNUSABLE_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                created_at=uow.now,
+                updated_at=uow.now,
+            )
+            uow.session.add(user)
+            try:
+                await uow.session.flush()
+            except IntegrityError as error:
+                raise EmailTaken() from error
+        elif user.is_admin:
+            raise AlreadyStaff(field="email")
+        user.role = role
+        user.is_active = True
+        user.updated_at = uow.now
+        await uow.session.flush()
+        await invitations.mail_invitation(uow, user, invited_by=invited_by, with_link=created)
+        return user, created
+
+    async def invitation(self, uow: UnitOfWork, actor: Actor, token: str) -> AccountView:
+        """The account a live invitation link is for (to greet them by name)."""
+        found = await invitations.invited_account(uow, token)
+        if found is None:
+            raise InvalidInvitation()
+        return account_view(found[0])
+
+    async def accept_invitation(
+        self, uow: UnitOfWork, actor: Actor, body: InvitationAcceptance
+    ) -> AccountView:
+        """Set the password of an invited account with its link's token, once; the link came
+        to the inbox, so the address is verified too."""
+        if body.new_password != body.confirm_password:
+            raise PasswordMismatch(field="confirm_password")
+        found = await invitations.invited_account(uow, body.token)
+        if found is None:
+            raise InvalidInvitation(field="token")
+        user, code = found
+        check_password_policy(body.new_password, email=user.email, names=_names(user))
+        if not await repository.consume_code(uow.session, code.id, uow.now):
+            raise InvalidInvitation(field="token")
+        await _change_password(uow, user, body.new_password)
+        user.email_verified_at = user.email_verified_at or uow.now
         await uow.session.flush()
         return account_view(user)
 

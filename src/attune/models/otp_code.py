@@ -12,6 +12,8 @@ from attune.platform.database import Base, utcnow
 class OtpPurpose(StrEnum):
     registration = "registration"
     password_reset = "password_reset"
+    # A staff invitation's link (accounts/invitations.py): a long random token, not six digits.
+    invitation = "invitation"
 
 
 class OtpCode(Base):

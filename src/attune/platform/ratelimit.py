@@ -42,6 +42,7 @@ STRICT_PATHS = frozenset(
         "/api/auth/forgot-password",
         "/api/auth/verify-password-reset-otp",
         "/api/auth/reset-password",
+        "/api/auth/accept-invitation",
         "/api/meetings/appointments/create",
     }
 )
@@ -55,6 +56,7 @@ STRICT_PAGE_FORMS = frozenset(
         "/verify/resend",
         "/forgot-password",
         "/reset-password",
+        "/invitation",
         "/profile/password",
         "/request",
     }

@@ -6,10 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Booking,
+    BookingStatus,
     Delivery,
     Service,
     Therapist,
@@ -17,6 +21,7 @@ from attune.models import (
     schedule_services,
     service_therapists,
 )
+from attune.platform.actor import STAFF_ROLES, Role
 
 DEFAULT_SERVICE_NAME = "Session"
 
@@ -189,3 +194,102 @@ async def all_services(session: AsyncSession, *, active_only: bool) -> Sequence[
     if active_only:
         query = query.where(Service.is_active.is_(True))
     return (await session.scalars(query.order_by(Service.id))).all()
+
+
+async def staff_with_profiles(session: AsyncSession) -> Sequence[tuple[User, Therapist | None]]:
+    """Every member of the practice, active or not, with their therapist's profile if any, by
+    name."""
+    found = await session.execute(
+        select(User, Therapist)
+        .outerjoin(Therapist, Therapist.user_id == User.id)
+        .where(User.role.in_([role.value for role in STAFF_ROLES]))
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    return [(account, profile) for account, profile in found]
+
+
+async def lock_member_and_owners(session: AsyncSession, user_id: int) -> dict[int, User]:
+    """This account and every active owner, read afresh and (on PostgreSQL) locked in id order,
+    so two changes that would each leave the practice without an owner take turns."""
+    found = await session.scalars(
+        select(User)
+        .where(
+            or_(
+                User.id == user_id,
+                (User.role == Role.owner.value) & User.is_active.is_(True),
+            )
+        )
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {account.id: account for account in found}
+
+
+async def future_bookings(
+    session: AsyncSession, therapist_id: int, now: datetime
+) -> Sequence[Booking]:
+    found = await session.scalars(
+        select(Booking)
+        .where(
+            Booking.therapist_id == therapist_id,
+            Booking.status == BookingStatus.scheduled,
+            Booking.ends_at > now,
+        )
+        .order_by(Booking.scheduled_at, Booking.id)
+    )
+    return found.all()
+
+
+async def future_scheduled_requests(
+    session: AsyncSession, therapist_id: int, now: datetime
+) -> Sequence[AppointmentRequest]:
+    found = await session.scalars(
+        select(AppointmentRequest)
+        .where(
+            AppointmentRequest.therapist_id == therapist_id,
+            AppointmentRequest.status == AppointmentStatus.scheduled,
+            AppointmentRequest.scheduled_end_at > now,
+        )
+        .order_by(AppointmentRequest.scheduled_at, AppointmentRequest.id)
+    )
+    return found.all()
+
+
+async def therapist_ids_existing(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    found = await session.scalars(select(Therapist.user_id).where(Therapist.user_id.in_(wanted)))
+    return set(found)
+
+
+async def set_service_therapists(
+    session: AsyncSession, service_id: int, therapist_ids: Iterable[int]
+) -> None:
+    await session.execute(
+        delete(service_therapists).where(service_therapists.c.service_id == service_id)
+    )
+    rows = [{"service_id": service_id, "therapist_id": one} for one in sorted(set(therapist_ids))]
+    if rows:
+        await session.execute(insert(service_therapists), rows)
+
+
+async def service_in_use(session: AsyncSession, service_id: int) -> bool:
+    """Whether any booking, request or slot names the service (then it can only be retired)."""
+    used = await session.scalar(
+        select(
+            exists().where(Booking.service_id == service_id)
+            | exists().where(AppointmentRequest.service_id == service_id)
+            | exists().where(schedule_services.c.service_id == service_id)
+        )
+    )
+    return bool(used)
+
+
+async def delete_service(session: AsyncSession, service: Service) -> None:
+    await session.execute(
+        delete(service_therapists).where(service_therapists.c.service_id == service.id)
+    )
+    await session.delete(service)
+    await session.flush()

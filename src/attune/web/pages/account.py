@@ -189,7 +189,9 @@ async def send_new_code(request: Request, uow: Work) -> Response:
     try:
         body = parse(OtpResend, {"email": email})
         async with uow.attempt():
-            await account_service.request_code(uow, actor_of(None), body.email, body.context)
+            await account_service.request_code(
+                uow, actor_of(None), body.email, OtpPurpose(body.context)
+            )
     except FormInvalid as invalid:
         errors = _email_on_form(invalid.errors)
         return _verify_page(request, form.refused(errors), email, status_code=400)
