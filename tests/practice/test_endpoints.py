@@ -67,6 +67,7 @@ class TestWhoMay:
     @pytest.mark.parametrize(("method", "path", "body"), ADMIN_CALLS)
     async def test_only_the_owner(
         self,
+        *,
         client: httpx.AsyncClient,
         database: Database,
         settings: Settings,
@@ -343,6 +344,7 @@ class TestInvitations:
 
     async def test_the_link_expires(
         self,
+        *,
         client: httpx.AsyncClient,
         app: FastAPI,
         database: Database,

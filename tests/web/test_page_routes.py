@@ -24,6 +24,7 @@ PUBLIC_PAGES = {
     "/verify",
     "/forgot-password",
     "/reset-password",
+    "/invitation",
     "/book",
     "/book/{slot_id}",
     "/request",

@@ -35,6 +35,15 @@ NOTICES = {
     "password-reset": "Your password is changed, and every sign-in to your account has ended. "
     "Sign in with the new password.",
     "profile-saved": "Your profile is saved.",
+    "invitation-accepted": "Your password is set. Sign in with it to go on.",
+    # The owner's staff and services pages.
+    "staff-invited": "The invitation is sent.",
+    "staff-saved": "The changes are saved.",
+    "service-added": "The service is added.",
+    "service-saved": "The service is saved.",
+    "service-deleted": "The service is deleted.",
+    "service-retired": "The service is no longer offered: bookings, requests or slots name it, "
+    "so it is kept for them.",
     "password-changed": "Your password is changed. You are still signed in here; every other "
     "sign-in to your account has ended.",
 }

@@ -22,6 +22,7 @@ from attune.web.pages import (
     appointment_request,
     booking,
     home,
+    invitation,
     my_bookings,
     payment,
     practice,
@@ -34,6 +35,8 @@ from attune.web.pages.admin import (
     clients,
     reports,
     requests,
+    services,
+    therapists,
     today,
 )
 from attune.web.pages.admin import bookings as admin_bookings
@@ -49,6 +52,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     practice.router,
     sign_in.router,
     account.router,
+    invitation.router,
     booking.router,
     payment.router,
     my_bookings.router,
@@ -59,6 +63,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     requests.router,
     clients.router,
     availability.router,
+    therapists.router,
+    services.router,
     reports.router,
     audit_log.router,
     admin_settings.router,
