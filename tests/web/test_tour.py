@@ -44,6 +44,8 @@ async def test_every_main_page(
     # A visitor.
     await visit(page, "/", "home", tmp_path)
     await visit(page, f"/book?date={tomorrow}", "book", tmp_path)
+    await visit(page, "/therapists", "therapists", tmp_path)
+    await visit(page, "/services", "services", tmp_path)
     await visit(page, "/request", "request", tmp_path)
     await visit(page, "/register", "register", tmp_path)
     await visit(page, "/login", "sign-in", tmp_path)
