@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from attune.models import AppointmentRequest, AppointmentStatus
+from attune.platform.actor import Role
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.conftest import make_settings
 from tests.requests.builders import NOW, STARTS_AT, request_body
 from tests.support.mailbox import SmtpServer
+from tests.support.people import add_person
 
 STRICT_LIMIT = 5
 
@@ -48,9 +50,10 @@ class TestRateLimit:
         assert codes == [201] * STRICT_LIMIT + [429]
 
 
-def appointment(starts_at: datetime) -> AppointmentRequest:
+def appointment(starts_at: datetime, therapist_id: int) -> AppointmentRequest:
     return AppointmentRequest(
         id=str(uuid.uuid4()),
+        therapist_id=therapist_id,
         first_name_encrypted="x",
         last_name_encrypted="x",
         email_encrypted="x",
@@ -65,19 +68,37 @@ def appointment(starts_at: datetime) -> AppointmentRequest:
     )
 
 
+async def therapists(database: Database, settings: Settings) -> tuple[int, int]:
+    first = await add_person(database, settings, email="one@example.com", role=Role.therapist)
+    second = await add_person(database, settings, email="two@example.com", role=Role.therapist)
+    return first.id, second.id
+
+
 @pytest.mark.postgres
 class TestExclusionConstraint:
     async def test_refuses_overlapping_scheduled_appointments_written_past_the_service(
-        self, database: Database
+        self, database: Database, settings: Settings
     ) -> None:
+        therapist, _ = await therapists(database, settings)
         async with database.transaction() as session:
-            session.add(appointment(STARTS_AT))
+            session.add(appointment(STARTS_AT, therapist))
 
         with pytest.raises(IntegrityError, match="ex_appointment_requests_no_overlap"):
             async with database.transaction() as session:
-                session.add(appointment(STARTS_AT + timedelta(minutes=30)))
+                session.add(appointment(STARTS_AT + timedelta(minutes=30), therapist))
 
-    async def test_leaves_back_to_back_appointments_alone(self, database: Database) -> None:
+    async def test_leaves_back_to_back_appointments_alone(
+        self, database: Database, settings: Settings
+    ) -> None:
+        therapist, _ = await therapists(database, settings)
         async with database.transaction() as session:
-            session.add(appointment(STARTS_AT))
-            session.add(appointment(STARTS_AT + timedelta(hours=1)))
+            session.add(appointment(STARTS_AT, therapist))
+            session.add(appointment(STARTS_AT + timedelta(hours=1), therapist))
+
+    async def test_leaves_two_therapists_at_the_same_time_alone(
+        self, database: Database, settings: Settings
+    ) -> None:
+        first, second = await therapists(database, settings)
+        async with database.transaction() as session:
+            session.add(appointment(STARTS_AT, first))
+            session.add(appointment(STARTS_AT, second))

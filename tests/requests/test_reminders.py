@@ -340,9 +340,9 @@ class TestRescheduled:
         practice.clock.at = STARTS_AT - timedelta(hours=23)
         check_slots = repository.overlapping_offered_slot
 
-        async def sweep_meanwhile(*args: Any) -> int | None:
+        async def sweep_meanwhile(*args: Any, **options: Any) -> int | None:
             await jobs.send_reminders(practice.job_context(), {})
-            return await check_slots(*args)
+            return await check_slots(*args, **options)
 
         monkeypatch.setattr(repository, "overlapping_offered_slot", sweep_meanwhile)
         await practice.reschedule(request_id, MOVED_TO)

@@ -15,7 +15,12 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPBearer
 
 from attune.api_root.seed_endpoints import JITSI_INTEGRATION, SEED_ENDPOINTS
-from attune.platform.auth import current_actor, require_staff, verified_actor
+from attune.platform.auth import (
+    current_actor,
+    require_practice_member,
+    require_staff,
+    verified_actor,
+)
 from attune.platform.metrics import require_metrics_token
 from attune.platform.settings import Settings
 
@@ -69,7 +74,7 @@ def authentication_of(dependant: Dependant, settings: Settings) -> str:
     calls = set(_calls(dependant))
     if require_metrics_token in calls and settings.metrics_token is not None:
         return METRICS_AUTHENTICATION
-    if require_staff in calls:
+    if calls & {require_staff, require_practice_member}:
         return STAFF_AUTHENTICATION
     if calls & {current_actor, verified_actor}:
         return AUTHENTICATION

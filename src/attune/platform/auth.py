@@ -83,7 +83,15 @@ async def require_staff(actor: Annotated[Actor, Depends(current_actor)]) -> Acto
     return actor
 
 
+async def require_practice_member(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """A member of the practice who acts for clients (owner, therapist, front desk): a route
+    for which the service decides further whose objects they may touch."""
+    policy.require(actor, policy.Permission.act_for_clients)
+    return actor
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor, Depends(optional_actor)]
 VerifiedActor = Annotated[Actor, Depends(verified_actor)]
 StaffActor = Annotated[Actor, Depends(require_staff)]
+PracticeMember = Annotated[Actor, Depends(require_practice_member)]

@@ -169,6 +169,13 @@ def may_read_clinical_notes(actor: Actor, owner_id: int | None) -> bool:
     return actor.owns(owner_id) or allows(actor, Permission.read_clinical_notes)
 
 
+def hides_clinical_notes(actor: Actor, owner_id: int | None) -> bool:
+    """Whether a member of the practice sees the record without its notes and reasons (the
+    front desk). Anyone else who reaches the record at all is its author, or holds the link or
+    receipt mailed to them, and sees what they wrote."""
+    return is_staff(actor) and not may_read_clinical_notes(actor, owner_id)
+
+
 def bound_by_notice(actor: Actor) -> bool:
     """The cancellation and rescheduling notices bind clients; the practice may override them."""
     return not allows(actor, Permission.act_for_clients)

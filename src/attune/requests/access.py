@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, User
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.unit_of_work import UnitOfWork
 from attune.requests import repository
+from attune.requests.assignment import names_of
 from attune.requests.errors import AppointmentNotFound
 from attune.requests.views import AppointmentView, appointment_view
 
@@ -20,9 +23,11 @@ async def existing_request(uow: UnitOfWork, request_id: str) -> AppointmentReque
 
 
 async def visible_request(uow: UnitOfWork, actor: Actor, request_id: str) -> AppointmentRequest:
-    """The request for its owner or the practice; anyone else is told it does not exist."""
+    """The request for its owner, or for the practice's staff who see its therapist's calendar
+    (a therapist only their own, the owner and the front desk every one, and the requests
+    given to nobody yet); anyone else is told it does not exist."""
     request = await repository.by_id(uow.session, request_id)
-    if request is None or not policy.may_see(actor, request.user_id):
+    if request is None or not policy.may_see(actor, request.user_id, request.therapist_id):
         raise AppointmentNotFound()
     return request
 
@@ -48,4 +53,23 @@ async def host_of(uow: UnitOfWork, actor: Actor) -> Participant | None:
 
 async def view_for(uow: UnitOfWork, actor: Actor, request: AppointmentRequest) -> AppointmentView:
     """The request as `actor` sees it now."""
-    return appointment_view(uow.settings, request, await host_of(uow, actor), uow.now)
+    return (await views_for(uow, actor, [request]))[0]
+
+
+async def views_for(
+    uow: UnitOfWork, actor: Actor, requests: Sequence[AppointmentRequest]
+) -> list[AppointmentView]:
+    """The requests as `actor` sees them now: the reasons only for whom may read them."""
+    host = await host_of(uow, actor)
+    names = await names_of(uow.session, requests)
+    return [
+        appointment_view(
+            uow.settings,
+            request,
+            host,
+            uow.now,
+            names=names,
+            reasons_shown=not policy.hides_clinical_notes(actor, request.user_id),
+        )
+        for request in requests
+    ]

@@ -4,9 +4,10 @@ moving, declining) and reading.py.
 
 Anyone may ask for an appointment; a signed-in caller's request is linked to them, and anyone
 else's joins an account only when claimed with the code mailed to its address. Reading needs a
-signed-in user: an admin sees every request, a client only their own (another's is not found),
-and nobody looks requests up by e-mail without signing in. Scheduling, rescheduling, declining
-and the statistics are for admins; withdrawing is for the person who asked.
+signed-in user: the owner and the front desk see every request, a therapist those on their own
+calendar, a client only their own (another's is not found), and nobody looks requests up by
+e-mail without signing in. Scheduling, rescheduling and declining are for the practice's staff
+who see the request, the statistics for the owner; withdrawing is for the person who asked.
 """
 
 from __future__ import annotations
@@ -18,9 +19,15 @@ from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from attune.models import AppointmentStatus
-from attune.platform.auth import CurrentActor, InvalidToken, OptionalActor, StaffActor
+from attune.platform.auth import (
+    CurrentActor,
+    InvalidToken,
+    OptionalActor,
+    PracticeMember,
+    StaffActor,
+)
 from attune.platform.dependencies import AppSettings, Work
-from attune.platform.fields import Text
+from attune.platform.fields import MAX_ID, Text
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
 from attune.requests.errors import (
@@ -32,6 +39,7 @@ from attune.requests.errors import (
     AppointmentOverlap,
     ClaimByAddressOwnerOnly,
     InvalidAppointmentRequest,
+    OwnCalendarOnly,
     RequestClaimedByAnother,
     WithdrawalByOwnerOnly,
 )
@@ -77,13 +85,15 @@ RequestId = Annotated[
     summary="Ask for an appointment",
     description="Public. Each preferred date must be within the next 30 days (the practice's "
     "calendar, today included) and on a weekday the practice takes appointments; each time "
-    "of day is `morning` (09–12), `afternoon` (13–17) or `evening` (18–21). A signed-in "
+    "of day is `morning` (09–12), `afternoon` (13–17) or `evening` (18–21). `therapist_id` "
+    "and `service_id` are optional: an active therapist, an active service, and the "
+    "therapist must offer the service (400 naming the field otherwise). A signed-in "
     "client asks for themselves: the request is theirs and answers to their own address, "
     "whatever `email` says. Anyone else's request belongs to no account (`user_id` is null) "
     "and answers the same whether or not the address has one; its acknowledgement carries a "
     "code with which the owner of the address adds it to their account (`.../claim`). The "
-    "admins get a notice. The personal fields are stored encrypted. Rate limited as the "
-    "credential endpoints are.",
+    "owners and the therapist asked for get a notice. The personal fields are stored "
+    "encrypted. Rate limited as the credential endpoints are.",
     responses=documented_errors(InvalidToken, InvalidAppointmentRequest),
 )
 async def create_appointment(
@@ -97,9 +107,11 @@ async def create_appointment(
 @router.get(
     "/appointments",
     summary="List appointment requests",
-    description="An admin sees every request, newest first, and may filter by `status` and "
-    "by `email` (matched through a keyed hash, never by decrypting rows). A client sees only "
-    "their own and `email` is ignored. Without a token this is 401, whatever the query.",
+    description="Newest first. The owner and the front desk see every request, a therapist "
+    "only those on their own calendar; they may filter by `status`, by `therapist_id` and by "
+    "`email` (matched through a keyed hash, never by decrypting rows). The front desk gets "
+    "no reasons (`reason_hidden`). A client sees only their own and `email` and "
+    "`therapist_id` are ignored. Without a token this is 401, whatever the query.",
     responses=documented_errors(InvalidToken, body=False),
 )
 async def list_appointments(
@@ -111,10 +123,18 @@ async def list_appointments(
     ] = None,
     email: Annotated[
         Text | None,
-        Query(max_length=254, description="Admins only: the requester's e-mail address."),
+        Query(max_length=254, description="Staff only: the requester's e-mail address."),
+    ] = None,
+    therapist_id: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_ID,
+            description="Staff only: the requests on this therapist's calendar.",
+        ),
     ] = None,
 ) -> list[AppointmentRead]:
-    views = await reading_service.listed(uow, actor, status, email)
+    views = await reading_service.listed(uow, actor, status, email, therapist_id)
     return [appointment_read(view) for view in views]
 
 
@@ -143,7 +163,8 @@ async def own_appointments(actor: CurrentActor, uow: Work) -> list[AppointmentRe
 @router.get(
     ITEM,
     summary="Read an appointment request",
-    description="Your own request, or any for an admin; another client's is not found.",
+    description="Your own request, or one the practice's staff see (a therapist: those on "
+    "their own calendar); another client's, or another therapist's, is not found.",
     responses=documented_errors(InvalidToken, AppointmentNotFound, body=False),
 )
 async def read_appointment(
@@ -173,13 +194,18 @@ async def claim_appointment(
 @router.post(
     ITEM + "/schedule",
     summary="Schedule an appointment request",
-    description="Admins only, for a request pending review. `scheduled_datetime` is ISO 8601 "
-    "with an offset and in the future; `scheduled_duration` is 15 to 240 minutes (60 by "
-    "default). Refused with 409 when the time overlaps another scheduled appointment or a "
-    "booked slot. Creates the video room and mails the requester with a calendar invitation.",
+    description="The practice's staff, for a pending request they see (a therapist: one on "
+    "their own calendar). `scheduled_datetime` is ISO 8601 with an offset and in the future; "
+    "`scheduled_duration` is 15 to 240 minutes (60 by default). `therapist_id` picks who "
+    "sees the client: left out, the therapist the request named, else the caller when they "
+    "are a therapist, else the practice's only therapist (400 when none of these is one); a "
+    "therapist gives appointments only on their own calendar (403). Refused with 409 when "
+    "the time overlaps another scheduled appointment or a booked slot of the same "
+    "therapist. Creates the video room and mails the requester with a calendar invitation.",
     responses=documented_errors(
         InvalidToken,
         AdminRequired,
+        OwnCalendarOnly,
         AppointmentNotFound,
         AppointmentNotPending,
         AppointmentOverlap,
@@ -189,11 +215,16 @@ async def claim_appointment(
 async def schedule_appointment(
     request_id: RequestId,
     body: Annotated[AppointmentSchedule, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
 ) -> AppointmentRead:
     view = await review_service.schedule(
-        uow, actor, str(request_id), body.scheduled_datetime, body.scheduled_duration
+        uow,
+        actor,
+        str(request_id),
+        body.scheduled_datetime,
+        body.scheduled_duration,
+        therapist_id=body.therapist_id,
     )
     return appointment_read(view)
 
@@ -201,13 +232,15 @@ async def schedule_appointment(
 @router.post(
     ITEM + "/reschedule",
     summary="Move a scheduled appointment",
-    description="Admins only, for a scheduled request; the same rules as scheduling. Without "
-    "`scheduled_duration` the appointment keeps its length. The room stays the same; the "
+    description="The practice's staff, for a scheduled request they see; the same rules as "
+    "scheduling. Without `scheduled_duration` the appointment keeps its length, without "
+    "`therapist_id` its therapist. The room stays the same; the "
     "requester gets a calendar update (a higher SEQUENCE).",
     responses=documented_errors(
         InvalidToken,
         AdminRequired,
         AppointmentNotFound,
+        OwnCalendarOnly,
         AppointmentNotScheduled,
         AppointmentOverlap,
         AppointmentInPast,
@@ -216,11 +249,16 @@ async def schedule_appointment(
 async def reschedule_appointment(
     request_id: RequestId,
     body: Annotated[AppointmentMove, Body(openapi_examples=SCHEDULE_EXAMPLES)],
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
 ) -> AppointmentRead:
     view = await review_service.reschedule(
-        uow, actor, str(request_id), body.scheduled_datetime, body.scheduled_duration
+        uow,
+        actor,
+        str(request_id),
+        body.scheduled_datetime,
+        body.scheduled_duration,
+        therapist_id=body.therapist_id,
     )
     return appointment_read(view)
 
@@ -228,15 +266,16 @@ async def reschedule_appointment(
 @router.post(
     ITEM + "/reject",
     summary="Decline an appointment request",
-    description="Admins only, for a request pending review; the optional reason is stored "
-    "encrypted and mailed to the requester.",
+    description="The practice's staff, for a pending request they see (a therapist: one on "
+    "their own calendar); the optional reason is stored encrypted and mailed to the "
+    "requester.",
     responses=documented_errors(
         InvalidToken, AdminRequired, AppointmentNotFound, AppointmentNotPending
     ),
 )
 async def reject_appointment(
     request_id: RequestId,
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
     body: Annotated[AppointmentReject, Body(openapi_examples=REJECT_EXAMPLES)] = NO_REASON,
 ) -> AppointmentRead:

@@ -52,3 +52,8 @@ class RequestClaimedByAnother(Conflict):
 class WithdrawalByOwnerOnly(Forbidden):
     error = "Only the person who asked can withdraw an appointment request"
     details = "Only the person who sent the request can withdraw it."
+
+
+class OwnCalendarOnly(Forbidden):
+    error = "You may give appointments only on your own calendar"
+    details = "Leave therapist_id out, or name yourself."

@@ -32,6 +32,7 @@ from attune.platform.unit_of_work import UnitOfWork
 from attune.requests import mail, repository
 from attune.requests.access import account_of, existing_request, view_for
 from attune.requests.addresses import claim_code, email_hash
+from attune.requests.assignment import check_choice
 from attune.requests.errors import (
     AppointmentCannotBeWithdrawn,
     AppointmentNotFound,
@@ -61,6 +62,9 @@ class NewAppointment:
     reason: str | None
     preferred_dates: Sequence[date]
     preferred_time_slots: Sequence[str]
+    # Whom and what the requester asks for, when they say (the practice decides otherwise).
+    therapist_id: int | None = None
+    service_id: int | None = None
 
 
 class IntakeService:
@@ -68,15 +72,18 @@ class IntakeService:
         self, uow: UnitOfWork, actor: Actor, wanted: NewAppointment
     ) -> AppointmentView:
         """Ask for an appointment: the request is stored sealed, its requester gets an
-        acknowledgement (with a claim code when it belongs to no account) and the admins a
-        notice."""
+        acknowledgement (with a claim code when it belongs to no account) and the owners and
+        the therapist it names a notice."""
         await _check_dates(uow, wanted)
+        await check_choice(uow.session, wanted.therapist_id, wanted.service_id)
         owner_id, address = await _asker(uow, actor, wanted)
         settings, now = uow.settings, uow.now
         encryptor = Encryptor.from_settings(settings)
         request = AppointmentRequest(
             id=str(uuid.uuid4()),
             user_id=owner_id,
+            therapist_id=wanted.therapist_id,
+            service_id=wanted.service_id,
             first_name_encrypted=encryptor.encrypt(wanted.first_name),
             last_name_encrypted=encryptor.encrypt(wanted.last_name),
             email_encrypted=encryptor.encrypt(address),
@@ -93,7 +100,7 @@ class IntakeService:
         person = mail.Requester(wanted.first_name, wanted.last_name, address)
         code = claim_code(settings, request) if owner_id is None else None
         await mail.queue_received(uow.session, settings, request, person, claim_code=code)
-        for admin in await repository.admins(uow.session):
+        for admin in await repository.notified_of(uow.session, request):
             await mail.queue_admin_notice(uow.session, settings, request, admin, person)
         return await view_for(uow, actor, request)
 
@@ -164,7 +171,7 @@ class IntakeService:
         session, settings = uow.session, uow.settings
         person = mail.Requester.of(settings, request)
         await mail.queue_withdrawn(session, settings, request, person, was_scheduled=was_scheduled)
-        for admin in await repository.admins(session):
+        for admin in await repository.notified_of(session, request):
             await mail.queue_withdrawn_notice(session, settings, request, admin, person)
         return await view_for(uow, actor, request)
 

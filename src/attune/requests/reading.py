@@ -1,6 +1,7 @@
 """Reading appointment requests: lists, one request, its meeting, the statistics.
 
-The practice sees every request, a client only their own (another's is not found), and nobody
+The owner and the front desk see every request, a therapist those on their own calendar, a
+client only their own (another's is not found, as is another therapist's), and nobody
 looks requests up by e-mail without signing in. Every look by the practice at a client's
 request is written to the audit log, and committed, before the request is handed out.
 """
@@ -15,7 +16,7 @@ from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.unit_of_work import UnitOfWork
 from attune.requests import repository
-from attune.requests.access import host_of, view_for, visible_request
+from attune.requests.access import view_for, views_for, visible_request
 from attune.requests.addresses import email_hash
 from attune.requests.errors import AppointmentNotFound, AppointmentNotScheduled
 from attune.requests.views import AppointmentStatsView, AppointmentView, appointment_view
@@ -29,26 +30,35 @@ class ReadingService:
         actor: Actor,
         status: AppointmentStatus | None = None,
         email: str | None = None,
+        therapist_id: int | None = None,
     ) -> list[AppointmentView]:
-        """Newest first: every request for the practice (by the requester's address when
-        `email` is given), a client's own otherwise, whatever `email` says."""
+        """Newest first: the practice's requests the actor sees (a therapist only those on
+        their own calendar; the owner and the front desk every one), by the requester's
+        address when `email` is given and by therapist when `therapist_id` is; a client's own
+        otherwise, whatever `email` and `therapist_id` say."""
         session = uow.session
-        if not policy.allows(actor, policy.Permission.see_any_client):
+        if not (
+            policy.allows(actor, policy.Permission.see_any_client)
+            or policy.allows(actor, policy.Permission.see_own_clients)
+        ):
             requests = await _owned_by(uow, actor, status)
-            via = "list"
-        elif email:
-            hashed = email_hash(uow.settings, email)
-            requests = await repository.listed(session, status=status, email_hash=hashed)
-            via = "email search"
-        else:
-            requests = await repository.listed(session, status=status)
-            via = "list"
-        await _record_views(uow, actor, requests, via=via)
-        return await _views(uow, actor, requests)
+            await _record_views(uow, actor, requests, via="list")
+            return await views_for(uow, actor, requests)
+        scope = policy.client_scope(actor)
+        if scope is not policy.ANY_THERAPIST and therapist_id not in (None, scope):
+            # Another therapist's calendar is not the actor's to look at: it has nothing.
+            return []
+        wanted = therapist_id if scope is policy.ANY_THERAPIST else scope
+        hashed = email_hash(uow.settings, email) if email else None
+        requests = await repository.listed(
+            session, status=status, email_hash=hashed, therapist_id=wanted
+        )
+        await _record_views(uow, actor, requests, via="email search" if email else "list")
+        return await views_for(uow, actor, requests)
 
     async def own(self, uow: UnitOfWork, actor: Actor) -> list[AppointmentView]:
         """The actor's own requests, newest first: asked for while signed in, or claimed."""
-        return await _views(uow, actor, await _owned_by(uow, actor))
+        return await views_for(uow, actor, await _owned_by(uow, actor))
 
     async def read(self, uow: UnitOfWork, actor: Actor, request_id: str) -> AppointmentView:
         request = await visible_request(uow, actor, request_id)
@@ -96,13 +106,6 @@ async def _record_views(
         [(request.id, request.user_id) for request in requests],
         via=via,
     )
-
-
-async def _views(
-    uow: UnitOfWork, actor: Actor, requests: Sequence[AppointmentRequest]
-) -> list[AppointmentView]:
-    host = await host_of(uow, actor)
-    return [appointment_view(uow.settings, request, host, uow.now) for request in requests]
 
 
 def _require_meeting(view: AppointmentView) -> AppointmentView:

@@ -33,8 +33,10 @@ async def listed(
     status: AppointmentStatus | None = None,
     owner_id: int | None = None,
     email_hash: str | None = None,
+    therapist_id: int | None = None,
 ) -> Sequence[AppointmentRequest]:
-    """Newest first; with `owner_id`, only the requests linked to that account."""
+    """Newest first; with `owner_id`, only the requests linked to that account; with
+    `therapist_id`, only those on that therapist's calendar."""
     query = select(AppointmentRequest).order_by(
         AppointmentRequest.created_at.desc(), AppointmentRequest.id
     )
@@ -44,6 +46,8 @@ async def listed(
         query = query.where(AppointmentRequest.email_hash == email_hash)
     if owner_id is not None:
         query = query.where(AppointmentRequest.user_id == owner_id)
+    if therapist_id is not None:
+        query = query.where(AppointmentRequest.therapist_id == therapist_id)
     return (await session.scalars(query)).all()
 
 
@@ -54,8 +58,10 @@ async def status_counts(session: AsyncSession) -> dict[AppointmentStatus, int]:
     return {AppointmentStatus(status): count for status, count in rows}
 
 
-async def admins(session: AsyncSession) -> Sequence[User]:
-    query = select(User).where(policy.holds_practice_roles(User)).order_by(User.id)
+async def notified_of(session: AsyncSession, request: AppointmentRequest) -> Sequence[User]:
+    """Who the practice's notices about a request go to: the owners, and its therapist when it
+    names one (another therapist never hears of it)."""
+    query = select(User).where(policy.notified_of(User, request.therapist_id)).order_by(User.id)
     return (await session.scalars(query)).all()
 
 
@@ -69,18 +75,26 @@ async def lock_therapist_time(session: AsyncSession) -> None:
 
 
 async def overlapping_appointment(
-    session: AsyncSession, time: TimeRange, *, excluding: str
+    session: AsyncSession, time: TimeRange, *, therapist_id: int, excluding: str
 ) -> str | None:
+    """Another scheduled appointment of this therapist's that overlaps `time`: another
+    therapist may see a client at the same time."""
     found: str | None = await session.scalar(
         select(AppointmentRequest.id)
-        .where(*scheduled_appointment_overlapping(time), AppointmentRequest.id != excluding)
+        .where(
+            *scheduled_appointment_overlapping(time),
+            AppointmentRequest.therapist_id == therapist_id,
+            AppointmentRequest.id != excluding,
+        )
         .limit(1)
     )
     return found
 
 
-async def overlapping_offered_slot(session: AsyncSession, time: TimeRange) -> int | None:
-    """A slot overlapping `time` that someone booked or still can book.
+async def overlapping_offered_slot(
+    session: AsyncSession, time: TimeRange, *, therapist_id: int
+) -> int | None:
+    """A slot of this therapist's overlapping `time` that someone booked or still can book.
 
     An open slot counts too: a client could book it the moment after the appointment is
     scheduled, and bookings do not take the therapist-time lock. A closed slot nobody booked
@@ -89,6 +103,7 @@ async def overlapping_offered_slot(session: AsyncSession, time: TimeRange) -> in
     found: int | None = await session.scalar(
         select(Schedule.id)
         .where(
+            Schedule.therapist_id == therapist_id,
             or_(Schedule.booked_count > 0, Schedule.is_available.is_(True)),
             time.overlap_condition(Schedule.start_at, Schedule.end_at),
         )

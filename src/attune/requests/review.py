@@ -1,8 +1,11 @@
 """The practice's answer to an appointment request: scheduling it, moving it, declining it.
 
-Placing an appointment in the therapist's time takes the lock that slots take, then checks for
-an overlap with every scheduled appointment and every slot that is booked or open for booking;
-on PostgreSQL an exclusion constraint stands behind that check. Each answer is recorded in the
+A member of the practice answers the requests on the calendars they see: a therapist those
+given to them, the owner and the front desk every one (and they give the unassigned ones to a
+therapist). Placing an appointment in a therapist's time takes the lock that slots take, then
+checks for an overlap with that therapist's scheduled appointments and their slots that are
+booked or open for booking; on PostgreSQL an exclusion constraint per therapist stands behind
+that check. Each answer is recorded in the
 audit log when the practice acts on a client's request, and mailed to the requester.
 """
 
@@ -24,12 +27,15 @@ from attune.platform.unit_of_work import UnitOfWork
 from attune.practice import repository as practice
 from attune.requests import mail, repository
 from attune.requests.access import existing_request, view_for
+from attune.requests.assignment import check_choice
 from attune.requests.errors import (
     AppointmentInPast,
+    AppointmentNotFound,
     AppointmentNotPending,
     AppointmentNotScheduled,
     AppointmentOverlap,
     InvalidAppointmentRequest,
+    OwnCalendarOnly,
 )
 from attune.requests.views import AppointmentView
 from attune.scheduling.repository import refusing_overlap
@@ -37,30 +43,30 @@ from attune.video.rooms import new_room_id
 
 # Minutes of an appointment scheduled without a length (seed 003).
 DEFAULT_DURATION = 60
-REVIEW = policy.Permission.manage_practice
 
 
 class ReviewService:
     async def schedule(
-        self, uow: UnitOfWork, actor: Actor, request_id: str, starts_at: datetime, minutes: int
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        request_id: str,
+        starts_at: datetime,
+        minutes: int,
+        *,
+        therapist_id: int | None = None,
     ) -> AppointmentView:
-        """Give a pending request its time and video room, and mail the invitation."""
-        policy.require(actor, REVIEW)
-        request = await _locked_request(uow, request_id)
+        """Give a pending request its therapist, time and video room, and mail the invitation.
+
+        Without `therapist_id` it goes to the therapist it named, else to the caller when they
+        are a therapist, else to the practice's only therapist."""
+        request = await _answerable_request(uow, actor, request_id)
         if request.status != AppointmentStatus.pending_review:
             raise AppointmentNotPending(details=f"Its status is {request.status}.")
         asked_for = starts_at
         starts_at = starts_at.astimezone(UTC)
-        therapist_id = request.therapist_id or await practice.own_or_only_therapist(
-            uow.session, actor.user_id
-        )
-        if therapist_id is None:
-            raise InvalidAppointmentRequest(
-                details="Say who will see the client: therapist_id names one of the practice's "
-                "therapists.",
-                field="therapist_id",
-            )
-        ends_at = await _free_time(uow, request, starts_at, minutes)
+        therapist_id = await _therapist_for(uow, actor, request, therapist_id)
+        ends_at = await _free_time(uow, request, therapist_id, starts_at, minutes)
         async with refusing_overlap(uow.session, _scheduled_meanwhile()):
             request.therapist_id = therapist_id
             request.status = AppointmentStatus.scheduled
@@ -93,18 +99,21 @@ class ReviewService:
         request_id: str,
         starts_at: datetime,
         minutes: int | None,
+        *,
+        therapist_id: int | None = None,
     ) -> AppointmentView:
         """Move a scheduled appointment, in the same room; the requester gets a calendar
-        update. Without `minutes` it keeps its length."""
-        policy.require(actor, REVIEW)
-        request = await _locked_request(uow, request_id)
+        update. Without `minutes` it keeps its length, without `therapist_id` its therapist."""
+        request = await _answerable_request(uow, actor, request_id)
         if request.status != AppointmentStatus.scheduled:
             raise AppointmentNotScheduled(details=f"Its status is {request.status}.")
         asked_for = starts_at
         starts_at = starts_at.astimezone(UTC)
         minutes = minutes or request.scheduled_duration or DEFAULT_DURATION
-        ends_at = await _free_time(uow, request, starts_at, minutes)
+        therapist_id = await _therapist_for(uow, actor, request, therapist_id)
+        ends_at = await _free_time(uow, request, therapist_id, starts_at, minutes)
         async with refusing_overlap(uow.session, _scheduled_meanwhile()):
+            request.therapist_id = therapist_id
             request.scheduled_at = starts_at
             request.scheduled_duration = minutes
             request.scheduled_end_at = ends_at
@@ -133,8 +142,7 @@ class ReviewService:
         self, uow: UnitOfWork, actor: Actor, request_id: str, reason: str | None
     ) -> AppointmentView:
         """Decline a pending request; the reason, if any, is stored sealed and mailed."""
-        policy.require(actor, REVIEW)
-        request = await _locked_request(uow, request_id)
+        request = await _answerable_request(uow, actor, request_id)
         if request.status != AppointmentStatus.pending_review:
             raise AppointmentNotPending(details=f"Its status is {request.status}.")
         request.status = AppointmentStatus.rejected
@@ -153,10 +161,40 @@ class ReviewService:
         return await view_for(uow, actor, request)
 
 
-async def _locked_request(uow: UnitOfWork, request_id: str) -> AppointmentRequest:
+async def _answerable_request(uow: UnitOfWork, actor: Actor, request_id: str) -> AppointmentRequest:
+    """The request, locked, for a member of the practice who may answer it: the wrong role is
+    refused (403) and a request on another therapist's calendar is not found (404)."""
+    policy.require(actor, policy.Permission.act_for_clients)
     # The lock comes before the read, so that of two admins the second sees the first's work.
     await repository.lock_therapist_time(uow.session)
-    return await existing_request(uow, request_id)
+    request = await existing_request(uow, request_id)
+    if not policy.in_scope(actor, request.therapist_id):
+        raise AppointmentNotFound()
+    return request
+
+
+async def _therapist_for(
+    uow: UnitOfWork, actor: Actor, request: AppointmentRequest, chosen: int | None
+) -> int:
+    """Who sees the client: `chosen`, else the request's therapist, else the caller when they
+    are a therapist, else the practice's only one. It must be an active therapist who offers
+    the service asked for, on a calendar the actor may give appointments on."""
+    therapist_id = (
+        chosen
+        or request.therapist_id
+        or await practice.own_or_only_therapist(uow.session, actor.user_id)
+    )
+    if therapist_id is None:
+        raise InvalidAppointmentRequest(
+            details="Say who will see the client: therapist_id names one of the practice's "
+            "therapists.",
+            field="therapist_id",
+        )
+    if therapist_id != request.therapist_id:
+        if not policy.in_scope(actor, therapist_id):
+            raise OwnCalendarOnly()
+        await check_choice(uow.session, therapist_id, request.service_id)
+    return therapist_id
 
 
 def _audit(
@@ -177,17 +215,25 @@ def _audit(
 
 
 async def _free_time(
-    uow: UnitOfWork, request: AppointmentRequest, starts_at: datetime, minutes: int
+    uow: UnitOfWork,
+    request: AppointmentRequest,
+    therapist_id: int,
+    starts_at: datetime,
+    minutes: int,
 ) -> datetime:
-    """The end of [starts_at, +minutes) once it is known to be in the future and free."""
+    """The end of [starts_at, +minutes) once it is known to be in the future and free in
+    the therapist's time: another therapist may see a client at the same time."""
     if starts_at <= uow.now:
         raise AppointmentInPast(
             details=f"It is now {uow.now.isoformat()}.", field="scheduled_datetime"
         )
     time = TimeRange(starts_at, starts_at + timedelta(minutes=minutes))
-    if await repository.overlapping_appointment(uow.session, time, excluding=request.id):
+    session = uow.session
+    if await repository.overlapping_appointment(
+        session, time, therapist_id=therapist_id, excluding=request.id
+    ):
         raise AppointmentOverlap(details="Another appointment is scheduled at this time.")
-    if await repository.overlapping_offered_slot(uow.session, time):
+    if await repository.overlapping_offered_slot(session, time, therapist_id=therapist_id):
         raise AppointmentOverlap(
             details="A slot that is booked or open for booking takes this time; "
             "close or move it first."

@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from attune.accounts.schemas import Email, Name, Phone
 from attune.appointments.fields import Notes, Reason
 from attune.models import AppointmentStatus, TimeOfDay
-from attune.platform.fields import CalendarDate, Instant, Text, whole_number
+from attune.platform.fields import CalendarDate, Id, Instant, Text, whole_number
 from attune.requests.intake import NewAppointment
 from attune.requests.review import DEFAULT_DURATION
 from attune.requests.views import (
@@ -72,6 +72,18 @@ class AppointmentCreate(BaseModel):
         examples=[["morning", "afternoon"]],
     )
 
+    therapist_id: Id | None = Field(
+        default=None,
+        description="The therapist asked for (`GET /api/therapists`); left out, the practice "
+        "chooses. Must offer `service_id` when both are given.",
+        examples=[2],
+    )
+    service_id: Id | None = Field(
+        default=None,
+        description="The service asked for (`GET /api/services`); left out, the practice chooses.",
+        examples=[1],
+    )
+
     def wanted(self) -> NewAppointment:
         return NewAppointment(
             first_name=self.first_name,
@@ -81,6 +93,8 @@ class AppointmentCreate(BaseModel):
             reason=self.reason,
             preferred_dates=self.preferred_dates,
             preferred_time_slots=[slot.value for slot in self.preferred_time_slots],
+            therapist_id=self.therapist_id,
+            service_id=self.service_id,
         )
 
 
@@ -95,6 +109,13 @@ class AppointmentSchedule(BaseModel):
         default=DEFAULT_DURATION,
         description="Minutes.",
         examples=[60],
+    )
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Who sees the client. Left out: the therapist the request named, else the "
+        "caller when they are a therapist, else the practice's only therapist; required when "
+        "none of these is one. A therapist schedules only on their own calendar.",
+        examples=[2],
     )
 
 
@@ -189,6 +210,19 @@ class AppointmentRead(BaseModel):
     scheduled_duration: int | None = Field(description="Minutes.", examples=[60])
     scheduled_end: datetime | None = Field(examples=["2024-01-15T11:00:00Z"])
     rejection_reason: str | None = Field(examples=[None])
+    therapist_id: int | None = Field(
+        description="The therapist asked for, or who sees the client once it is scheduled; "
+        "null when the request named none and is not scheduled.",
+        examples=[2],
+    )
+    therapist: str | None = Field(description="The name of `therapist_id`.", examples=["Theo Reed"])
+    service_id: int | None = Field(description="The service asked for, if any.", examples=[1])
+    service: str | None = Field(description="The name of `service_id`.", examples=["Session"])
+    reason_hidden: bool = Field(
+        description="True when the caller may not read reasons (the front desk): `reason` and "
+        "`rejection_reason` are then null whatever was written.",
+        examples=[False],
+    )
     jitsi_meet_url: str | None = Field(
         description="The link to join with, given to the requester only inside the join "
         "window of a scheduled appointment (from `meeting_opens_at`, 10 minutes before the "
@@ -280,6 +314,11 @@ def appointment_read(view: AppointmentView) -> AppointmentRead:
         scheduled_duration=view.scheduled_duration,
         scheduled_end=view.scheduled_end_at,
         rejection_reason=view.rejection_reason,
+        therapist_id=view.therapist_id,
+        therapist=view.therapist,
+        service_id=view.service_id,
+        service=view.service,
+        reason_hidden=view.reason_hidden,
         jitsi_meet_url=meeting.url if meeting is not None else None,
         jitsi_room_id=meeting.room_id if meeting is not None else None,
         has_jitsi_meeting=meeting is not None,

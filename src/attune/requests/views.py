@@ -18,6 +18,7 @@ from attune.integrations.jitsi import Participant
 from attune.models import AppointmentRequest, AppointmentStatus
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
+from attune.requests.assignment import NO_NAMES, PracticeNames
 from attune.requests.mail import Requester
 from attune.video.rooms import link_for, what_is_needed, window_enforced
 
@@ -58,11 +59,20 @@ class AppointmentView:
     reason: str | None
     preferred_dates: Sequence[str]
     preferred_time_slots: Sequence[str]
+    # The therapist asked for, or given the request when it was scheduled, and the service
+    # asked for, with the names they go by.
+    therapist_id: int | None
+    therapist: str | None
+    service_id: int | None
+    service: str | None
     status: AppointmentStatus
     scheduled_at: datetime | None
     scheduled_duration: int | None
     scheduled_end_at: datetime | None
     rejection_reason: str | None
+    # The viewer may not read the reason and the rejection reason (the front desk): both are
+    # None, whatever was written.
+    reason_hidden: bool
     meeting_status: AppointmentMeetingStatus
     can_join: bool
     window_enforced: bool
@@ -113,10 +123,16 @@ def meeting_state(
 
 
 def appointment_view(
-    settings: Settings, request: AppointmentRequest, host: Participant | None, now: datetime
+    settings: Settings,
+    request: AppointmentRequest,
+    host: Participant | None,
+    now: datetime,
+    *,
+    names: PracticeNames = NO_NAMES,
+    reasons_shown: bool = True,
 ) -> AppointmentView:
     """The request as its requester sees it at `now`, or as `host`, the member of the practice
-    who holds its room, when one is given."""
+    who holds its room, when one is given; without `reasons_shown` its reasons are left out."""
     encryptor = Encryptor.from_settings(settings)
     person = Requester.of(settings, request)
     status, can_join = meeting_state(request, now)
@@ -127,14 +143,21 @@ def appointment_view(
         last_name=person.last_name,
         email=person.email,
         phone=encryptor.decrypt_optional(request.phone_encrypted),
-        reason=encryptor.decrypt_optional(request.reason_encrypted),
+        reason=encryptor.decrypt_optional(request.reason_encrypted) if reasons_shown else None,
         preferred_dates=tuple(request.preferred_dates),
         preferred_time_slots=tuple(request.preferred_time_slots),
+        therapist_id=request.therapist_id,
+        therapist=names.therapist(request.therapist_id),
+        service_id=request.service_id,
+        service=names.service(request.service_id),
         status=AppointmentStatus(request.status),
         scheduled_at=request.scheduled_at,
         scheduled_duration=request.scheduled_duration,
         scheduled_end_at=request.scheduled_end_at,
-        rejection_reason=encryptor.decrypt_optional(request.rejection_reason_encrypted),
+        rejection_reason=encryptor.decrypt_optional(request.rejection_reason_encrypted)
+        if reasons_shown
+        else None,
+        reason_hidden=not reasons_shown,
         meeting_status=status,
         can_join=can_join,
         window_enforced=window_enforced(settings),
