@@ -228,12 +228,19 @@ class TestServices:
         await expect(page.get_by_role("heading", level=1)).to_have_text("Services")
 
 
+SITE = "https://care.harbour.example"
+
+
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
         ("/static/photos/ada.jpg", "/static/photos/ada.jpg"),
         ("/media/bea.png?v=2", "/media/bea.png?v=2"),
+        (f"{SITE}/media/ada.jpg", f"{SITE}/media/ada.jpg"),
         ("https://photos.example.com/ada.jpg", None),
+        ("http://care.harbour.example/media/ada.jpg", None),
+        ("https://care.harbour.example:8443/media/ada.jpg", None),
+        ("https://care.harbour.example.evil.example/ada.jpg", None),
         ("//photos.example.com/ada.jpg", None),
         ("/\\photos.example.com/ada.jpg", None),
         ("javascript:alert(1)", None),
@@ -244,4 +251,4 @@ class TestServices:
     ],
 )
 def test_only_a_photo_on_this_site_is_shown(url: str | None, shown: str | None) -> None:
-    assert photo_on_this_site(url) == shown
+    assert photo_on_this_site(url, SITE) == shown

@@ -44,15 +44,18 @@ class OfferedService:
     therapists: list[TherapistView]
 
 
-def photo_on_this_site(url: str | None) -> str | None:
-    """The photo's address when it is a path on this site, else None: the pages' CSP allows
-    images only from 'self', so a photo elsewhere would show as a broken image (and tell
-    another site who looked at the page). See docs/decisions.md."""
-    if not url:
+def photo_on_this_site(url: str | None, site: str) -> str | None:
+    """The photo's address when it is on this site (a path here, or an address under the
+    site's public URL, `site`), else None: the pages' CSP allows images only from 'self', so a
+    photo elsewhere would show as a broken image (and tell another site who looked at the
+    page). See docs/decisions.md."""
+    if not url or "\\" in url:
         return None
-    parts = urlsplit(url)
-    own_path = url.startswith("/") and not url.startswith("//") and "\\" not in url
-    return url if own_path and not parts.scheme and not parts.netloc else None
+    parts, own = urlsplit(url), urlsplit(site)
+    if not parts.scheme and not parts.netloc:
+        return url if url.startswith("/") else None
+    same_origin = (parts.scheme, parts.netloc) == (own.scheme, own.netloc)
+    return url if same_origin and parts.scheme in ("http", "https") else None
 
 
 async def _practice(uow: Work, visitor: Visitor) -> tuple[list[TherapistView], list[ServiceView]]:
@@ -69,7 +72,7 @@ async def therapists(request: Request, uow: Work, visitor: Visitor) -> Response:
     profiles = [
         TherapistProfile(
             therapist=therapist,
-            photo=photo_on_this_site(therapist.photo_url),
+            photo=photo_on_this_site(therapist.photo_url, uow.settings.public_base_url),
             services=[s for s in services if therapist.id in s.therapist_ids],
         )
         for therapist in found
