@@ -377,6 +377,42 @@ class TestInvitations:
         assert late.status_code == 400
         assert late.json()["error"] == "Invalid or expired invitation"
 
+    async def test_inviting_again_sends_a_new_link_until_a_password_is_chosen(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        owner = await add_admin(database, settings)
+        body = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Moss"}
+        ok(await client.post("/api/admin/therapists", json=body, headers=owner.headers), 201)
+        first = await invitation_link(app, mailbox, "ada@example.com")
+
+        again = ok(
+            await client.post("/api/admin/therapists", json=body, headers=owner.headers), 201
+        )
+        await run_jobs(app)
+        await mailbox.wait_for("ada@example.com", count=2)
+        second = await invitation_link(app, mailbox, "ada@example.com")
+        stale = await client.post(
+            "/api/auth/accept-invitation",
+            json={"token": first, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+        )
+        accepted = await client.post(
+            "/api/auth/accept-invitation",
+            json={"token": second, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD},
+        )
+        after = await client.post("/api/admin/therapists", json=body, headers=owner.headers)
+
+        assert again["new_account"] is False
+        assert first != second
+        assert stale.status_code == 400
+        assert accepted.status_code == 200, accepted.text
+        assert after.status_code == 409
+
     async def test_a_clients_account_keeps_its_password(
         self,
         client: httpx.AsyncClient,

@@ -61,3 +61,24 @@ class TestInvitationPage:
         assert response.status_code == 400
         assert "has expired or has already been used" in response.text
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+class TestMemberPage:
+    async def test_a_front_desk_member_is_saved_with_the_profile_left_empty(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        owner = await add_admin(database, settings)
+        desk = await add_person(database, settings, email="desk@example.com", role=Role.front_desk)
+        await sign_in_over_http(client, owner.email)
+        path = f"/admin/therapists/{desk.id}"
+
+        saved = await post_form(
+            client,
+            path,
+            path,
+            {"role": "front_desk", "is_active": "on", "may_refund": "on", "title": "", "bio": ""},
+        )
+
+        assert saved.status_code == 303, saved.text
+        shown = await client.get(saved.headers["location"])
+        assert "The changes are saved" in shown.text

@@ -285,9 +285,10 @@ class AccountService:
     ) -> tuple[User, bool]:
         """Make a member of staff with this role and mail them; whether the account is new.
 
-        A new account gets a password no one can type and a link that sets one. An existing
-        client's account becomes staff and keeps its password: the mail only tells them, so
-        an invitation never takes over an account someone already uses.
+        A new account gets a password no one can type and a link that sets one; inviting it
+        again before a password is chosen sends a new link. An existing client's account
+        becomes staff and keeps its password: the mail only tells them, so an invitation never
+        takes over an account someone already uses.
         """
         policy.require(actor, Permission.manage_practice)
         inviting = await uow.session.get(User, actor.user_id) if actor.user_id else None
@@ -312,13 +313,17 @@ class AccountService:
                 await uow.session.flush()
             except IntegrityError as error:
                 raise EmailTaken() from error
-        elif user.is_admin:
+        # Invited before and no password chosen yet: a new link replaces the old one.
+        pending = user.password_hash == UNUSABLE_PASSWORD
+        if user.is_admin and not pending:
             raise AlreadyStaff(field="email")
         user.role = role
         user.is_active = True
         user.updated_at = uow.now
         await uow.session.flush()
-        await invitations.mail_invitation(uow, user, invited_by=invited_by, with_link=created)
+        await invitations.mail_invitation(
+            uow, user, invited_by=invited_by, with_link=created or pending
+        )
         return user, created
 
     async def invitation(self, uow: UnitOfWork, actor: Actor, token: str) -> AccountView:

@@ -98,7 +98,9 @@ async def list_staff(actor: StaffActor, uow: Work) -> StaffList:
     description="Creates the account with the role and mails a link that sets its password "
     "(once, within 7 days). An address that already has a client's account becomes staff "
     "and keeps its password; the mail tells them to sign in. `therapist` (default: when the "
-    "role is `therapist`) gives them a calendar and a profile offering every service.",
+    "role is `therapist`) gives them a calendar and a profile offering every service. "
+    "Inviting again before they have chosen a password sends a new link (the old one stops "
+    "working); a member who has one answers 409.",
     responses=documented_errors(*ADMIN_ERRORS, AlreadyStaff, EmailTaken),
 )
 async def invite_staff(

@@ -306,9 +306,12 @@ async def _apply_to_profile(
     elif profile is not None and (body.therapist is False or body.is_active is False):
         profile.is_active = False
     profile_fields = {name: changes[name] for name in PROFILE_FIELDS if name in changes}
-    if profile_fields:
-        if profile is None:
+    if profile is None:
+        # Clearing a profile one does not have changes nothing (a form sends every field).
+        if any(profile_fields.values()):
             raise NotATherapist()
+        return None
+    if profile_fields:
         for name, value in profile_fields.items():
             setattr(profile, name, [] if name == "languages" and value is None else value)
         profile.updated_at = uow.now
