@@ -39,6 +39,12 @@ class TestCreateSchedule:
             "remaining_slots": 1,
             "created_at": iso(NOW),
             "updated_at": iso(NOW),
+            # Added by the practice of therapists and services; the seed's fields are as before.
+            "therapist_id": admin.id,
+            "therapist": "Theo Lovelace",
+            "services": [{"id": 1, "name": "Session"}],
+            "delivery": "video",
+            "location": None,
         }
         assert await stored_slot(database, schedule["id"]) is not None
 

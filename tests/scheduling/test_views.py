@@ -44,6 +44,12 @@ class TestDayView:
                     "max_bookings": 1,
                     "booked_count": 0,
                     "remaining_slots": 1,
+                    # Added by the practice of therapists and services.
+                    "therapist_id": 1,
+                    "therapist": "Cal Endar",
+                    "services": [{"id": 1, "name": "Session"}],
+                    "delivery": "video",
+                    "location": None,
                 }
             ],
         }

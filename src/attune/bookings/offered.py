@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from attune.bookings.errors import ServiceNotOffered, ServiceRequired
-from attune.models import Schedule
+from attune.models import Booking, Schedule
 from attune.platform.unit_of_work import UnitOfWork
 from attune.practice import repository as practice
 from attune.practice.terms import ServiceTerms, terms_of
@@ -19,5 +19,14 @@ async def service_booked(uow: UnitOfWork, schedule: Schedule, wanted: int | None
         wanted = offered[0] if offered else None
     service = await practice.service(uow.session, wanted) if wanted is not None else None
     if service is None or wanted not in offered or not service.is_active:
+        raise ServiceNotOffered(field="service_id")
+    return terms_of(service, uow.settings)
+
+
+async def terms_of_booking(uow: UnitOfWork, booking: Booking) -> ServiceTerms:
+    """The terms of the service a booking is for, as the practice sets them now."""
+    service = await practice.service(uow.session, booking.service_id)
+    if service is None:
+        # A service that bookings refer to cannot be deleted (ondelete RESTRICT).
         raise ServiceNotOffered(field="service_id")
     return terms_of(service, uow.settings)

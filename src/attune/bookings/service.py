@@ -34,7 +34,7 @@ from attune.bookings.errors import (
     TooManyUnpaidBookings,
 )
 from attune.bookings.events import BookingCancelled
-from attune.bookings.offered import service_booked
+from attune.bookings.offered import service_booked, terms_of_booking
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.bookings.schemas import BookingCreate
 from attune.bookings.views import (
@@ -55,6 +55,7 @@ from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
 from attune.scheduling.errors import ScheduleNotFound
+from attune.scheduling.offers import refuse_by_terms
 from attune.scheduling.seats import release_seat, take_seat
 from attune.video.rooms import new_room_id
 
@@ -84,6 +85,7 @@ class BookingService:
             )
         service = await service_booked(uow, schedule, body.service_id)
         await self._refuse_overlap(uow, client.id, TimeRange(schedule.start_at, schedule.end_at))
+        await refuse_by_terms(session, schedule, service, now)
         if settings.payments_required:
             # Counted under the client's lock, so two bookings at once cannot both pass.
             unpaid = await repository.count_unpaid(session, client.id)
@@ -298,7 +300,7 @@ class BookingService:
             else {}
         )
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
-        target = await self._move_target(uow, booking, new_schedule_id)
+        target = await self._move_target(uow, actor, booking, new_schedule_id)
         shared = await repository.room_shared(uow.session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
@@ -370,7 +372,7 @@ class BookingService:
         return (await self.views(uow, actor, [booking]))[0]
 
     async def _move_target(
-        self, uow: UnitOfWork, booking: Booking, new_schedule_id: int
+        self, uow: UnitOfWork, actor: Actor, booking: Booking, new_schedule_id: int
     ) -> Schedule:
         """The slot a booking may move to: another one, as long, that overlaps none of the
         client's other bookings (checked under the client's lock)."""
@@ -387,6 +389,12 @@ class BookingService:
             )
         slot = TimeRange(target.start_at, target.end_at)
         await self._refuse_overlap(uow, booking.user_id, slot, excluding=booking.id)
+        if policy.bound_by_notice(actor):
+            # The client moves to a time the booking's service takes bookings for; the
+            # practice may place a session where it likes.
+            await refuse_by_terms(
+                uow.session, target, await terms_of_booking(uow, booking), uow.now
+            )
         return target
 
     async def _move_seat(

@@ -95,3 +95,13 @@ OptionalActor = Annotated[Actor, Depends(optional_actor)]
 VerifiedActor = Annotated[Actor, Depends(verified_actor)]
 StaffActor = Annotated[Actor, Depends(require_staff)]
 PracticeMember = Annotated[Actor, Depends(require_practice_member)]
+
+
+async def require_calendar_keeper(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """A member of the practice who keeps a calendar: every one (owner, front desk) or their
+    own (therapist); the services narrow it to whose (`policy.calendar_scope`)."""
+    policy.calendar_scope(actor)
+    return actor
+
+
+CalendarActor = Annotated[Actor, Depends(require_calendar_keeper)]

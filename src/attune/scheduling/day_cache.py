@@ -4,16 +4,18 @@ The day view is the one read that anyone may send as often as they like, and the
 practice's booking page sends most; its answer changes only when slots or bookings do. So each
 process keeps each day's answer, serialised, for `ATTUNE_AVAILABILITY_CACHE_SECONDS` (1 s by
 default; 0 turns the cache off), and forgets every day as soon as a write transaction of this
-process commits. A change made by another process shows here within that many seconds at the
-latest. Only what people are shown is cached: taking a seat is always decided by the database
-(attune.scheduling.seats), so a stale `remaining_slots` can never let a slot be overbooked.
+process commits. An answer is kept per day and per filter (a therapist, a service), so the
+filtered views of one day never answer for each other. A change made by another process shows
+here within that many seconds at the latest. Only what people are shown is cached: taking a
+seat is always decided by the database (attune.scheduling.seats), so a stale `remaining_slots`
+can never let a slot be overbooked.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime, timedelta
 
 # Far more than the days anyone looks at within a second; a bound, so that a client walking
 # through every date cannot grow the cache without end.
@@ -23,12 +25,14 @@ MAX_DAYS = 1024
 class DayViewCache:
     def __init__(self, seconds: float) -> None:
         self._lifetime = timedelta(seconds=seconds)
-        self._days: dict[date, tuple[datetime, bytes]] = {}
-        self._reading: dict[date, asyncio.Task[bytes]] = {}
+        self._days: dict[Hashable, tuple[datetime, bytes]] = {}
+        self._reading: dict[Hashable, asyncio.Task[bytes]] = {}
         # Raised by every clear, so that a read begun before a write does not store its answer.
         self._generation = 0
 
-    async def answer(self, day: date, now: datetime, read: Callable[[], Awaitable[bytes]]) -> bytes:
+    async def answer(
+        self, day: Hashable, now: datetime, read: Callable[[], Awaitable[bytes]]
+    ) -> bytes:
         """The day's answer from memory, or from `read`, one read at a time for each day;
         with the cache off, every request reads.
 
@@ -51,7 +55,7 @@ class DayViewCache:
         return await asyncio.shield(reading)
 
     async def _read(
-        self, day: date, now: datetime, read: Callable[[], Awaitable[bytes]], generation: int
+        self, day: Hashable, now: datetime, read: Callable[[], Awaitable[bytes]], generation: int
     ) -> bytes:
         try:
             body = await read()
@@ -66,7 +70,7 @@ class DayViewCache:
     def enabled(self) -> bool:
         return self._lifetime > timedelta(0)
 
-    def get(self, day: date, now: datetime) -> bytes | None:
+    def get(self, day: Hashable, now: datetime) -> bytes | None:
         entry = self._days.get(day)
         if entry is None:
             return None
@@ -77,7 +81,7 @@ class DayViewCache:
             return None
         return body
 
-    def put(self, day: date, body: bytes, now: datetime) -> None:
+    def put(self, day: Hashable, body: bytes, now: datetime) -> None:
         if not self.enabled:
             return
         if len(self._days) >= MAX_DAYS:

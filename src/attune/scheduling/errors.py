@@ -45,3 +45,13 @@ class ScheduleHasBookings(Conflict):
 class CapacityBelowBookings(Conflict):
     error = "The capacity cannot be lower than the bookings the slot holds"
     details = "Cancel or move some of its bookings first."
+
+
+class InsideBookingNotice(Conflict):
+    error = "The slot starts too soon to be booked"
+    details = "The practice takes bookings only some hours ahead; choose a later time."
+
+
+class InsideBuffer(Conflict):
+    error = "The slot is too close to another booked session of the therapist"
+    details = "The therapist keeps time free between sessions; choose another time."

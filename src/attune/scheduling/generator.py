@@ -31,10 +31,10 @@ def _minutes(value: time) -> int:
 
 
 def _starts_per_day(body: ScheduleGenerate) -> int:
-    room = _minutes(body.end_time) - _minutes(body.start_time) - body.session_minutes
+    room = _minutes(body.end_time) - _minutes(body.start_time) - body.minutes
     if room < 0:
         return 0
-    return room // (body.session_minutes + body.break_minutes) + 1
+    return room // (body.minutes + body.break_minutes) + 1
 
 
 def _dates(body: ScheduleGenerate) -> Iterator[date]:
@@ -53,7 +53,7 @@ def planned_count(body: ScheduleGenerate) -> int:
 
 def plan(body: ScheduleGenerate, calendar: PracticeCalendar) -> list[PlannedStart]:
     """Every start the request asks for, in time order."""
-    step = body.session_minutes + body.break_minutes
+    step = body.minutes + body.break_minutes
     first = _minutes(body.start_time)
     # Every start ends by the request's end_time, so each is a time of the same day.
     starts = [time(*divmod(first + step * index, 60)) for index in range(_starts_per_day(body))]

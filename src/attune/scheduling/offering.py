@@ -9,13 +9,19 @@ from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.unit_of_work import UnitOfWork
 from attune.practice import repository as practice
+from attune.practice.terms import terms_of
 from attune.scheduling.errors import InvalidSchedule
+from attune.scheduling.schemas import DEFAULT_SESSION_MINUTES
 
 
 @dataclass(frozen=True)
 class Offering:
     therapist_id: int
     service_ids: list[int]
+    # What a new slot offering these services is by default: as many seats as the largest
+    # of them seats, and the services' length when they all share one.
+    seats: int = 1
+    session_minutes: int = DEFAULT_SESSION_MINUTES
 
 
 async def _therapist_id(uow: UnitOfWork, actor: Actor, wanted: int | None) -> int:
@@ -47,11 +53,23 @@ async def offering(
                 details="This therapist offers no service yet; name one in service_ids.",
                 field="service_ids",
             )
-        return Offering(therapist, offered)
+        return await _with_defaults(uow, therapist, offered)
     not_offered = sorted(set(service_ids) - set(offered))
     if not_offered:
         raise InvalidSchedule(
             details=f"This therapist does not offer service(s) {not_offered}.",
             field="service_ids",
         )
-    return Offering(therapist, list(service_ids))
+    return await _with_defaults(uow, therapist, list(service_ids))
+
+
+async def _with_defaults(uow: UnitOfWork, therapist_id: int, service_ids: list[int]) -> Offering:
+    services = await practice.services(uow.session, service_ids)
+    terms = [terms_of(one, uow.settings) for one in services.values()]
+    lengths = {one.duration_minutes for one in terms}
+    return Offering(
+        therapist_id,
+        service_ids,
+        seats=max((one.seats for one in terms), default=1),
+        session_minutes=lengths.pop() if len(lengths) == 1 else DEFAULT_SESSION_MINUTES,
+    )

@@ -7,8 +7,9 @@ overlap.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,14 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import AppointmentRequest, AppointmentStatus, Schedule
+from attune.models import (
+    AppointmentRequest,
+    AppointmentStatus,
+    Schedule,
+    Therapist,
+    User,
+    schedule_services,
+)
 from attune.platform.database import execute_bulk
 from attune.platform.errors import Conflict
 from attune.platform.time_range import TimeRange
@@ -46,82 +54,176 @@ async def schedule_by_id(session: AsyncSession, schedule_id: int) -> Schedule | 
 
 
 async def overlapping_schedule(
-    session: AsyncSession, time: TimeRange, *, excluding: int | None = None
+    session: AsyncSession, time: TimeRange, therapist_id: int, *, excluding: int | None = None
 ) -> int | None:
-    """The id of one slot that overlaps `time`, if any."""
-    query = select(Schedule.id).where(time.overlap_condition(Schedule.start_at, Schedule.end_at))
+    """The id of one slot of the therapist that overlaps `time`, if any: another therapist's
+    slots are another person's time."""
+    query = select(Schedule.id).where(
+        Schedule.therapist_id == therapist_id,
+        time.overlap_condition(Schedule.start_at, Schedule.end_at),
+    )
     if excluding is not None:
         query = query.where(Schedule.id != excluding)
     found: int | None = await session.scalar(query.limit(1))
     return found
 
 
+@dataclass(frozen=True)
+class SlotFilter:
+    """Which slots a read is about: one therapist's, one service's, or (None) any."""
+
+    therapist_id: int | None = None
+    service_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.therapist_id is not None:
+            found.append(Schedule.therapist_id == self.therapist_id)
+        if self.service_id is not None:
+            found.append(
+                Schedule.id.in_(
+                    select(schedule_services.c.schedule_id).where(
+                        schedule_services.c.service_id == self.service_id
+                    )
+                )
+            )
+        return found
+
+
+EVERY_SLOT = SlotFilter()
+
+
 async def schedules_starting_between(
-    session: AsyncSession, time: TimeRange, *, open_only: bool = False
+    session: AsyncSession,
+    time: TimeRange,
+    *,
+    open_only: bool = False,
+    only: SlotFilter = EVERY_SLOT,
 ) -> Sequence[Schedule]:
     """Slots starting within `time`, soonest first."""
-    query = select(Schedule).where(Schedule.start_at >= time.start, Schedule.start_at < time.end)
+    query = select(Schedule).where(
+        Schedule.start_at >= time.start, Schedule.start_at < time.end, *only.conditions()
+    )
     if open_only:
         query = query.where(Schedule.is_available.is_(True))
     return (await session.scalars(query.order_by(Schedule.start_at, Schedule.id))).all()
 
 
-async def first_bookable_start(
-    session: AsyncSession, after: datetime, now: datetime
-) -> datetime | None:
-    """The start of the soonest slot that can be booked at `now` (open, with a free seat, not
-    started) among those starting at or after `after`."""
-    found: datetime | None = await session.scalar(
-        select(Schedule.start_at)
+async def seats_free_from(
+    session: AsyncSession, after: datetime, now: datetime, only: SlotFilter, *, limit: int
+) -> Sequence[Schedule]:
+    """The soonest `limit` slots that have a free seat at `now` (open, not full, not started)
+    among those starting at or after `after`; the service terms decide which can be booked."""
+    found = await session.scalars(
+        select(Schedule)
         .where(
             Schedule.start_at >= after,
             Schedule.start_at > now,
             Schedule.is_available.is_(True),
             Schedule.booked_count < Schedule.max_bookings,
+            *only.conditions(),
         )
-        .order_by(Schedule.start_at)
-        .limit(1)
+        .order_by(Schedule.start_at, Schedule.id)
+        .limit(limit)
     )
-    return found
+    return found.all()
 
 
-async def intervals_overlapping(session: AsyncSession, time: TimeRange) -> Sequence[TimeRange]:
-    """The times of every slot and scheduled appointment that overlap `time`, by start: the
-    therapist's time that is already taken or offered."""
+@dataclass(frozen=True)
+class BookedTime:
+    schedule_id: int
+    therapist_id: int
+    time: TimeRange
+
+
+async def booked_slots_near(
+    session: AsyncSession, therapist_ids: Iterable[int], time: TimeRange
+) -> Sequence[BookedTime]:
+    """The slots of these therapists overlapping `time` in which a booking holds a seat: the
+    sessions a buffer keeps the therapist's other slots away from."""
+    ids = set(therapist_ids)
+    if not ids:
+        return []
+    found = await session.execute(
+        select(Schedule.id, Schedule.therapist_id, Schedule.start_at, Schedule.end_at).where(
+            Schedule.therapist_id.in_(ids),
+            Schedule.booked_count > 0,
+            time.overlap_condition(Schedule.start_at, Schedule.end_at),
+        )
+    )
+    return [BookedTime(row[0], row[1], TimeRange(row[2], row[3])) for row in found]
+
+
+async def therapist_names(session: AsyncSession, therapist_ids: Iterable[int]) -> dict[int, str]:
+    ids = set(therapist_ids)
+    if not ids:
+        return {}
+    found = await session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))
+    )
+    return {row[0]: f"{row[1]} {row[2]}" for row in found}
+
+
+async def lock_therapist(session: AsyncSession, therapist_id: int) -> None:
+    """Serialise the bookings of one therapist's time until this transaction ends, so a check
+    of their other booked sessions (the buffer) sees every one committed before it. SQLite's
+    write transactions already run one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(Therapist.user_id).where(Therapist.user_id == therapist_id).with_for_update()
+        )
+
+
+async def intervals_overlapping(
+    session: AsyncSession, time: TimeRange, therapist_id: int
+) -> Sequence[TimeRange]:
+    """The times of every slot and scheduled appointment of the therapist that overlap `time`,
+    by start: the therapist's time that is already taken or offered."""
     slots = await session.execute(
         select(Schedule.start_at, Schedule.end_at).where(
-            time.overlap_condition(Schedule.start_at, Schedule.end_at)
+            Schedule.therapist_id == therapist_id,
+            time.overlap_condition(Schedule.start_at, Schedule.end_at),
         )
     )
     appointments = await session.execute(
         select(AppointmentRequest.scheduled_at, AppointmentRequest.scheduled_end_at).where(
-            *scheduled_appointment_overlapping(time)
+            *scheduled_appointment_overlapping(time, therapist_id)
         )
     )
     intervals = sorted((row[0], row[1]) for row in [*slots, *appointments])
     return [TimeRange(start, end) for start, end in intervals]
 
 
-async def overlapping_appointment(session: AsyncSession, time: TimeRange) -> str | None:
-    """The id of a scheduled appointment request that overlaps `time`, if any.
+async def overlapping_appointment(
+    session: AsyncSession, time: TimeRange, therapist_id: int
+) -> str | None:
+    """The id of a scheduled appointment request of the therapist that overlaps `time`, if any.
 
     Slots and appointments share the therapist's time; the caller holds `lock_slot_times`,
     which scheduling an appointment takes too.
     """
     found: str | None = await session.scalar(
-        select(AppointmentRequest.id).where(*scheduled_appointment_overlapping(time)).limit(1)
+        select(AppointmentRequest.id)
+        .where(*scheduled_appointment_overlapping(time, therapist_id))
+        .limit(1)
     )
     return found
 
 
-def scheduled_appointment_overlapping(time: TimeRange) -> tuple[ColumnElement[bool], ...]:
-    """The scheduled appointment requests whose time overlaps `time`."""
-    return (
+def scheduled_appointment_overlapping(
+    time: TimeRange, therapist_id: int | None = None
+) -> tuple[ColumnElement[bool], ...]:
+    """The scheduled appointment requests whose time overlaps `time`: of one therapist, or
+    (None) of any."""
+    conditions = (
         AppointmentRequest.status == AppointmentStatus.scheduled,
         time.overlap_condition(
             AppointmentRequest.scheduled_at, AppointmentRequest.scheduled_end_at
         ),
     )
+    if therapist_id is None:
+        return conditions
+    return (*conditions, AppointmentRequest.therapist_id == therapist_id)
 
 
 @asynccontextmanager

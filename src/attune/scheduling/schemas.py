@@ -29,6 +29,7 @@ MAX_RANGE_DAYS = 366
 MIN_SESSION_MINUTES = 5
 MAX_SESSION_MINUTES = 480
 MAX_BREAK_MINUTES = 240
+DEFAULT_SESSION_MINUTES = 60
 
 
 def _unique(values: list[int]) -> list[int]:
@@ -51,7 +52,11 @@ class ScheduleCreate(BaseModel):
 
     start_time: Instant
     end_time: Instant
-    max_bookings: Capacity = 1
+    max_bookings: Capacity | None = Field(
+        default=None,
+        description="Seats. Default: the seats of its services (1, or a group service's).",
+        examples=[1],
+    )
     is_available: StrictBool = True
     therapist_id: Id | None = Field(
         default=None,
@@ -101,11 +106,19 @@ class ScheduleGenerate(BaseModel):
     )
     start_time: WallTime
     end_time: WallTime
-    session_minutes: SessionMinutes = Field(default=60, examples=[60])
+    session_minutes: SessionMinutes | None = Field(
+        default=None,
+        description="Default: the length of the services when they share one, else 60.",
+        examples=[60],
+    )
     break_minutes: BreakMinutes = Field(default=0, examples=[10])
     start_date: CalendarDate
     end_date: CalendarDate
-    max_bookings: Capacity = 1
+    max_bookings: Capacity | None = Field(
+        default=None,
+        description="Seats of each slot. Default: the seats of its services.",
+        examples=[1],
+    )
     is_available: StrictBool = True
     therapist_id: Id | None = Field(
         default=None,
@@ -119,6 +132,11 @@ class ScheduleGenerate(BaseModel):
         examples=[[1]],
     )
 
+    @property
+    def minutes(self) -> int:
+        """The session length; generate fills in the services' when none is sent."""
+        return self.session_minutes or DEFAULT_SESSION_MINUTES
+
     @model_validator(mode="after")
     def _ranges(self) -> ScheduleGenerate:
         if self.end_time <= self.start_time:
@@ -130,7 +148,28 @@ class ScheduleGenerate(BaseModel):
         return self
 
 
-class SlotRead(BaseModel):
+class ServiceRef(BaseModel):
+    id: int = Field(examples=[1])
+    name: str = Field(examples=["Session"])
+
+
+class _Offered(BaseModel):
+    """Whose time a slot is, what it offers and how it is held."""
+
+    therapist_id: int = Field(examples=[1])
+    therapist: str = Field(description="The therapist's name.", examples=["Theo Kline"])
+    services: list[ServiceRef] = Field(
+        description="The services the slot offers; a booking names one when there are several."
+    )
+    delivery: str = Field(description="`video` or `in_person`.", examples=["video"])
+    location: str | None = Field(
+        default=None,
+        description="Where an in-person session is held; null: the practice's address.",
+        examples=[None],
+    )
+
+
+class SlotRead(_Offered):
     """A slot in the public day view: `is_available` means it can be booked now."""
 
     id: int = Field(examples=[1])
@@ -144,7 +183,7 @@ class SlotRead(BaseModel):
     remaining_slots: int = Field(examples=[1])
 
 
-class ScheduleRead(BaseModel):
+class ScheduleRead(_Offered):
     """A slot as the practice manages it: `is_available` is whether the practice opened it."""
 
     id: int = Field(examples=[1])
@@ -158,6 +197,16 @@ class ScheduleRead(BaseModel):
     updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
 
 
+def _offered(slot: SlotView) -> dict[str, Any]:
+    return {
+        "therapist_id": slot.therapist_id,
+        "therapist": slot.therapist_name,
+        "services": [ServiceRef(id=one.id, name=one.name) for one in slot.services],
+        "delivery": slot.delivery,
+        "location": slot.location,
+    }
+
+
 def slot_read(slot: SlotView) -> SlotRead:
     return SlotRead(
         id=slot.id,
@@ -167,6 +216,7 @@ def slot_read(slot: SlotView) -> SlotRead:
         max_bookings=slot.max_bookings,
         booked_count=slot.booked_count,
         remaining_slots=slot.remaining,
+        **_offered(slot),
     )
 
 
@@ -181,6 +231,7 @@ def schedule_read(slot: SlotView) -> ScheduleRead:
         remaining_slots=slot.remaining,
         created_at=slot.created_at,
         updated_at=slot.updated_at,
+        **_offered(slot),
     )
 
 
@@ -254,6 +305,16 @@ CREATE_EXAMPLES: dict[str, Any] = {
             "max_bookings": 6,
         },
     },
+    "therapist": {
+        "summary": "A slot of one therapist offering two of their services",
+        "description": "The client names one of the services when booking it.",
+        "value": {
+            "start_time": "2024-12-17T09:00:00Z",
+            "end_time": "2024-12-17T09:50:00Z",
+            "therapist_id": 2,
+            "service_ids": [1, 3],
+        },
+    },
 }
 UPDATE_EXAMPLES: dict[str, Any] = {
     "capacity": {"summary": "Take more clients", "value": {"max_bookings": 3}},
@@ -276,6 +337,20 @@ GENERATE_EXAMPLES: dict[str, Any] = {
             "end_date": "2025-01-31",
             "max_bookings": 1,
             "is_available": True,
+        },
+    },
+    "service": {
+        "summary": "One therapist's week of one service, its length and seats the service's",
+        "description": "Without `session_minutes` and `max_bookings`, each slot lasts as long "
+        "as the service and has as many seats as it does (a group session has several).",
+        "value": {
+            "weekdays": [1, 3],
+            "start_time": "17:00",
+            "end_time": "20:00",
+            "start_date": "2024-12-16",
+            "end_date": "2025-01-31",
+            "therapist_id": 2,
+            "service_ids": [4],
         },
     },
 }

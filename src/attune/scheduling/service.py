@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.models import Schedule
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
-from attune.platform.policy import calendar_scope
+from attune.platform.policy import AdminRequired, calendar_scope, may_manage_calendar_of
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
 from attune.practice import repository as practice
-from attune.scheduling import generator, repository
+from attune.scheduling import generator, offers, repository
 from attune.scheduling.errors import (
     CapacityBelowBookings,
     InvalidSchedule,
@@ -38,17 +39,20 @@ from attune.scheduling.errors import (
     SlotOverlapsAppointment,
 )
 from attune.scheduling.offering import Offering, offering
+from attune.scheduling.repository import EVERY_SLOT, SlotFilter
 from attune.scheduling.schemas import (
     MAX_RANGE_DAYS,
     ScheduleCreate,
     ScheduleGenerate,
     ScheduleUpdate,
 )
-from attune.scheduling.views import Generated, Skipped, SlotView, slot_view
+from attune.scheduling.views import Generated, Skipped, SlotView
 
 MAX_SLOT_LENGTH = timedelta(hours=12)
 LIST_DEFAULT_DAYS = 30
 MAX_GENERATED = 2000
+NEXT_FREE_BATCH = 200
+NEXT_FREE_BATCHES = 25
 
 SKIPPED_NOT_EXISTING = "this local time does not exist on this day (daylight saving time starts)"
 SKIPPED_NOT_FUTURE = "not in the future"
@@ -66,17 +70,39 @@ def _refuse_bad_times(start_at: datetime, end_at: datetime, now: datetime) -> No
 
 
 async def _refuse_overlap(
-    session: AsyncSession, slot: TimeRange, *, excluding: int | None = None
+    session: AsyncSession, slot: TimeRange, therapist_id: int, *, excluding: int | None = None
 ) -> None:
-    other = await repository.overlapping_schedule(session, slot, excluding=excluding)
+    """One therapist is never in two places at once; two therapists' slots may overlap."""
+    other = await repository.overlapping_schedule(session, slot, therapist_id, excluding=excluding)
     if other is not None:
         raise ScheduleOverlap(details=f"It overlaps slot {other}.")
-    await _refuse_appointment_overlap(session, slot)
+    await _refuse_appointment_overlap(session, slot, therapist_id)
 
 
-async def _refuse_appointment_overlap(session: AsyncSession, slot: TimeRange) -> None:
-    if await repository.overlapping_appointment(session, slot) is not None:
+async def _refuse_appointment_overlap(
+    session: AsyncSession, slot: TimeRange, therapist_id: int
+) -> None:
+    if await repository.overlapping_appointment(session, slot, therapist_id) is not None:
         raise SlotOverlapsAppointment()
+
+
+def _scoped(actor: Actor, only: SlotFilter) -> SlotFilter:
+    """The filter narrowed to the calendars the actor manages: a therapist sees their own
+    (asking for another's is refused), the front desk and the owner every one."""
+    scope = calendar_scope(actor)
+    if scope is None:
+        return only
+    if only.therapist_id not in (None, scope):
+        raise AdminRequired(details="You may see only your own calendar.")
+    return replace(only, therapist_id=scope)
+
+
+async def _managed_slot(session: AsyncSession, actor: Actor, schedule_id: int) -> Schedule:
+    """A slot on a calendar the actor manages; another therapist's slot is not found."""
+    slot = await repository.schedule_by_id(session, schedule_id)
+    if slot is None or not may_manage_calendar_of(actor, slot.therapist_id):
+        raise ScheduleNotFound()
+    return slot
 
 
 class _Occupied:
@@ -116,39 +142,70 @@ def _reason_to_skip(
 
 
 class ScheduleService:
-    async def day_view(self, uow: UnitOfWork, actor: Actor, day: date) -> list[SlotView]:
-        """The slots starting on a practice-zone day that the practice has not closed; anyone
-        may look."""
+    async def day_view(
+        self, uow: UnitOfWork, actor: Actor, day: date, only: SlotFilter = EVERY_SLOT
+    ) -> list[SlotView]:
+        """The slots starting on a practice-zone day that the practice has not closed (of one
+        therapist or service with `only`); anyone may look."""
         slots = await repository.schedules_starting_between(
-            uow.session, PracticeCalendar.of(uow.settings).day_bounds(day), open_only=True
+            uow.session,
+            PracticeCalendar.of(uow.settings).day_bounds(day),
+            open_only=True,
+            only=only,
         )
-        return [slot_view(slot, uow.now) for slot in slots]
+        return await offers.describe(uow, slots, service_id=only.service_id)
 
     async def free_slots(
-        self, uow: UnitOfWork, actor: Actor, first: date, last: date
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        first: date,
+        last: date,
+        only: SlotFilter = EVERY_SLOT,
     ) -> list[SlotView]:
         """The slots that can be booked now, starting on the practice-zone days first..last
         (at most MAX_RANGE_DAYS of them); anyone may look."""
         last = min(last, first + timedelta(days=MAX_RANGE_DAYS - 1))
         days = PracticeCalendar.of(uow.settings).days_bounds(first, last)
-        slots = await repository.schedules_starting_between(uow.session, days, open_only=True)
-        views = (slot_view(slot, uow.now) for slot in slots)
+        slots = await repository.schedules_starting_between(
+            uow.session, days, open_only=True, only=only
+        )
+        views = await offers.describe(uow, slots, service_id=only.service_id)
         return [view for view in views if view.bookable]
 
-    async def next_free_day(self, uow: UnitOfWork, actor: Actor, after: date) -> date | None:
+    async def next_free_day(
+        self, uow: UnitOfWork, actor: Actor, after: date, only: SlotFilter = EVERY_SLOT
+    ) -> date | None:
         """The first practice-zone day after `after` with a slot that can be booked now, if
         any; anyone may look."""
         calendar = PracticeCalendar.of(uow.settings)
-        start = await repository.first_bookable_start(
-            uow.session, calendar.day_start(after + timedelta(days=1)), uow.now
-        )
-        return None if start is None else calendar.date_of(start)
+        start = calendar.day_start(after + timedelta(days=1))
+        # Slots with a free seat, soonest first, a batch at a time: the service terms
+        # (notice, buffer) may hold back the first ones.
+        for _ in range(NEXT_FREE_BATCHES):
+            batch = await repository.seats_free_from(
+                uow.session, start, uow.now, only, limit=NEXT_FREE_BATCH
+            )
+            views = await offers.describe(uow, batch, service_id=only.service_id)
+            free = next((view for view in views if view.bookable), None)
+            if free is not None:
+                return calendar.date_of(free.start_at)
+            if len(batch) < NEXT_FREE_BATCH:
+                return None
+            start = batch[-1].start_at + timedelta(microseconds=1)
+        return None
 
     async def list_days(
-        self, uow: UnitOfWork, actor: Actor, first: date | None, last: date | None
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        first: date | None,
+        last: date | None,
+        only: SlotFilter = EVERY_SLOT,
     ) -> tuple[date, date, list[SlotView]]:
-        """Every slot starting on the practice-zone days first..last (inclusive)."""
-        calendar_scope(actor)
+        """Every slot starting on the practice-zone days first..last (inclusive), of the
+        calendars the actor manages."""
+        only = _scoped(actor, only)
         calendar = PracticeCalendar.of(uow.settings)
         first = first or calendar.today(uow.now)
         last = last or first + timedelta(days=LIST_DEFAULT_DAYS)
@@ -159,20 +216,22 @@ class ScheduleService:
                 details=f"The range spans at most {MAX_RANGE_DAYS} days", field="to"
             )
         days = calendar.days_bounds(first, last)
-        slots = await repository.schedules_starting_between(uow.session, days)
-        return first, last, [slot_view(slot, uow.now) for slot in slots]
+        slots = await repository.schedules_starting_between(uow.session, days, only=only)
+        return first, last, await offers.describe(uow, slots)
 
     async def create(self, uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -> SlotView:
         calendar_scope(actor)
         _refuse_bad_times(body.start_time, body.end_time, uow.now)
         offer = await offering(uow, actor, body.therapist_id, body.service_ids)
         await repository.lock_slot_times(uow.session)
-        await _refuse_overlap(uow.session, TimeRange(body.start_time, body.end_time))
+        await _refuse_overlap(
+            uow.session, TimeRange(body.start_time, body.end_time), offer.therapist_id
+        )
         slot = Schedule(
             therapist_id=offer.therapist_id,
             start_at=body.start_time,
             end_at=body.end_time,
-            max_bookings=body.max_bookings,
+            max_bookings=body.max_bookings or offer.seats,
             booked_count=0,
             is_available=body.is_available,
             created_at=uow.now,
@@ -187,7 +246,7 @@ class ScheduleService:
             slot.id,
             **body.model_dump(mode="json"),
         )
-        return slot_view(slot, uow.now)
+        return (await offers.describe(uow, [slot]))[0]
 
     async def update(
         self, uow: UnitOfWork, actor: Actor, schedule_id: int, body: ScheduleUpdate
@@ -195,7 +254,9 @@ class ScheduleService:
         """Change a slot. Its times move only while no booking holds a seat in it, and its
         capacity never drops below the seats taken; both are conditions of the one UPDATE."""
         calendar_scope(actor)
-        slot = await _update(uow.session, schedule_id, body, uow.now)
+        slot = await _update(
+            uow.session, await _managed_slot(uow.session, actor, schedule_id), body, uow.now
+        )
         uow.audit(
             actor,
             AuditAction.slot_changed,
@@ -203,11 +264,12 @@ class ScheduleService:
             slot.id,
             **body.model_dump(mode="json", exclude_unset=True),
         )
-        return slot_view(slot, uow.now)
+        return (await offers.describe(uow, [slot]))[0]
 
     async def delete(self, uow: UnitOfWork, actor: Actor, schedule_id: int) -> None:
         """Delete a slot that no booking holds a seat in; cancelled bookings keep their data."""
         calendar_scope(actor)
+        await _managed_slot(uow.session, actor, schedule_id)
         if not await repository.delete_unbooked(uow.session, schedule_id):
             booked = await repository.booked_count(uow.session, schedule_id)
             if booked is None:
@@ -228,18 +290,24 @@ class ScheduleService:
         calendar_scope(actor)
         if body.start_date < PracticeCalendar.of(uow.settings).today(uow.now):
             raise InvalidSchedule(details="start_date must not be in the past", field="start_date")
+        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
+        if body.session_minutes is None:
+            body = body.model_copy(update={"session_minutes": offer.session_minutes})
         count = generator.planned_count(body)
         if count > MAX_GENERATED:
             raise InvalidSchedule(
                 details=f"This would make {count} slots; at most {MAX_GENERATED} per request. "
                 "Ask for a shorter range or fewer weekdays."
             )
-        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
         created, skipped = await _generate(
             uow.session, uow.settings, body, offer, uow.now, store=not dry_run
         )
         if dry_run:
-            return Generated([_planned_view(slot, uow.now) for slot in created], skipped)
+            for slot in created:
+                # Not stored: a preview's slots have no id.
+                slot.id = 0
+            views = await offers.describe(uow, created, offered=offer.service_ids)
+            return Generated(views, skipped)
         uow.audit(
             actor,
             AuditAction.slots_generated,
@@ -247,15 +315,12 @@ class ScheduleService:
             created=[slot.id for slot in created],
             skipped=len(skipped),
         )
-        return Generated([slot_view(slot, uow.now) for slot in created], skipped)
+        return Generated(await offers.describe(uow, created), skipped)
 
 
 async def _update(
-    session: AsyncSession, schedule_id: int, body: ScheduleUpdate, now: datetime
+    session: AsyncSession, slot: Schedule, body: ScheduleUpdate, now: datetime
 ) -> Schedule:
-    slot = await repository.schedule_by_id(session, schedule_id)
-    if slot is None:
-        raise ScheduleNotFound()
     start_at = body.start_time or slot.start_at
     end_at = body.end_time or slot.end_at
     moving = (start_at, end_at) != (slot.start_at, slot.end_at)
@@ -264,7 +329,9 @@ async def _update(
     if moving:
         _refuse_bad_times(start_at, end_at, now)
         await repository.lock_slot_times(session)
-        await _refuse_overlap(session, TimeRange(start_at, end_at), excluding=slot.id)
+        await _refuse_overlap(
+            session, TimeRange(start_at, end_at), slot.therapist_id, excluding=slot.id
+        )
         values |= {"start_at": start_at, "end_at": end_at}
         conditions.append(Schedule.booked_count == 0)
     if body.max_bookings is not None:
@@ -275,7 +342,9 @@ async def _update(
         if body.is_available and not slot.is_available and not moving:
             # Reopening offers the time again: it must not be an appointment's by now.
             await repository.lock_slot_times(session)
-            await _refuse_appointment_overlap(session, TimeRange(start_at, end_at))
+            await _refuse_appointment_overlap(
+                session, TimeRange(start_at, end_at), slot.therapist_id
+            )
     updated = await repository.update_schedule(session, slot.id, values, conditions)
     if updated is not None:
         return updated
@@ -304,13 +373,13 @@ async def _generate(
 ) -> tuple[list[Schedule], list[Skipped]]:
     """Plan the request's starts, keep those that are clear and insert them (unless not
     `store`: then the slots are left unsaved, without ids)."""
-    length = timedelta(minutes=body.session_minutes)
+    length = timedelta(minutes=body.minutes)
     planned = generator.plan(body, PracticeCalendar.of(settings))
     await repository.lock_slot_times(session)
     instants = [start.start_at for start in planned if start.start_at is not None]
     stored = (
         await repository.intervals_overlapping(
-            session, TimeRange(instants[0], instants[-1] + length)
+            session, TimeRange(instants[0], instants[-1] + length), offer.therapist_id
         )
         if instants
         else []
@@ -330,7 +399,7 @@ async def _generate(
                 therapist_id=offer.therapist_id,
                 start_at=start.start_at,
                 end_at=end_at,
-                max_bookings=body.max_bookings,
+                max_bookings=body.max_bookings or offer.seats,
                 booked_count=0,
                 is_available=body.is_available,
                 created_at=now,
@@ -341,12 +410,6 @@ async def _generate(
         await repository.insert_schedules(session, created)
         await practice.offer_on_slots(session, [slot.id for slot in created], offer.service_ids)
     return created, skipped
-
-
-def _planned_view(slot: Schedule, now: datetime) -> SlotView:
-    """A slot a preview would make: not stored, so its id is 0."""
-    slot.id = 0
-    return slot_view(slot, now)
 
 
 schedule_service = ScheduleService()

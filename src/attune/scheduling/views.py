@@ -1,4 +1,5 @@
-"""What the slot services answer: a slot as it stands, and whether it can be booked now."""
+"""What the slot services answer: a slot as it stands, what it offers, and whether it can be
+booked now."""
 
 from __future__ import annotations
 
@@ -6,6 +7,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from attune.models import Schedule
+
+
+@dataclass(frozen=True)
+class OfferedService:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """Whose time a slot is and what it offers: read with it (scheduling.offers)."""
+
+    therapist_name: str = ""
+    services: tuple[OfferedService, ...] = ()
+    # The service terms keep it from being booked now: it starts sooner than the booking
+    # notice, or within the buffer of a booked session of its therapist.
+    held_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -18,17 +36,25 @@ class SlotView:
     max_bookings: int
     booked_count: int
     remaining: int
-    # Open, not full and not started at the instant of the view: a booking can be made.
+    # Open, not full, not started and not held back by the service terms at the instant of
+    # the view: a booking can be made.
     bookable: bool
     created_at: datetime
     updated_at: datetime
+    therapist_id: int = 0
+    therapist_name: str = ""
+    services: tuple[OfferedService, ...] = ()
+    delivery: str = "video"
+    # Where an in-person session is held; None: the practice's address.
+    location: str | None = None
 
     @property
     def duration_minutes(self) -> int:
         return int((self.end_at - self.start_at).total_seconds() // 60)
 
 
-def slot_view(slot: Schedule, now: datetime) -> SlotView:
+def slot_view(slot: Schedule, now: datetime, offer: SlotOffer | None = None) -> SlotView:
+    offer = offer or SlotOffer()
     remaining = slot.remaining_slots
     return SlotView(
         id=slot.id,
@@ -38,9 +64,17 @@ def slot_view(slot: Schedule, now: datetime) -> SlotView:
         max_bookings=slot.max_bookings,
         booked_count=slot.booked_count,
         remaining=remaining,
-        bookable=slot.is_available and remaining > 0 and slot.start_at > now,
+        bookable=slot.is_available
+        and remaining > 0
+        and slot.start_at > now
+        and not offer.held_back,
         created_at=slot.created_at,
         updated_at=slot.updated_at,
+        therapist_id=slot.therapist_id,
+        therapist_name=offer.therapist_name,
+        services=offer.services,
+        delivery=slot.delivery,
+        location=slot.location,
     )
 
 
