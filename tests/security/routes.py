@@ -39,6 +39,11 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/verify-password-reset-otp"),
     ("POST", "/api/auth/reset-password"),
     ("POST", "/api/auth/token/refresh"),
+    # The invitation's token is the credential, as a reset code is.
+    ("POST", "/api/auth/accept-invitation"),
+    # The practice's public profiles and services, as the client pages show them.
+    ("GET", "/api/therapists"),
+    ("GET", "/api/services"),
     # The join links of mails and calendar entries: a key instead of a token (docs/decisions.md).
     ("GET", "/api/bookings/{booking_id}/join"),
     ("GET", "/api/meetings/appointments/{request_id:uuid}/join"),

@@ -45,6 +45,8 @@ def concrete_path(endpoint: Endpoint, practice: Practice) -> str:
         "user_id": str(practice.other.id),
         "schedule_id": str(practice.free_slot),
         "request_id": practice.request,
+        # The practice's first service, made with its first therapist.
+        "service_id": "1",
     }
 
     def value(match: re.Match[str]) -> str:
