@@ -16,9 +16,11 @@ from starlette.responses import Response
 
 from attune.availability.service import availability_service
 from attune.models import TimeOfDay
+from attune.platform.actor import Actor
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.settings import Environment
+from attune.practice.service import practice_service
 from attune.requests.errors import AppointmentNotFound
 from attune.requests.intake import RECEIPT_LIFETIME, intake_service
 from attune.requests.mail import TIME_OF_DAY_HOURS
@@ -43,12 +45,32 @@ TIMES_OF_DAY = [
 ]
 
 
-def _request_page(
-    request: Request, form: Form, dates: list[date], status_code: int = 200
+# The optional choices of the form, and the address's names for them (`/request?therapist=2`,
+# a link a therapist can share).
+CHOICES = {"therapist_id": "therapist", "service_id": "service"}
+
+
+async def _request_page(
+    request: Request,
+    uow: Work,
+    actor: Actor,
+    form: Form,
+    dates: list[date],
+    *,
+    status_code: int = 200,
 ) -> Response:
+    therapists = await practice_service.therapists(uow, actor)
+    services = await practice_service.services(uow, actor)
     context: dict[str, Any] = {
         "form": form,
         "dates": dates,
+        # A choice is offered only when there is one to make.
+        "therapists": [("", "Anyone")] + [(str(one.id), one.name) for one in therapists]
+        if len(therapists) > 1
+        else [],
+        "services": [("", "Any service")] + [(str(one.id), one.name) for one in services]
+        if len(services) > 1
+        else [],
         "chosen_dates": set(form.values.get("preferred_dates", [])),
         "chosen_times": set(form.values.get("preferred_time_slots", [])),
         "times_of_day": TIMES_OF_DAY,
@@ -72,10 +94,23 @@ def _refusal(error: AttuneError) -> dict[str, str]:
     return errors
 
 
+def _chosen(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values for the schema: a choice left at "Anyone" is no choice."""
+    return {name: value for name, value in values.items() if not (name in CHOICES and value == "")}
+
+
 @router.get("/request")
-async def request_an_appointment(request: Request, uow: Work, visitor: Visitor) -> Response:
+async def request_an_appointment(
+    request: Request,
+    uow: Work,
+    visitor: Visitor,
+    therapist: str | None = None,
+    service: str | None = None,
+) -> Response:
     dates = await availability_service.available_dates(uow, actor_of(visitor))
-    return _request_page(request, Form(), dates)
+    # Chosen in the address: a therapist's or a service's page links here with its id.
+    form = Form({"therapist_id": therapist or "", "service_id": service or ""})
+    return await _request_page(request, uow, actor_of(visitor), form, dates)
 
 
 @router.post("/request")
@@ -83,15 +118,19 @@ async def send_request(request: Request, uow: Work, visitor: Visitor) -> Respons
     actor = actor_of(visitor)
     form = await read_form(request, lists=LISTS)
     try:
-        wanted = parse(AppointmentCreate, form.values)
+        wanted = parse(AppointmentCreate, _chosen(form.values))
         async with uow.attempt():
             view = await intake_service.create(uow, actor, wanted.wanted())
     except FormInvalid as invalid:
         dates = await availability_service.available_dates(uow, actor)
-        return _request_page(request, form.refused(_messages(form, invalid.errors)), dates, 400)
+        refused = form.refused(_messages(form, invalid.errors))
+        return await _request_page(request, uow, actor, refused, dates, status_code=400)
     except AttuneError as error:
         dates = await availability_service.available_dates(uow, actor)
-        return _request_page(request, form.refused(_refusal(error)), dates, error.status_code)
+        refused = form.refused(_refusal(error))
+        return await _request_page(
+            request, uow, actor, refused, dates, status_code=error.status_code
+        )
     response = see_other("/request/sent")
     response.set_cookie(
         SENT_COOKIE,

@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from attune.models import AppointmentStatus
+from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.practice.service import practice_service
 from attune.requests.errors import AppointmentOverlap
 from attune.requests.reading import reading_service
 from attune.requests.review import DEFAULT_DURATION, review_service
@@ -29,6 +31,8 @@ router = page_router(prefix="/admin")
 
 # The form's names for the API's fields, and back.
 FIELDS = {"scheduled_datetime": "time", "scheduled_duration": "duration"}
+# A choice of therapist refused for the service it does not offer is shown beside the picker.
+CHOICE_FIELDS = {**FIELDS, "service_id": "therapist_id"}
 DONE = {
     "scheduled": "The appointment is scheduled. The requester has been mailed an invitation.",
     "rescheduled": "The appointment is moved. The requester has been mailed an update.",
@@ -37,11 +41,23 @@ DONE = {
 
 
 @router.get("/requests")
-async def requests(request: Request, uow: Work, visitor: Staff) -> Response:
-    listed = await reading_service.listed(uow, visitor.actor)
+async def requests(
+    request: Request, uow: Work, visitor: Staff, therapist: str | None = None
+) -> Response:
+    """The requests the member sees; `?therapist=<id>` keeps one therapist's (a filter that
+    stays in the address, so a list can be shared)."""
+    actor = visitor.actor
+    chosen = int(therapist) if therapist and therapist.isdigit() else None
+    listed = await reading_service.listed(uow, actor, therapist_id=chosen)
     waiting = [item for item in listed if item.status == AppointmentStatus.pending_review]
     others = [item for item in listed if item.status != AppointmentStatus.pending_review]
-    return render(request, "admin/requests.html", {"waiting": waiting, "others": others})
+    context = {
+        "waiting": waiting,
+        "others": others,
+        "therapists": await _therapist_choices(uow, actor, "Every therapist"),
+        "filter": Form({"therapist": str(chosen or "")}),
+    }
+    return render(request, "admin/requests.html", context)
 
 
 @router.get("/requests/{request_id}")
@@ -66,11 +82,21 @@ async def schedule(request: Request, request_id: str, uow: Work, visitor: Staff)
         async with uow.attempt():
             if moving:
                 await review_service.reschedule(
-                    uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
+                    uow,
+                    visitor.actor,
+                    request_id,
+                    body.scheduled_datetime,
+                    body.scheduled_duration,
+                    therapist_id=body.therapist_id,
                 )
             else:
                 await review_service.schedule(
-                    uow, visitor.actor, request_id, body.scheduled_datetime, body.scheduled_duration
+                    uow,
+                    visitor.actor,
+                    request_id,
+                    body.scheduled_datetime,
+                    body.scheduled_duration,
+                    therapist_id=body.therapist_id,
                 )
     except FormInvalid as invalid:
         errors = {FIELDS.get(name, name): message for name, message in invalid.errors.items()}
@@ -79,7 +105,11 @@ async def schedule(request: Request, request_id: str, uow: Work, visitor: Staff)
         )
     except AttuneError as error:
         # A clash is about the time typed: shown beside it, not as a page of its own.
-        renamed = {**FIELDS, FORM: "time"} if isinstance(error, AppointmentOverlap) else FIELDS
+        renamed = (
+            {**CHOICE_FIELDS, FORM: "time"}
+            if isinstance(error, AppointmentOverlap)
+            else CHOICE_FIELDS
+        )
         return await _request_page(
             request,
             uow,
@@ -141,7 +171,18 @@ def _schedule_values(form: Form, calendar: PracticeCalendar) -> dict[str, object
         raise FormInvalid(errors)
     if form.values.get("duration"):
         values["scheduled_duration"] = form.values["duration"]
+    if form.values.get("therapist_id"):
+        values["therapist_id"] = form.values["therapist_id"]
     return values
+
+
+async def _therapist_choices(uow: Work, actor: Actor, nobody: str) -> list[tuple[str, str]]:
+    """The therapists a member may choose among, after `nobody` (the empty choice); none for
+    a therapist, who sees and schedules on their own calendar only."""
+    if policy.client_scope(actor) is not policy.ANY_THERAPIST:
+        return []
+    therapists = await practice_service.therapists(uow, actor)
+    return [("", nobody)] + [(str(one.id), one.name) for one in therapists]
 
 
 async def _request_page(
@@ -164,9 +205,12 @@ async def _request_page(
         )
     elif view.status == AppointmentStatus.pending_review and not form.values:
         form.values["duration"] = str(DEFAULT_DURATION)
+    if view.therapist_id is not None:
+        form.values.setdefault("therapist_id", str(view.therapist_id))
+    therapists = await _therapist_choices(uow, actor, "Choose a therapist")
     return render(
         request,
         "admin/request.html",
-        {"view": view, "form": form, "notice": notice},
+        {"view": view, "form": form, "notice": notice, "therapists": therapists},
         status_code=status_code,
     )
