@@ -11,14 +11,20 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import insert
 
 from attune.models import Delivery, Service, service_therapists
-from attune.platform.actor import Role
+from attune.platform.actor import Actor, Role
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.events import EventBus
 from attune.platform.settings import Settings
+from attune.platform.unit_of_work import unit_of_work
+from attune.requests.reading import reading_service
+from tests.conftest import run_jobs
 from tests.requests.builders import NOW, STARTS_AT, ask, headers_of, request_body
+from tests.support.mailbox import Mailbox
 from tests.support.people import Person, add_admin, add_client, add_person
 from tests.support.slots import add_slot
 
@@ -177,6 +183,19 @@ class TestAskingForATherapistOrService:
         assert response.status_code == 400
         assert field_of(response) == "service_id"
         assert "does not offer Couples" in response.text
+
+
+class TestNotices:
+    async def test_go_to_the_owners_and_the_therapist_asked_for_only(
+        self, client: httpx.AsyncClient, app: FastAPI, practice: Practice, mailbox: Mailbox
+    ) -> None:
+        await ask(client, therapist_id=practice.therapist.id)
+        await ask(client, therapist_id=practice.owner.id, email="b@example.com")
+        await run_jobs(app)
+
+        assert len(mailbox.to(practice.owner.email)) == 2
+        assert len(mailbox.to(practice.therapist.email)) == 1
+        assert mailbox.to(practice.front_desk.email) == []
 
 
 class TestGivingARequestToATherapist:
@@ -538,3 +557,57 @@ class TestWhoAnswersWhich:
         response = await client.get(LIST, headers=practice.therapist.headers)
 
         assert ids(response) == {requests.hers, requests.unassigned}
+
+
+class TestWithdrawingAndMeetings:
+    @pytest.mark.parametrize(
+        ("who", "which", "status"),
+        [
+            ("therapist", "hers", 403),
+            ("therapist", "owners", 404),
+            ("front_desk", "owners", 403),
+            ("client", "clients", 200),
+        ],
+    )
+    async def test_only_the_requester_withdraws(
+        self,
+        client: httpx.AsyncClient,
+        practice: Practice,
+        requests: Requests,
+        *,
+        who: str,
+        which: str,
+        status: int,
+    ) -> None:
+        person = getattr(practice, who)
+
+        response = await post(client, person, f"{getattr(requests, which)}/withdraw", {})
+
+        assert response.status_code == status, response.text
+
+    async def test_another_therapists_meeting_is_not_found(
+        self, client: httpx.AsyncClient, practice: Practice, requests: Requests
+    ) -> None:
+        await schedule(client, practice.owner, requests.owners)
+
+        theirs = await client.get(
+            f"{LIST}/{requests.owners}/jitsi-meeting", headers=practice.therapist.headers
+        )
+        own = await client.get(
+            f"{LIST}/{requests.owners}/jitsi-meeting", headers=practice.owner.headers
+        )
+
+        assert (theirs.status_code, own.status_code) == (404, 200)
+
+
+class TestCounts:
+    async def test_a_therapist_counts_only_their_own_calendars_requests(
+        self, database: Database, settings: Settings, practice: Practice, requests: Requests
+    ) -> None:
+        mia = Actor(Role.therapist, user_id=practice.therapist.id, verified=True)
+        desk = Actor(Role.front_desk, user_id=practice.front_desk.id, verified=True)
+        async with unit_of_work(database, settings, EventBus(), now=NOW) as uow:
+            hers = await reading_service.stats(uow, mia)
+            everyone = await reading_service.stats(uow, desk)
+
+        assert (hers.total, everyone.total) == (1, 4)

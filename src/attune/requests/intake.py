@@ -159,7 +159,7 @@ class IntakeService:
         await repository.lock_therapist_time(uow.session)
         request = await existing_request(uow, request_id)
         if not actor.owns(request.user_id):
-            if policy.may_see(actor, request.user_id):
+            if policy.may_see(actor, request.user_id, request.therapist_id):
                 raise WithdrawalByOwnerOnly(details="Reject a pending request instead.")
             raise AppointmentNotFound()
         if request.status not in WITHDRAWABLE:

@@ -82,8 +82,10 @@ class ReadingService:
         return _require_meeting(appointment_view(settings, request, None, uow.now))
 
     async def stats(self, uow: UnitOfWork, actor: Actor) -> AppointmentStatsView:
-        policy.require(actor, policy.Permission.manage_practice)
-        return AppointmentStatsView(await repository.status_counts(uow.session))
+        """The counts of the requests the actor sees: a therapist's own calendar's, or the
+        whole practice's; a client is refused (403)."""
+        scope = policy.client_scope(actor)
+        return AppointmentStatsView(await repository.status_counts(uow.session, scope))
 
 
 async def _owned_by(

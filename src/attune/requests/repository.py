@@ -51,10 +51,14 @@ async def listed(
     return (await session.scalars(query)).all()
 
 
-async def status_counts(session: AsyncSession) -> dict[AppointmentStatus, int]:
-    rows = await session.execute(
-        select(AppointmentRequest.status, func.count()).group_by(AppointmentRequest.status)
-    )
+async def status_counts(
+    session: AsyncSession, therapist_id: int | None = None
+) -> dict[AppointmentStatus, int]:
+    """How many requests are in each state; with `therapist_id`, of that calendar only."""
+    query = select(AppointmentRequest.status, func.count()).group_by(AppointmentRequest.status)
+    if therapist_id is not None:
+        query = query.where(AppointmentRequest.therapist_id == therapist_id)
+    rows = await session.execute(query)
     return {AppointmentStatus(status): count for status, count in rows}
 
 
