@@ -3,6 +3,8 @@ posts them; the invitation page answers a link that is not live without a form."
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -82,3 +84,24 @@ class TestMemberPage:
         assert saved.status_code == 303, saved.text
         shown = await client.get(saved.headers["location"])
         assert "The changes are saved" in shown.text
+
+
+class TestServicePage:
+    async def test_the_form_shows_the_terms_the_service_sets_itself(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        owner = await add_admin(database, settings)
+        made = await client.post(
+            "/api/admin/services",
+            json={"name": "Group", "seats": 8, "booking_notice_hours": 24, "price_cents": 4050},
+            headers=owner.headers,
+        )
+        service_id = made.json()["service"]["id"]
+        await sign_in_over_http(client, owner.email)
+
+        shown = (await client.get(f"/admin/services/{service_id}")).text
+
+        assert re.search(r'id="field-seats"[^>]*value="8"', shown)
+        assert re.search(r'id="field-booking_notice_hours"[^>]*value="24"', shown)
+        assert re.search(r'id="field-buffer_minutes"[^>]*value=""', shown)
+        assert re.search(r'id="field-price"[^>]*value="40.50"', shown)

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from attune.models import Service, Therapist, User
 from attune.platform.settings import Settings
 from attune.practice.terms import ServiceTerms, terms_of
+
+# The terms a service may set itself or leave to the practice's settings (NULL columns).
+OWN_TERMS = (
+    "seats",
+    "booking_notice_hours",
+    "buffer_minutes",
+    "cancel_notice_hours",
+    "reschedule_notice_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,8 @@ class ServiceView:
     therapist_ids: list[int]
     # Which of the terms the service sets itself (the others follow the practice's settings).
     own_price: bool
+    # The terms as the service sets them, None where it follows the practice (for its form).
+    own_terms: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ def service_view(service: Service, settings: Settings, therapist_ids: set[int]) 
         terms=terms_of(service, settings),
         therapist_ids=sorted(therapist_ids),
         own_price=service.price_cents is not None,
+        own_terms={name: getattr(service, name) for name in OWN_TERMS},
     )
 
 

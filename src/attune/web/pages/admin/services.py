@@ -15,7 +15,7 @@ from attune.platform.errors import AttuneError
 from attune.platform.fields import PathId
 from attune.practice.schemas import ServiceCreate, ServiceUpdate
 from attune.practice.service import practice_service
-from attune.practice.views import ServiceView
+from attune.practice.views import OWN_TERMS, ServiceView
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, errors_of, parse, read_form
 from attune.web.notices import with_notice
@@ -25,14 +25,6 @@ from attune.web.templates import render
 router = page_router(prefix="/admin")
 
 DELIVERIES = [("video", "By video"), ("in_person", "In person"), ("both", "Video or in person")]
-# The terms a service may leave to the practice's settings: empty on the form.
-OWN_TERMS = (
-    "seats",
-    "booking_notice_hours",
-    "buffer_minutes",
-    "cancel_notice_hours",
-    "reschedule_notice_hours",
-)
 PRICE_IS_WRONG = "Enter the price as an amount such as 85 or 85.50, or leave it empty."
 # The form's names for the API's fields where they differ.
 FORM_NAMES = {"price_cents": "price"}
@@ -119,7 +111,11 @@ def _service_form(service: ServiceView) -> Form:
             "delivery": service.delivery,
             "therapist_ids": [str(one) for one in service.therapist_ids],
             "is_active": service.is_active,
-            **dict.fromkeys(OWN_TERMS, ""),
+            # Empty where the service follows the practice's setting.
+            **{
+                name: "" if value is None else str(value)
+                for name, value in service.own_terms.items()
+            },
         }
     )
 
