@@ -10,14 +10,18 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from attune.platform.auth import require_practice_member, require_staff
+from attune.platform.auth import (
+    require_calendar_keeper,
+    require_practice_member,
+    require_staff,
+)
 from attune.web.routing import PageRoute
 
 ADMIN_PREFIXES = ("/api/admin/", "/api/meetings/admin/")
 # The dependencies that refuse clients and visitors before a route reads its body: the owner's
-# (`require_staff`) and any member of the practice's (`require_practice_member`), whose service
-# then decides whose objects they may touch.
-STAFF_DEPENDENCIES = (require_staff, require_practice_member)
+# (`require_staff`), any member of the practice's (`require_practice_member`) and a calendar
+# keeper's (`require_calendar_keeper`), whose service then decides whose objects they may touch.
+STAFF_DEPENDENCIES = (require_staff, require_practice_member, require_calendar_keeper)
 ADMIN_REQUEST_ACTIONS = re.compile(
     r"^/api/meetings/appointments/(stats|\{request_id[^}]*\}/(schedule|reschedule|reject))$"
 )
