@@ -26,10 +26,13 @@ async def book(
     *,
     minutes: int = 60,
     booked_at: datetime | None = None,
+    therapist_id: int | None = None,
+    notes: str | None = None,
 ) -> int:
-    """A new slot at `starts_at` and the client's booking of it, made a week before by default
-    (so that sessions already past can be booked too)."""
-    slot_id = await add_slot(database, starts_at, minutes=minutes)
+    """A new slot at `starts_at` (on `therapist_id`'s calendar, by default the first
+    therapist's) and the client's booking of it, made a week before by default (so that
+    sessions already past can be booked too)."""
+    slot_id = await add_slot(database, starts_at, minutes=minutes, therapist_id=therapist_id)
     # These bookings stand for a practice's history, made and paid over weeks: the cap on
     # unpaid bookings held at once does not apply to them.
     history = settings.model_copy(update={"max_unpaid_bookings": 10_000})
@@ -37,7 +40,7 @@ async def book(
         user = await uow.session.get(User, client.id)
         assert user is not None
         booking = await booking_service.create(
-            uow, actor_for(user), BookingCreate(schedule_id=slot_id)
+            uow, actor_for(user), BookingCreate(schedule_id=slot_id, notes=notes)
         )
         return booking.id
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from icalendar import Calendar, Event
 
 from attune.notifications.mail import SEND_MAIL
+from attune.platform.actor import Role
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.settings import Settings
@@ -356,3 +357,33 @@ class TestSwitchedOff:
         assert response.status_code == 400
         assert response.json()["error"] == "Only the practice's admins get booking notices"
         assert profile.json()["user"]["booking_notifications"] is None
+
+
+class TestWhoIsTold:
+    async def test_the_sessions_therapist_and_the_owner_not_the_rest_of_the_practice(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        owner = await add_admin(database, settings)
+        ana, ben, desk = [
+            await add_person(database, settings, email=f"{name}@example.com", role=role)
+            for name, role in (
+                ("ana", Role.therapist),
+                ("ben", Role.therapist),
+                ("desk", Role.front_desk),
+            )
+        ]
+        client_person = await imogen(database, settings)
+        slot = await add_slot(database, STARTS_AT, therapist_id=ana.id)
+        await book(client, client_person, slot)
+
+        [to_ana] = await notices(app, mailbox, ana)
+
+        assert to_ana["Subject"] == "New booking"
+        assert len(mailbox.to(owner.email)) == 1
+        assert mailbox.to(ben.email) == []
+        assert mailbox.to(desk.email) == []

@@ -72,6 +72,42 @@ class TestRoles:
         assert policy.may_read_clinical_notes(ADMIN, 7)
         assert all(policy.allows(ADMIN, permission) for permission in Permission)
 
+    def test_a_therapist_lists_only_their_own_records(self) -> None:
+        assert policy.listed_therapist(THERAPIST, None) == THERAPIST.user_id
+        assert policy.listed_therapist(THERAPIST, 2) == THERAPIST.user_id
+        with pytest.raises(AdminRequired):
+            policy.listed_therapist(THERAPIST, 9)
+
+    @pytest.mark.parametrize("actor", [ADMIN, FRONT_DESK], ids=["owner", "front desk"])
+    def test_the_whole_practice_lists_any_therapists_records(self, actor: Actor) -> None:
+        assert policy.listed_therapist(actor, None) is policy.ANY_THERAPIST
+        assert policy.listed_therapist(actor, 9) == 9
+
+    def test_a_therapist_hosts_only_their_own_sessions(self) -> None:
+        assert policy.may_host(THERAPIST, 2)
+        assert not policy.may_host(THERAPIST, 9)
+        assert policy.may_host(ADMIN, 9)
+        assert not policy.may_host(FRONT_DESK, 9)
+        assert not policy.may_host(CLIENT, 9)
+
+    def test_the_back_office_shows_each_role_what_it_may_use(self) -> None:
+        owner, therapist = policy.back_office(ADMIN), policy.back_office(THERAPIST)
+        desk = policy.back_office(FRONT_DESK)
+        assert owner == policy.BackOffice(
+            runs_practice=True, sees_every_therapist=True, refunds=True, clinical_notes=True
+        )
+        assert therapist == policy.BackOffice(
+            runs_practice=False, sees_every_therapist=False, refunds=False, clinical_notes=True
+        )
+        assert desk == policy.BackOffice(
+            runs_practice=False, sees_every_therapist=True, refunds=False, clinical_notes=False
+        )
+
+    @pytest.mark.parametrize("actor", [CLIENT, ANONYMOUS], ids=["client", "visitor"])
+    def test_a_client_or_visitor_is_no_member_of_the_practice(self, actor: Actor) -> None:
+        with pytest.raises(AdminRequired):
+            policy.listed_therapist(actor, None)
+
     @pytest.mark.parametrize("actor", [CLIENT, ANONYMOUS], ids=["client", "visitor"])
     def test_a_client_or_visitor_has_no_scope(self, actor: Actor) -> None:
         with pytest.raises(AdminRequired):

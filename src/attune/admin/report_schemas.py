@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from attune.admin.views import FinancialReportView, ReportDayView
-from attune.platform.fields import CalendarDate
+from attune.admin.views import FinancialReportView, ReportDayView, ReportShareView
+from attune.platform.fields import CalendarDate, Id
 
 MAX_REPORT_DAYS = 366
 CSV_COLUMNS = ("date", "currency", "gross", "refunds", "net", "paid_sessions")
@@ -28,6 +28,11 @@ class ReportQuery(BaseModel):
         examples=["2024-12-31"],
     )
     format: Literal["json", "csv"] = Field(default="json", description="`csv` for a download.")
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Only the money paid for bookings on this therapist's calendar. A "
+        "therapist's report is always their own; asking for another's is refused (403).",
+    )
 
     @model_validator(mode="after")
     def _bounded_range(self) -> ReportQuery:
@@ -42,6 +47,18 @@ class ReportQuery(BaseModel):
 
 class ReportDay(BaseModel):
     date: dt.date = Field(examples=["2024-12-02"])
+    gross: float = Field(examples=[200.0])
+    gross_cents: int = Field(examples=[20000])
+    refunds: float = Field(examples=[100.0])
+    refunds_cents: int = Field(examples=[10000])
+    net: float = Field(examples=[100.0])
+    net_cents: int = Field(examples=[10000])
+    paid_sessions: int = Field(examples=[2])
+
+
+class ReportShare(BaseModel):
+    id: int = Field(description="The therapist's or the service's id.", examples=[1])
+    name: str = Field(examples=["Session"])
     gross: float = Field(examples=[200.0])
     gross_cents: int = Field(examples=[20000])
     refunds: float = Field(examples=[100.0])
@@ -72,6 +89,23 @@ class FinancialReport(BaseModel):
         examples=[0],
     )
     days: list[ReportDay] = Field(description="Every day of the range, in order, zeros included.")
+    therapist_id: int | None = Field(
+        default=None,
+        description="Whose calendar the figures are of: the `therapist_id` asked for, the "
+        "therapist's own for a therapist, null for the whole practice.",
+        examples=[None],
+    )
+    by_therapist: list[ReportShare] = Field(
+        default_factory=list,
+        description="The same figures by the therapist of the booking each payment and refund "
+        "was for, highest net first; only those with money in the range.",
+        examples=[[]],
+    )
+    by_service: list[ReportShare] = Field(
+        default_factory=list,
+        description="The same figures by the booking's service, highest net first.",
+        examples=[[]],
+    )
 
 
 def financial_report(report: FinancialReportView) -> FinancialReport:
@@ -89,6 +123,23 @@ def financial_report(report: FinancialReportView) -> FinancialReport:
         paid_sessions=report.paid_sessions,
         other_currency_payments=report.other_currency_payments,
         days=[_day(day) for day in report.days],
+        therapist_id=report.therapist_id,
+        by_therapist=[_share(share) for share in report.by_therapist],
+        by_service=[_share(share) for share in report.by_service],
+    )
+
+
+def _share(share: ReportShareView) -> ReportShare:
+    return ReportShare(
+        id=share.id,
+        name=share.name,
+        gross=share.gross_cents / 100,
+        gross_cents=share.gross_cents,
+        refunds=share.refunds_cents / 100,
+        refunds_cents=share.refunds_cents,
+        net=share.net_cents / 100,
+        net_cents=share.net_cents,
+        paid_sessions=share.paid_sessions,
     )
 
 

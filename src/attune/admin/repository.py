@@ -7,10 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.models import Booking, BookingStatus, Payment, PaymentStatus, Refund, RefundStatus, User
+from attune.models import (
+    AppointmentRequest,
+    Booking,
+    BookingStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    Service,
+    User,
+)
 from attune.platform import policy
 from attune.platform.audit import AuditEntry
 
@@ -58,6 +68,31 @@ def containing(term: str) -> str:
     return f"%{term}%"
 
 
+def on_calendar_of(therapist_id: int | None) -> list[ColumnElement[bool]]:
+    """Bookings on this therapist's calendar; every booking for None (the whole practice)."""
+    return [] if therapist_id is None else [Booking.therapist_id == therapist_id]
+
+
+def seen_by(therapist_id: int) -> ColumnElement[bool]:
+    """Accounts this therapist has seen: a booking or an appointment request on their
+    calendar."""
+    return or_(
+        exists().where(Booking.user_id == User.id, Booking.therapist_id == therapist_id),
+        exists().where(
+            AppointmentRequest.user_id == User.id,
+            AppointmentRequest.therapist_id == therapist_id,
+        ),
+    )
+
+
+def _paid_for(therapist_id: int | None, column: Any) -> list[ColumnElement[bool]]:
+    """Money (a payment's or refund's `booking_id` column) for bookings on this therapist's
+    calendar; all of it for None."""
+    if therapist_id is None:
+        return []
+    return [column.in_(select(Booking.id).where(Booking.therapist_id == therapist_id))]
+
+
 def paid_within(period: Period) -> list[ColumnElement[bool]]:
     """Payments that succeeded within `period`, in any currency."""
     return [Payment.succeeded_at.is_not(None), *_in_period(Payment.succeeded_at, period)]
@@ -80,31 +115,39 @@ def refunded_in(currency: str, period: Period) -> list[ColumnElement[bool]]:
     ]
 
 
-def _net_cents(currency: str, period: Period) -> ColumnElement[Any]:
+def _net_cents(currency: str, period: Period, therapist_id: int | None) -> ColumnElement[Any]:
     paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-        *paid_in(currency, period)
+        *paid_in(currency, period), *_paid_for(therapist_id, Payment.booking_id)
     )
     refunded = (
         select(func.coalesce(func.sum(Refund.amount_cents), 0))
         .join(Payment, Refund.payment_id == Payment.id)
-        .where(*refunded_in(currency, period))
+        .where(*refunded_in(currency, period), *_paid_for(therapist_id, Refund.booking_id))
     )
     return paid.scalar_subquery() - refunded.scalar_subquery()
 
 
-async def count_users(session: AsyncSession) -> tuple[int, int]:
-    """Every account, and those that are not admins."""
-    row = (
-        await session.execute(select(func.count(), _number_of(policy.is_client_account(User))))
-    ).one()
+async def count_users(session: AsyncSession, therapist_id: int | None) -> tuple[int, int]:
+    """Every account, and those that are not admins; of a therapist, the accounts they have
+    seen."""
+    query = select(func.count(), _number_of(policy.is_client_account(User))).select_from(User)
+    if therapist_id is not None:
+        query = query.where(seen_by(therapist_id))
+    row = (await session.execute(query)).one()
     return int(row[0]), int(row[1])
 
 
 async def booking_stats(
-    session: AsyncSession, *, now: datetime, month: Period, currency: str
+    session: AsyncSession,
+    *,
+    now: datetime,
+    month: Period,
+    currency: str,
+    therapist_id: int | None = None,
 ) -> BookingStats:
     """Counts by state in one pass over the bookings, and revenue: what the payments in
-    `currency` brought in less what was refunded, of all time and within `month`."""
+    `currency` brought in less what was refunded, of all time and within `month`; of one
+    therapist's calendar, or of the whole practice for None."""
     scheduled = Booking.status == BookingStatus.scheduled
     row = (
         await session.execute(
@@ -115,9 +158,11 @@ async def booking_stats(
                 _number_of(Booking.status == BookingStatus.completed),
                 _number_of(Booking.status == BookingStatus.no_show),
                 _number_of(Booking.status == BookingStatus.cancelled),
-                _net_cents(currency, Period()),
-                _net_cents(currency, month),
-            ).select_from(Booking)
+                _net_cents(currency, Period(), therapist_id),
+                _net_cents(currency, month, therapist_id),
+            )
+            .select_from(Booking)
+            .where(*on_calendar_of(therapist_id))
         )
     ).one()
     # PostgreSQL sums integers into NUMERIC, which arrives as a Decimal.
@@ -135,18 +180,26 @@ def _named(search: str) -> ColumnElement[bool]:
     )
 
 
-def _matching_users(search: str | None) -> Select[User]:
+def _matching_users(search: str | None, therapist_id: int | None) -> Select[User]:
     query = select(User)
     if search is not None:
         query = query.where(_named(search))
+    if therapist_id is not None:
+        query = query.where(seen_by(therapist_id))
     return query
 
 
 async def users_page(
-    session: AsyncSession, *, search: str | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    search: str | None,
+    limit: int,
+    offset: int,
+    therapist_id: int | None = None,
 ) -> tuple[Sequence[User], int]:
-    """One page of the matching users, newest first, and how many match in all."""
-    query = _matching_users(search)
+    """One page of the matching users, newest first, and how many match in all; with
+    `therapist_id`, only those that therapist has seen."""
+    query = _matching_users(search, therapist_id)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     users = await session.scalars(
         query.order_by(User.created_at.desc(), User.id.desc()).limit(limit).offset(offset)
@@ -156,6 +209,40 @@ async def users_page(
 
 async def user_by_id(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
+
+
+async def user_seen_by(
+    session: AsyncSession, user_id: int, therapist_id: int | None
+) -> User | None:
+    """The account, if the therapist has seen it (any account for None)."""
+    if therapist_id is None:
+        return await user_by_id(session, user_id)
+    found = await session.scalars(select(User).where(User.id == user_id, seen_by(therapist_id)))
+    return found.first()
+
+
+async def therapist_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """The full names of these therapists (their accounts' names)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))
+    )
+    return {user_id: f"{first} {last}" for user_id, first, last in rows.all()}
+
+
+async def therapist_of_booking(session: AsyncSession, booking_id: int) -> int:
+    therapist_id = await session.scalar(
+        select(Booking.therapist_id).where(Booking.id == booking_id)
+    )
+    return int(therapist_id or 0)
+
+
+async def service_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Service.id, Service.name).where(Service.id.in_(ids)))
+    return {service_id: name for service_id, name in rows.all()}  # noqa: C416 (typed rows)
 
 
 async def lock_users(session: AsyncSession, user_ids: set[int]) -> dict[int, User]:
@@ -171,10 +258,13 @@ async def lock_users(session: AsyncSession, user_ids: set[int]) -> dict[int, Use
     return {user.id: user for user in users}
 
 
-async def booking_counts(session: AsyncSession, user_id: int) -> dict[BookingStatus, int]:
+async def booking_counts(
+    session: AsyncSession, user_id: int, therapist_id: int | None = None
+) -> dict[BookingStatus, int]:
+    """The client's bookings by state: on one therapist's calendar, or all of them for None."""
     rows = await session.execute(
         select(Booking.status, func.count())
-        .where(Booking.user_id == user_id)
+        .where(Booking.user_id == user_id, *on_calendar_of(therapist_id))
         .group_by(Booking.status)
     )
     return {BookingStatus(status): int(count) for status, count in rows.all()}
@@ -190,11 +280,16 @@ async def bookings_page(
     offset: int,
     client: str | None = None,
     paid: bool | None = None,
+    therapist_id: int | None = None,
+    service_id: int | None = None,
 ) -> tuple[list[tuple[Booking, User]], int]:
     """One page of the matching bookings with their clients, latest session first, and how
     many match in all. `client` is part of the client's name or address; `paid` is a payment
-    that succeeded (True) or one still due or failed (False)."""
-    conditions = _in_period(Booking.scheduled_at, period)
+    that succeeded (True) or one still due or failed (False); `therapist_id` and `service_id`
+    keep one therapist's calendar and one service."""
+    conditions = _in_period(Booking.scheduled_at, period) + on_calendar_of(therapist_id)
+    if service_id is not None:
+        conditions.append(Booking.service_id == service_id)
     if status is not None:
         conditions.append(Booking.status == status)
     if user_id is not None:

@@ -79,6 +79,12 @@ class UserQuery(BaseModel):
         description="Part of the first name, last name, full name or e-mail address; "
         "case-insensitive, `%` and `_` match themselves.",
     )
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Only the clients this therapist has seen (a booking or an appointment "
+        "request on their calendar). A therapist sees only their own clients whatever they "
+        "ask for, and is refused another's (403).",
+    )
 
 
 class BookingQuery(BaseModel):
@@ -106,6 +112,12 @@ class BookingQuery(BaseModel):
         description="`true`: the payment succeeded (and is not all refunded); `false`: not "
         "paid yet, or the payment failed.",
     )
+    therapist_id: Id | None = Field(
+        default=None,
+        description="Only the bookings on this therapist's calendar. A therapist sees only "
+        "their own calendar's bookings whatever they ask for, and is refused another's (403).",
+    )
+    service_id: Id | None = Field(default=None, description="Only the bookings of this service.")
 
     @model_validator(mode="after")
     def _ordered_range(self) -> BookingQuery:

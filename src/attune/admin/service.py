@@ -3,8 +3,10 @@
 The admin's booking actions go through the bookings and payments packages, which already let
 the practice act at any time; nothing here repeats a booking rule.
 
-Every method takes the unit of work and the actor, asks `platform.policy` whether the actor
-runs the practice, records in the audit log what it shows or changes of another person's
+Every method takes the unit of work and the actor, asks `platform.policy` what the actor may
+see and do (the owner and the front desk the whole practice, a therapist their own calendar's
+bookings and the clients they have seen; settings, the audit log and accounts' roles are the
+owner's), records in the audit log what it shows or changes of another person's
 account, and returns views. It runs in the caller's transaction and flushes, never commits.
 """
 
@@ -35,6 +37,7 @@ from attune.admin.views import (
     Page,
     PracticeBookingView,
     PracticeSettingsView,
+    TherapistNameView,
 )
 from attune.appointments import window
 from attune.bookings.errors import BookingNotFound
@@ -78,15 +81,19 @@ def month_of(now: datetime, calendar: PracticeCalendar) -> tuple[str, Period]:
 
 
 class AdminService:
-    async def dashboard(self, uow: UnitOfWork, actor: Actor) -> DashboardView:
+    async def dashboard(
+        self, uow: UnitOfWork, actor: Actor, *, therapist_id: int | None = None
+    ) -> DashboardView:
         """Revenue is the financial report's net (payments less refunds) in the practice's
-        currency, of all time and of the current month in its zone."""
-        policy.require(actor, Permission.manage_practice)
+        currency, of all time and of the current month in its zone. The figures are those of
+        the bookings the actor may list (`policy.listed_therapist`): a therapist's own, or one
+        therapist's when asked for, or the whole practice's."""
+        therapist = policy.listed_therapist(actor, therapist_id)
         settings, now = uow.settings, uow.now
-        users, clients = await repository.count_users(uow.session)
+        users, clients = await repository.count_users(uow.session, therapist)
         month_name, month = month_of(now, PracticeCalendar.of(settings))
         stats = await repository.booking_stats(
-            uow.session, now=now, month=month, currency=settings.currency
+            uow.session, now=now, month=month, currency=settings.currency, therapist_id=therapist
         )
         return DashboardView(
             total_users=users,
@@ -106,9 +113,13 @@ class AdminService:
     async def list_accounts(
         self, uow: UnitOfWork, actor: Actor, query: UserQuery
     ) -> Page[AccountView]:
-        policy.require(actor, Permission.manage_practice)
+        therapist = policy.listed_therapist(actor, query.therapist_id)
         users, total = await repository.users_page(
-            uow.session, search=query.search, limit=query.limit, offset=query.offset
+            uow.session,
+            search=query.search,
+            limit=query.limit,
+            offset=query.offset,
+            therapist_id=therapist,
         )
         await uow.audit_reads(
             actor,
@@ -120,11 +131,13 @@ class AdminService:
         return Page([AccountView.of(user) for user in users], total, query.limit, query.offset)
 
     async def account(self, uow: UnitOfWork, actor: Actor, user_id: int) -> AccountDetailView:
-        policy.require(actor, Permission.manage_practice)
-        user = await repository.user_by_id(uow.session, user_id)
+        """A therapist reads only the accounts of clients they have seen, with the bookings on
+        their own calendar; any other is not found."""
+        therapist = policy.client_scope(actor)
+        user = await repository.user_seen_by(uow.session, user_id, therapist)
         if user is None:
             raise UserNotFound()
-        counts = await self._booking_counts(uow.session, user.id)
+        counts = await self._booking_counts(uow.session, user.id, therapist)
         await uow.audit_reads(
             actor, AuditAction.user_viewed, AuditTarget.user, [(user.id, user.id)], via="detail"
         )
@@ -232,7 +245,7 @@ class AdminService:
     async def list_bookings(
         self, uow: UnitOfWork, actor: Actor, query: BookingQuery
     ) -> Page[PracticeBookingView]:
-        policy.require(actor, Permission.manage_practice)
+        therapist = policy.listed_therapist(actor, query.therapist_id)
         rows, total = await repository.bookings_page(
             uow.session,
             status=query.status,
@@ -242,6 +255,8 @@ class AdminService:
             offset=query.offset,
             client=query.client,
             paid=query.paid,
+            therapist_id=therapist,
+            service_id=query.service_id,
         )
         await uow.audit_reads(
             actor,
@@ -251,21 +266,39 @@ class AdminService:
             via="list",
         )
         views = await booking_service.views(uow, actor, [booking for booking, _ in rows])
+        names = await repository.therapist_names(
+            uow.session, {booking.therapist_id for booking, _ in rows}
+        )
         shown = [
-            PracticeBookingView(view, ClientView.of(client))
-            for view, (_, client) in zip(views, rows, strict=True)
+            PracticeBookingView(
+                view,
+                ClientView.of(client),
+                TherapistNameView(booking.therapist_id, names.get(booking.therapist_id, "")),
+            )
+            for view, (booking, client) in zip(views, rows, strict=True)
         ]
         return Page(shown, total, query.limit, query.offset)
 
     async def sessions(
-        self, uow: UnitOfWork, actor: Actor, first: date, last: date
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        first: date,
+        last: date,
+        *,
+        therapist_id: int | None = None,
     ) -> list[PracticeBookingView]:
         """Every booking starting on the practice-zone days first..last, soonest first, with
-        its client: the practice's diary. Read, and audited, as the list of bookings is."""
+        its client: the practice's diary, or one therapist's (a therapist's own, always). Read,
+        and audited, as the list of bookings is."""
         shown: list[PracticeBookingView] = []
         while True:
             query = BookingQuery.model_construct(
-                from_date=first, to_date=last, limit=MAX_PAGE_SIZE, offset=len(shown)
+                from_date=first,
+                to_date=last,
+                limit=MAX_PAGE_SIZE,
+                offset=len(shown),
+                therapist_id=therapist_id,
             )
             page = await self.list_bookings(uow, actor, query)
             shown.extend(page.items)
@@ -274,7 +307,7 @@ class AdminService:
         return sorted(shown, key=lambda item: (item.booking.scheduled_at, item.booking.id))
 
     async def booking(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> PracticeBookingView:
-        policy.require(actor, Permission.manage_practice)
+        policy.require_clients(actor)
         # Audited by the booking service, as the client's route is.
         return await self._shown(uow, await booking_service.read(uow, actor, booking_id))
 
@@ -282,7 +315,7 @@ class AdminService:
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, reason: str | None
     ) -> PracticeBookingView:
         """At any time, without the client's notice; the client is mailed the reason."""
-        policy.require(actor, Permission.manage_practice)
+        policy.require_clients(actor)
         booking = await booking_service.cancel(uow, actor, booking_id, reason=reason)
         return await self._shown(uow, booking)
 
@@ -290,7 +323,7 @@ class AdminService:
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, new_schedule_id: int
     ) -> PracticeBookingView:
         """At any time before the new slot starts, without the client's notice."""
-        policy.require(actor, Permission.manage_practice)
+        policy.require_clients(actor)
         booking = await booking_service.reschedule(
             uow, actor, booking_id, new_schedule_id=new_schedule_id
         )
@@ -299,7 +332,7 @@ class AdminService:
     async def record_outcome(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, outcome: BookingStatus
     ) -> PracticeBookingView:
-        policy.require(actor, Permission.manage_practice)
+        policy.require_clients(actor)
         booking = await booking_service.record_outcome(uow, actor, booking_id, outcome=outcome)
         return await self._shown(uow, booking)
 
@@ -307,7 +340,6 @@ class AdminService:
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, amount_cents: int | None
     ) -> RefundView:
         """Part or all of what is left of the payment, whatever the booking's state."""
-        policy.require(actor, Permission.manage_practice)
         # Audited by payments, which makes the refund.
         refund = await refunds.refund_for_practice(
             uow, actor, booking_id, amount_cents=amount_cents
@@ -316,11 +348,14 @@ class AdminService:
 
     async def left_to_refund(self, uow: UnitOfWork, actor: Actor, booking_id: int) -> int:
         """Cents of the booking's payment the practice may still refund; 0 when unpaid."""
-        policy.require(actor, Permission.manage_practice)
         return await refunds.left_to_refund(uow, actor, booking_id)
 
     async def _shown(self, uow: UnitOfWork, booking: BookingView) -> PracticeBookingView:
-        return PracticeBookingView(booking, ClientView.of(await self._client(uow.session, booking)))
+        client = ClientView.of(await self._client(uow.session, booking))
+        therapist_id = await repository.therapist_of_booking(uow.session, booking.id)
+        names = await repository.therapist_names(uow.session, {therapist_id})
+        therapist = TherapistNameView(therapist_id, names.get(therapist_id, ""))
+        return PracticeBookingView(booking, client, therapist)
 
     async def _client(self, session: AsyncSession, booking: BookingView) -> User:
         client = await repository.user_by_id(session, booking.user_id)
@@ -328,8 +363,10 @@ class AdminService:
             raise BookingNotFound()
         return client
 
-    async def _booking_counts(self, session: AsyncSession, user_id: int) -> BookingCountsView:
-        counts = await repository.booking_counts(session, user_id)
+    async def _booking_counts(
+        self, session: AsyncSession, user_id: int, therapist_id: int | None = None
+    ) -> BookingCountsView:
+        counts = await repository.booking_counts(session, user_id, therapist_id)
         return BookingCountsView(
             total=sum(counts.values()),
             scheduled=counts.get(BookingStatus.scheduled, 0),

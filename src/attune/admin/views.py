@@ -105,11 +105,19 @@ class ClientView:
 
 
 @dataclass(frozen=True)
+class TherapistNameView:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class PracticeBookingView:
     # As the bookings package shows it to the practice: decrypted, with its refunds, and with
     # the room's link whenever the booking is not cancelled.
     booking: BookingView
     client: ClientView
+    # Whose calendar the booking is on.
+    therapist: TherapistNameView | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,21 @@ class ReportMonthView:
 
 
 @dataclass(frozen=True)
+class ReportShareView:
+    """One therapist's or one service's part of a report's range."""
+
+    id: int
+    name: str
+    gross_cents: int
+    refunds_cents: int
+    paid_sessions: int
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.refunds_cents
+
+
+@dataclass(frozen=True)
 class FinancialReportView:
     """Money in and back per day of the practice's zone; every day of the range, in order."""
 
@@ -162,6 +185,11 @@ class FinancialReportView:
     days: Sequence[ReportDayView]
     # Payments in the range in another currency, left out of every figure.
     other_currency_payments: int
+    # Whose calendar's figures these are; None for the whole practice.
+    therapist_id: int | None = None
+    # The same money by the therapist and by the service of the booking it paid for.
+    by_therapist: Sequence[ReportShareView] = ()
+    by_service: Sequence[ReportShareView] = ()
 
     @property
     def gross_cents(self) -> int:

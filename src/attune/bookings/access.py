@@ -7,14 +7,26 @@ from attune.bookings.errors import BookingNotFound
 from attune.models import Booking, User
 from attune.platform import policy
 from attune.platform.actor import Actor
+from attune.platform.policy import AdminRequired
 from attune.platform.unit_of_work import UnitOfWork
 
 
 async def visible_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> Booking:
-    """The booking if the actor may see it; anyone else learns nothing (404, never 403)."""
+    """The booking if the actor may see it: its client, and the practice's people whose
+    calendar it is on (a therapist sees their own calendar's only); anyone else learns
+    nothing (404, never 403)."""
     booking = await repository.booking_by_id(uow.session, booking_id)
-    if booking is None or not policy.may_see(actor, booking.user_id):
+    if booking is None or not policy.may_see(actor, booking.user_id, booking.therapist_id):
         raise BookingNotFound()
+    return booking
+
+
+async def changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> Booking:
+    """The booking if the actor may change it (cancel, move, record how it went); one they
+    may see but not change is refused (403)."""
+    booking = await visible_booking(uow, actor, booking_id)
+    if not policy.may_act_for(actor, booking.user_id, booking.therapist_id):
+        raise AdminRequired()
     return booking
 
 

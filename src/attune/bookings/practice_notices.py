@@ -1,11 +1,13 @@
-"""The mail every admin gets about a client's booking: booked, paid, moved, cancelled, released.
+"""The mail the practice gets about a client's booking: booked, paid, moved, cancelled, released.
 
-Each admin who has not switched it off (`booking_notifications` on their own profile) gets one
-mail per change, queued in the transaction that made it, under an idempotency key, with an
-update for their own calendar: the booking's one event (its UID), its sequence, and CANCEL once
-it is cancelled. Changes made by the practice are mailed too, so every admin's calendar stays
-right. Subject lines name the session's time only, never the client or a reason: they show on
-lock screens. The body names the client, as the back office would.
+It goes to the booking's therapist and the practice's owners (`policy.notified_of`), not to the
+other therapists or the front desk. Each of them who has not switched it off
+(`booking_notifications` on their own profile) gets one mail per change, queued in the
+transaction that made it, under an idempotency key, with an update for their own calendar: the
+booking's one event (its UID), its sequence, and CANCEL once it is cancelled. Changes made by
+the practice are mailed too, so every calendar stays right. Subject lines name the session's
+time only, never the client or a reason: they show on lock screens. The body names the
+client, as the back office would.
 """
 
 from __future__ import annotations
@@ -40,12 +42,13 @@ class BookingChange(StrEnum):
 REMOVES_THE_EVENT = frozenset({BookingChange.cancelled, BookingChange.released})
 
 
-async def admins_to_notify(session: AsyncSession) -> Sequence[User]:
+async def admins_to_notify(session: AsyncSession, therapist_id: int | None) -> Sequence[User]:
+    """The booking's therapist and the owners, those of them who want these mails."""
     return (
         await session.scalars(
             select(User)
             .where(
-                policy.holds_practice_roles(User),
+                policy.notified_of(User, therapist_id),
                 User.booking_notifications.is_(True),
             )
             .order_by(User.id)
@@ -77,7 +80,7 @@ async def queue_practice_notices(
         hold_minutes=settings.payment_hold_minutes,
         **_moved_from(settings, moved_from),
     )
-    for admin in await admins_to_notify(session):
+    for admin in await admins_to_notify(session, booking.therapist_id):
         await queue_mail(
             session,
             settings,

@@ -128,6 +128,18 @@ class BookingRead(BaseModel):
     cancellation_reason: str | None = Field(examples=[None])
     created_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
     updated_at: datetime = Field(examples=["2024-12-06T10:00:00Z"])
+    notes_withheld: bool = Field(
+        default=False,
+        description="True when the booking has notes that the caller may not read (the front "
+        "desk reads no clinical notes); `notes` is then null.",
+        examples=[False],
+    )
+    cancellation_reason_withheld: bool = Field(
+        default=False,
+        description="True when a cancellation reason was given that the caller may not read; "
+        "`cancellation_reason` is then null.",
+        examples=[False],
+    )
 
 
 def booking_read(view: BookingView) -> BookingRead:
@@ -159,6 +171,8 @@ def booking_read(view: BookingView) -> BookingRead:
         cancellation_reason=view.cancellation_reason,
         created_at=view.created_at,
         updated_at=view.updated_at,
+        notes_withheld=view.notes_withheld,
+        cancellation_reason_withheld=view.cancellation_reason_withheld,
     )
 
 

@@ -20,7 +20,7 @@ from attune.appointments.rooms import room_offered_on_move
 from attune.bookings import mail as booking_mail
 from attune.bookings import policy as notice
 from attune.bookings import repository
-from attune.bookings.access import account_of, client_of, visible_booking
+from attune.bookings.access import account_of, changeable_booking, client_of, visible_booking
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotScheduled,
@@ -188,7 +188,7 @@ class BookingService:
         when its client cancels one they moved inside the notice: that is a late cancellation.
         """
         settings, now = uow.settings, uow.now
-        booking = await visible_booking(uow, actor, booking_id)
+        booking = await changeable_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         terms = _cancel_terms(settings, actor, booking, now)
@@ -287,7 +287,7 @@ class BookingService:
     ) -> BookingView:
         """Move to another slot: the new seat is taken and the old one freed together."""
         settings, now = uow.settings, uow.now
-        booking = await visible_booking(uow, actor, booking_id)
+        booking = await changeable_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         by_client = policy.bound_by_notice(actor)
@@ -352,7 +352,7 @@ class BookingService:
         if outcome not in OUTCOMES:
             raise ValueError(f"{outcome} is not an outcome")
         policy.require(actor, policy.Permission.act_for_clients)
-        booking = await visible_booking(uow, actor, booking_id)
+        booking = await changeable_booking(uow, actor, booking_id)
         if booking.status == BookingStatus.cancelled:
             raise BookingNotScheduled()
         if uow.now < booking.scheduled_at:
@@ -434,8 +434,15 @@ class BookingService:
         viewer: User,
         refunds: BookingRefunds,
     ) -> BookingView:
-        host = policy.allows(actor, policy.Permission.host_meetings)
-        return booking_view(uow.settings, booking, refunds, viewer=viewer, host=host, now=uow.now)
+        return booking_view(
+            uow.settings,
+            booking,
+            refunds,
+            viewer=viewer,
+            host=policy.may_host(actor, booking.therapist_id),
+            now=uow.now,
+            clinical=policy.may_read_clinical_notes(actor, booking.user_id),
+        )
 
 
 @dataclass(frozen=True)

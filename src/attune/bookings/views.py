@@ -64,6 +64,10 @@ class BookingView:
     cancellation_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # A note or a cancellation reason was given but the viewer may not read it (the front
+    # desk): `notes` or `cancellation_reason` is then None.
+    notes_withheld: bool = False
+    cancellation_reason_withheld: bool = False
 
 
 def refund_view(refund: Refund) -> RefundView:
@@ -84,10 +88,14 @@ def booking_view(
     viewer: User,
     host: bool,
     now: datetime,
+    clinical: bool = True,
 ) -> BookingView:
     """The booking as `viewer` sees it at `now` (which also decides whether a cancellation
-    would be late); `host` says whether the viewer holds the meeting's room."""
+    would be late); `host` says whether the viewer holds the meeting's room, `clinical`
+    whether they may read its notes and why it was cancelled."""
     encryptor = Encryptor.from_settings(settings)
+    notes = booking.notes_encrypted is not None
+    reason = booking.cancellation_reason_encrypted is not None
     return BookingView(
         id=booking.id,
         user_id=booking.user_id,
@@ -102,13 +110,17 @@ def booking_view(
         currency=booking.currency,
         payment_status=booking.payment_status,
         payment_id=booking.payment_id,
-        notes=encryptor.decrypt_optional(booking.notes_encrypted),
+        notes=encryptor.decrypt_optional(booking.notes_encrypted) if clinical else None,
         refunds=refunds,
         late_cancellation=late_cancellation(settings, booking, now),
         cancelled_at=booking.cancelled_at,
-        cancellation_reason=encryptor.decrypt_optional(booking.cancellation_reason_encrypted),
+        cancellation_reason=(
+            encryptor.decrypt_optional(booking.cancellation_reason_encrypted) if clinical else None
+        ),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
+        notes_withheld=notes and not clinical,
+        cancellation_reason_withheld=reason and not clinical,
     )
 
 

@@ -154,7 +154,7 @@ async def refund_for_practice(
     """The practice's refund of part or all of what is left, whatever the booking's state."""
     policy.require(actor, Permission.refund)
     booking = await bookings.booking_by_id(uow.session, booking_id)
-    if booking is None:
+    if booking is None or not policy.may_see(actor, booking.user_id, booking.therapist_id):
         raise BookingNotFound()
     if booking.payment_status not in (PaymentStatus.succeeded, PaymentStatus.refunded):
         raise BookingNotPaid(details=f"Its payment is {booking.payment_status}.")
@@ -188,7 +188,7 @@ async def left_to_refund(uow: UnitOfWork, actor: Actor, booking_id: int) -> int:
     what a refund form offers by default. Read without locks; the refund itself checks again."""
     policy.require(actor, Permission.refund)
     booking = await bookings.booking_by_id(uow.session, booking_id)
-    if booking is None:
+    if booking is None or not policy.may_see(actor, booking.user_id, booking.therapist_id):
         raise BookingNotFound()
     if booking.payment_id is None or booking.payment_status not in (
         PaymentStatus.succeeded,

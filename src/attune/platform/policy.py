@@ -8,6 +8,7 @@ the actor at all, and `require` for what a signed-in person of the wrong role ma
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -19,7 +20,7 @@ from attune.platform.errors import Forbidden
 
 class Permission(StrEnum):
     # Therapists, services, staff roles and invitations, weekly availability, settings, the
-    # audit log, accounts' roles, the whole practice's reports.
+    # audit log, accounts' roles.
     manage_practice = "manage_practice"
     # Any therapist's slots and timetable.
     manage_calendars = "manage_calendars"
@@ -126,6 +127,48 @@ def client_scope(actor: Actor) -> int | None:
     raise AdminRequired()
 
 
+def require_clients(actor: Actor) -> None:
+    """Refuse (403) anyone who keeps no client's appointments at all; which ones they keep is
+    decided object by object (`may_see`, `may_act_for`)."""
+    client_scope(actor)
+
+
+def listed_therapist(actor: Actor, therapist_id: int | None) -> int | None:
+    """Whose appointments, clients and figures a list asked for `therapist_id` (None: any)
+    shows the actor: that therapist's, when the actor sees the whole practice; their own,
+    whatever they asked for, when they see only their own calendar (asking for another
+    therapist's is refused, 403). The dashboard and the reports follow the same scope: their
+    figures are those of the bookings the actor may list."""
+    scope = client_scope(actor)
+    if scope is ANY_THERAPIST:
+        return therapist_id
+    if therapist_id is not None and therapist_id != scope:
+        raise AdminRequired()
+    return scope
+
+
+@dataclass(frozen=True)
+class BackOffice:
+    """What the back office offers a member of the practice: the pages and forms it shows
+    them, decided here so that no page or template looks at a role."""
+
+    # Settings, the audit log, therapists and services, accounts' roles and availability.
+    runs_practice: bool
+    # Every therapist's bookings, clients and figures, with a filter by therapist.
+    sees_every_therapist: bool
+    refunds: bool
+    clinical_notes: bool
+
+
+def back_office(actor: Actor) -> BackOffice:
+    return BackOffice(
+        runs_practice=allows(actor, Permission.manage_practice),
+        sees_every_therapist=allows(actor, Permission.see_any_client),
+        refunds=allows(actor, Permission.refund),
+        clinical_notes=allows(actor, Permission.read_clinical_notes),
+    )
+
+
 def calendar_scope(actor: Actor) -> int | None:
     """Whose slots the actor may change: every therapist's (`ANY_THERAPIST`) or their own."""
     if allows(actor, Permission.manage_calendars):
@@ -160,6 +203,15 @@ def may_act_for(actor: Actor, owner_id: int | None, therapist_id: int | None = N
     """Whether this actor may change the object, within the rules that bind its owner."""
     return actor.owns(owner_id) or (
         allows(actor, Permission.act_for_clients) and in_scope(actor, therapist_id)
+    )
+
+
+def may_host(actor: Actor, therapist_id: int | None) -> bool:
+    """Whether the actor holds the room of a meeting on `therapist_id`'s calendar: a therapist
+    their own sessions', whoever runs every calendar any session's."""
+    return allows(actor, Permission.host_meetings) and (
+        allows(actor, Permission.manage_calendars)
+        or (therapist_id is not None and actor.owns(therapist_id))
     )
 
 

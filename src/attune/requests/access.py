@@ -40,9 +40,10 @@ async def account_of(uow: UnitOfWork, actor: Actor) -> User | None:
     return await uow.session.get(User, actor.user_id)
 
 
-async def host_of(uow: UnitOfWork, actor: Actor) -> Participant | None:
-    """The actor as the host of a request's meeting (its moderator), when they hold rooms."""
-    if not policy.allows(actor, policy.Permission.host_meetings):
+async def host_of(uow: UnitOfWork, actor: Actor, therapist_id: int | None) -> Participant | None:
+    """The actor as the host of a meeting on `therapist_id`'s calendar (its moderator), when
+    they hold its room: a therapist their own meetings only."""
+    if not policy.may_host(actor, therapist_id):
         return None
     account = await account_of(uow, actor)
     if account is None:
@@ -59,14 +60,18 @@ async def view_for(uow: UnitOfWork, actor: Actor, request: AppointmentRequest) -
 async def views_for(
     uow: UnitOfWork, actor: Actor, requests: Sequence[AppointmentRequest]
 ) -> list[AppointmentView]:
-    """The requests as `actor` sees them now: the reasons only for whom may read them."""
-    host = await host_of(uow, actor)
+    """The requests as `actor` sees them now: the reasons only for whom may read them, and the
+    meeting as its host only for whom holds its room (a therapist their own)."""
+    hosts = {
+        therapist_id: await host_of(uow, actor, therapist_id)
+        for therapist_id in {request.therapist_id for request in requests}
+    }
     names = await names_of(uow.session, requests)
     return [
         appointment_view(
             uow.settings,
             request,
-            host,
+            hosts[request.therapist_id],
             uow.now,
             names=names,
             reasons_shown=not policy.hides_clinical_notes(actor, request.user_id),

@@ -9,8 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from attune.admin.endpoints import audit_log, bookings, overview, users
-from attune.platform.auth import require_staff
+from attune.platform.auth import require_practice_member
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_staff)])
+router = APIRouter(
+    prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_practice_member)]
+)
 for topic in (overview, users, bookings, audit_log):
     router.include_router(topic.router)

@@ -10,7 +10,7 @@ from attune.admin import schemas
 from attune.admin.errors import CALLER_ERRORS
 from attune.admin.schemas import AuditLog, AuditQuery
 from attune.admin.service import admin_service
-from attune.platform.auth import StaffActor
+from attune.platform.auth import PracticeMember
 from attune.platform.dependencies import Work
 from attune.platform.openapi import documented_errors
 
@@ -31,6 +31,6 @@ router = APIRouter()
     responses=documented_errors(*CALLER_ERRORS),
 )
 async def read_audit_log(
-    query: Annotated[AuditQuery, Query()], actor: StaffActor, uow: Work
+    query: Annotated[AuditQuery, Query()], actor: PracticeMember, uow: Work
 ) -> AuditLog:
     return schemas.audit_log(await admin_service.audit_log(uow, actor, query))

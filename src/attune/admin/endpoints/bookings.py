@@ -37,7 +37,7 @@ from attune.bookings.schemas import (
 )
 from attune.models import BookingStatus
 from attune.payments.refunds import BookingNotPaid, NothingToRefund, RefundTooLarge
-from attune.platform.auth import StaffActor
+from attune.platform.auth import PracticeMember
 from attune.platform.dependencies import Work
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
@@ -62,7 +62,7 @@ REFUND_ALL = BookingRefundCreate()
     responses=documented_errors(*CALLER_ERRORS),
 )
 async def list_bookings(
-    query: Annotated[BookingQuery, Query()], actor: StaffActor, uow: Work
+    query: Annotated[BookingQuery, Query()], actor: PracticeMember, uow: Work
 ) -> AdminBookingList:
     return schemas.admin_booking_list(await admin_service.list_bookings(uow, actor, query))
 
@@ -72,7 +72,7 @@ async def list_bookings(
     summary="Read any booking",
     responses=documented_errors(*CALLER_ERRORS, BookingNotFound),
 )
-async def read_booking(booking_id: BookingId, actor: StaffActor, uow: Work) -> AdminBookingRead:
+async def read_booking(booking_id: BookingId, actor: PracticeMember, uow: Work) -> AdminBookingRead:
     booking = await admin_service.booking(uow, actor, booking_id)
     return AdminBookingRead(booking=schemas.admin_booking(booking))
 
@@ -88,7 +88,7 @@ async def read_booking(booking_id: BookingId, actor: StaffActor, uow: Work) -> A
 async def cancel_booking(
     booking_id: BookingId,
     *,
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
     body: Annotated[AdminBookingCancel, Body(openapi_examples=CANCEL_EXAMPLES)] = NO_CANCEL_REASON,
 ) -> AdminBookingChanged:
@@ -120,7 +120,7 @@ async def reschedule_booking(
     booking_id: BookingId,
     *,
     body: Annotated[BookingReschedule, Body(openapi_examples=RESCHEDULE_EXAMPLES)],
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
 ) -> AdminBookingChanged:
     booking = await admin_service.reschedule_booking(
@@ -144,7 +144,7 @@ async def record_outcome(
     booking_id: BookingId,
     *,
     body: Annotated[BookingOutcome, Body(openapi_examples=OUTCOME_EXAMPLES)],
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
 ) -> AdminBookingChanged:
     booking = await admin_service.record_outcome(
@@ -171,7 +171,7 @@ async def record_outcome(
 async def refund_booking(
     booking_id: BookingId,
     *,
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
     body: Annotated[BookingRefundCreate, Body(openapi_examples=REFUND_EXAMPLES)] = REFUND_ALL,
 ) -> BookingRefundCreated:

@@ -17,8 +17,9 @@ from attune.admin.report_schemas import (
 )
 from attune.admin.reports import report_service
 from attune.admin.service import admin_service
-from attune.platform.auth import StaffActor
+from attune.platform.auth import PracticeMember
 from attune.platform.dependencies import Work
+from attune.platform.fields import Id
 from attune.platform.openapi import documented_errors
 
 router = APIRouter()
@@ -31,11 +32,23 @@ router = APIRouter()
     "included (`total_clients` leaves them out). `pending_bookings` are scheduled and not "
     "paid. Revenue is the financial report's net in the practice's currency (payments that "
     "succeeded less refunds that did): `total_revenue` of all time, `monthly_revenue` of the "
-    "current calendar month of the practice's zone.",
+    "current calendar month of the practice's zone. A therapist sees the figures of their "
+    "own calendar (its bookings, the clients they have seen, the money paid for them); the "
+    "owner and the front desk the whole practice's, or one therapist's with `therapist_id`.",
     responses=documented_errors(*CALLER_ERRORS, body=False),
 )
-async def dashboard(actor: StaffActor, uow: Work) -> schemas.Dashboard:
-    return schemas.dashboard(await admin_service.dashboard(uow, actor))
+async def dashboard(
+    actor: PracticeMember,
+    uow: Work,
+    therapist_id: Annotated[
+        Id | None,
+        Query(
+            description="Only this therapist's calendar. A therapist's dashboard is always "
+            "their own; asking for another's is refused (403)."
+        ),
+    ] = None,
+) -> schemas.Dashboard:
+    return schemas.dashboard(await admin_service.dashboard(uow, actor, therapist_id=therapist_id))
 
 
 @router.get(
@@ -47,7 +60,10 @@ async def dashboard(actor: StaffActor, uow: Work) -> schemas.Dashboard:
     "difference. Only payments in the practice's `currency` count; "
     "`other_currency_payments` says how many others were left out. `days` has every day of "
     "the range, zeros included. `format=csv` returns the same as a download: a header, one "
-    "row a day and a `total` row, amounts with two decimals.",
+    "row a day and a `total` row, amounts with two decimals. `by_therapist` and `by_service` "
+    "break the same money down by the booking each payment was for. A therapist's report is "
+    "of their own calendar; the owner and the front desk may ask for one therapist's with "
+    "`therapist_id`.",
     response_model=FinancialReport,
     responses={
         **documented_errors(*CALLER_ERRORS),
@@ -55,7 +71,7 @@ async def dashboard(actor: StaffActor, uow: Work) -> schemas.Dashboard:
     },
 )
 async def financial_report(
-    query: Annotated[ReportQuery, Query()], actor: StaffActor, uow: Work
+    query: Annotated[ReportQuery, Query()], actor: PracticeMember, uow: Work
 ) -> FinancialReport | Response:
     report = await report_service.financial(uow, actor, query)
     if query.format == "csv":

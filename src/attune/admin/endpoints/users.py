@@ -17,7 +17,7 @@ from attune.admin.schemas import (
     UserQuery,
 )
 from attune.admin.service import admin_service
-from attune.platform.auth import StaffActor
+from attune.platform.auth import PracticeMember
 from attune.platform.dependencies import Work
 from attune.platform.fields import PathId
 from attune.platform.openapi import documented_errors
@@ -35,7 +35,7 @@ UserId = PathId
     responses=documented_errors(*CALLER_ERRORS),
 )
 async def list_users(
-    query: Annotated[UserQuery, Query()], actor: StaffActor, uow: Work
+    query: Annotated[UserQuery, Query()], actor: PracticeMember, uow: Work
 ) -> AccountList:
     return schemas.account_list(await admin_service.list_accounts(uow, actor, query))
 
@@ -46,7 +46,7 @@ async def list_users(
     description="The account with the number of its bookings in each state.",
     responses=documented_errors(*CALLER_ERRORS, UserNotFound),
 )
-async def read_user(user_id: UserId, actor: StaffActor, uow: Work) -> AccountRead:
+async def read_user(user_id: UserId, actor: PracticeMember, uow: Work) -> AccountRead:
     return AccountRead(
         user=schemas.account_detail(await admin_service.account(uow, actor, user_id))
     )
@@ -64,7 +64,7 @@ async def update_user(
     user_id: UserId,
     *,
     body: Annotated[AccountUpdate, Body(openapi_examples=USER_UPDATE_EXAMPLES)],
-    actor: StaffActor,
+    actor: PracticeMember,
     uow: Work,
 ) -> AccountUpdated:
     updated = await admin_service.update_account(uow, actor, user_id, body)
