@@ -3,6 +3,7 @@ role (owner 200, therapist and front desk 403, client 403, visitor 401)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -515,6 +516,32 @@ class TestStaffChanges:
         assert (demoted.status_code, deactivated.status_code) == (409, 409)
         assert stepped_down.status_code == 200, stepped_down.text
         assert (await client.get("/api/admin/therapists", headers=owner.headers)).status_code == 403
+
+    async def test_two_owners_demoting_each_other_at_once_leave_one(
+        self, client: httpx.AsyncClient, database: Database, settings: Settings
+    ) -> None:
+        owner = await add_admin(database, settings)
+        colleague = await add_person(database, settings, email="colleague@example.com", admin=True)
+
+        responses = await asyncio.gather(
+            client.patch(
+                f"/api/admin/therapists/{colleague.id}",
+                json={"role": "therapist"},
+                headers=owner.headers,
+            ),
+            client.patch(
+                f"/api/admin/therapists/{owner.id}",
+                json={"role": "therapist"},
+                headers=colleague.headers,
+            ),
+        )
+
+        assert sorted(response.status_code for response in responses) == [200, 403]
+        still_owner = [
+            (await client.get("/api/admin/therapists", headers=person.headers)).status_code
+            for person in (owner, colleague)
+        ]
+        assert sorted(still_owner) == [200, 403]
 
     async def test_deactivating_lists_the_sessions_to_reassign(
         self,
