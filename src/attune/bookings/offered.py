@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from attune.bookings.errors import ServiceNotOffered, ServiceRequired
 from attune.models import Booking, Schedule
 from attune.platform.unit_of_work import UnitOfWork
@@ -30,3 +32,29 @@ async def terms_of_booking(uow: UnitOfWork, booking: Booking) -> ServiceTerms:
         # A service that bookings refer to cannot be deleted (ondelete RESTRICT).
         raise ServiceNotOffered(field="service_id")
     return terms_of(service, uow.settings)
+
+
+async def terms_of_bookings(
+    uow: UnitOfWork, bookings: Iterable[Booking]
+) -> dict[int, ServiceTerms]:
+    """The terms of the services these bookings are for, by service id."""
+    found = await practice.services(uow.session, {booking.service_id for booking in bookings})
+    return {one.id: terms_of(one, uow.settings) for one in found.values()}
+
+
+async def service_offered(
+    uow: UnitOfWork, schedule: Schedule, wanted: int | None
+) -> tuple[ServiceTerms, list[ServiceTerms]]:
+    """The service a booking of this slot would be for, and every one the slot offers: the
+    one asked for, else the slot's first (a slot of several lets the client choose)."""
+    offered = (await practice.service_ids_of_slots(uow.session, [schedule.id]))[schedule.id]
+    found = await practice.services(uow.session, offered)
+    every = [terms_of(found[one], uow.settings) for one in offered if found[one].is_active]
+    chosen = next((one for one in every if one.service_id == wanted), None)
+    if chosen is None and wanted is not None:
+        raise ServiceNotOffered(field="service_id")
+    if chosen is None and every:
+        chosen = every[0]
+    if chosen is None:
+        raise ServiceNotOffered()
+    return chosen, every

@@ -34,7 +34,12 @@ from attune.bookings.errors import (
     TooManyUnpaidBookings,
 )
 from attune.bookings.events import BookingCancelled
-from attune.bookings.offered import service_booked, terms_of_booking
+from attune.bookings.offered import (
+    service_booked,
+    service_offered,
+    terms_of_booking,
+    terms_of_bookings,
+)
 from attune.bookings.practice_notices import BookingChange, queue_practice_notices
 from attune.bookings.schemas import BookingCreate
 from attune.bookings.views import (
@@ -51,21 +56,16 @@ from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.crypto import Encryptor
-from attune.platform.settings import Settings
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
+from attune.practice.terms import ServiceTerms
 from attune.scheduling.errors import ScheduleNotFound
-from attune.scheduling.offers import refuse_by_terms
+from attune.scheduling.offers import describe, refuse_by_terms
 from attune.scheduling.seats import release_seat, take_seat
 from attune.video.rooms import new_room_id
 
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
 CHANGED_MEANWHILE = "It was cancelled or moved while this request ran; read it again."
-
-
-def price_cents(settings: Settings, minutes: int) -> int:
-    """The practice's price for a session of this length: pro rata, rounded half up."""
-    return (settings.session_price_cents * minutes * 2 + 60) // 120
 
 
 class BookingService:
@@ -120,28 +120,39 @@ class BookingService:
         await booking_mail.queue_confirmation(session, settings, booking, client)
         await queue_practice_notices(session, settings, booking, client, BookingChange.booked)
         # Nothing can have been refunded of a booking made just now.
-        return self._view(uow, actor, booking, client, NO_REFUNDS)
+        return self._view(uow, actor, booking, client, NO_REFUNDS, terms=service)
 
-    async def offer(self, uow: UnitOfWork, actor: Actor, schedule_id: int) -> SlotOffer:
-        """What booking this slot would mean now: its price and the notice rules; anyone may
-        look at a slot the practice has opened (a closed one is not found)."""
+    async def offer(
+        self, uow: UnitOfWork, actor: Actor, schedule_id: int, service_id: int | None = None
+    ) -> SlotOffer:
+        """What booking this slot would mean now, for `service_id` (default: the slot's first
+        service): its price and the notice rules of that service, and the other services the
+        slot offers; anyone may look at a slot the practice has opened (a closed one is not
+        found)."""
         settings = uow.settings
         # Read afresh: asked again after a refused booking, it shows the seats taken meanwhile.
         schedule = await uow.session.get(Schedule, schedule_id, populate_existing=True)
         if schedule is None or not schedule.is_available:
             raise ScheduleNotFound()
+        service, every = await service_offered(uow, schedule, service_id)
+        [view] = await describe(uow, [schedule], service_id=service.service_id)
         minutes = schedule.duration_minutes
         return SlotOffer(
             schedule_id=schedule.id,
             start_at=schedule.start_at,
             end_at=schedule.end_at,
             duration_minutes=minutes,
-            bookable=schedule.remaining_slots > 0 and schedule.start_at > uow.now,
-            amount_cents=price_cents(settings, minutes),
+            bookable=view.bookable,
+            amount_cents=service.price_for(minutes),
             currency=settings.currency,
             payments_required=settings.payments_required,
-            cancel_notice_hours=settings.cancel_notice_hours,
-            reschedule_notice_hours=settings.reschedule_notice_hours,
+            cancel_notice_hours=service.cancel_notice_hours,
+            reschedule_notice_hours=service.reschedule_notice_hours,
+            service=service,
+            services=every,
+            therapist_name=view.therapist_name,
+            delivery=schedule.delivery,
+            location=schedule.location or settings.practice_address,
         )
 
     async def read(
@@ -174,8 +185,16 @@ class BookingService:
         two queries whatever their number."""
         viewer = await account_of(uow, actor)
         shown = await repository.refunds_of_bookings(uow.session, (b.id for b in bookings))
+        terms = await terms_of_bookings(uow, bookings)
         return [
-            self._view(uow, actor, booking, viewer, shown.get(booking.id, NO_REFUNDS))
+            self._view(
+                uow,
+                actor,
+                booking,
+                viewer,
+                shown.get(booking.id, NO_REFUNDS),
+                terms=terms.get(booking.service_id),
+            )
             for booking in bookings
         ]
 
@@ -191,9 +210,10 @@ class BookingService:
         booking = await changeable_booking(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
-        terms = _cancel_terms(settings, actor, booking, now)
+        windows = await terms_of_booking(uow, booking)
+        terms = _cancel_terms(windows, actor, booking, now)
         if terms.too_late:
-            raise CancellationTooLate.policy(settings.cancel_notice_hours)
+            raise CancellationTooLate.policy(windows.cancel_notice_hours)
         by_practice, refund_due = terms.by_practice, terms.refund_due
         # Locks the booking's row before the payment's: the refund's lock comes after.
         cancelled = await repository.update_if_unchanged(
@@ -255,14 +275,15 @@ class BookingService:
             [(booking.id, booking.user_id)],
             via="cancellation_preview",
         )
-        terms = _cancel_terms(uow.settings, actor, booking, uow.now)
+        windows = await terms_of_booking(uow, booking)
+        terms = _cancel_terms(windows, actor, booking, uow.now)
         view = (await self.views(uow, actor, [booking]))[0]
         return CancellationPreview(
             booking=view,
             allowed=not terms.too_late,
             refund_due=terms.refund_due and booking.payment_status == PaymentStatus.succeeded,
             moved_late=not terms.by_practice and booking.late_cancellation,
-            notice_hours=uow.settings.cancel_notice_hours,
+            notice_hours=windows.cancel_notice_hours,
             starts_in=booking.scheduled_at - uow.now,
         )
 
@@ -291,16 +312,17 @@ class BookingService:
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         by_client = policy.bound_by_notice(actor)
-        if by_client and notice.inside_reschedule_notice(settings, booking, now):
-            raise RescheduleTooLate.policy(settings.reschedule_notice_hours)
+        windows = await terms_of_booking(uow, booking)
+        if by_client and notice.inside_reschedule_notice(windows, booking, now):
+            raise RescheduleTooLate.policy(windows.reschedule_notice_hours)
         # Decided against the start it is moved from; a booking already late stays so.
         late = (
             {"late_cancellation": True}
-            if notice.move_makes_late(settings, booking, now, by_client=by_client)
+            if notice.move_makes_late(settings, windows, booking, now, by_client=by_client)
             else {}
         )
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
-        target = await self._move_target(uow, actor, booking, new_schedule_id)
+        target = await self._move_target(uow, actor, booking, windows, new_schedule_id)
         shared = await repository.room_shared(uow.session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
         moved = await repository.update_if_unchanged(
@@ -372,7 +394,12 @@ class BookingService:
         return (await self.views(uow, actor, [booking]))[0]
 
     async def _move_target(
-        self, uow: UnitOfWork, actor: Actor, booking: Booking, new_schedule_id: int
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        booking: Booking,
+        terms: ServiceTerms,
+        new_schedule_id: int,
     ) -> Schedule:
         """The slot a booking may move to: another one, as long, that overlaps none of the
         client's other bookings (checked under the client's lock)."""
@@ -392,9 +419,7 @@ class BookingService:
         if policy.bound_by_notice(actor):
             # The client moves to a time the booking's service takes bookings for; the
             # practice may place a session where it likes.
-            await refuse_by_terms(
-                uow.session, target, await terms_of_booking(uow, booking), uow.now
-            )
+            await refuse_by_terms(uow.session, target, terms, uow.now)
         return target
 
     async def _move_seat(
@@ -433,6 +458,8 @@ class BookingService:
         booking: Booking,
         viewer: User,
         refunds: BookingRefunds,
+        *,
+        terms: ServiceTerms | None = None,
     ) -> BookingView:
         return booking_view(
             uow.settings,
@@ -442,6 +469,7 @@ class BookingService:
             host=policy.may_host(actor, booking.therapist_id),
             now=uow.now,
             clinical=policy.may_read_clinical_notes(actor, booking.user_id),
+            windows=terms,
         )
 
 
@@ -455,14 +483,14 @@ class _CancelTerms:
 
 
 def _cancel_terms(
-    settings: Settings, actor: Actor, booking: Booking, now: datetime
+    windows: notice.NoticeWindows, actor: Actor, booking: Booking, now: datetime
 ) -> _CancelTerms:
     """The terms of a cancellation by `actor` at `now`: what `cancel` does and
     `cancellation_preview` tells."""
     by_practice = not policy.bound_by_notice(actor)
     return _CancelTerms(
         by_practice=by_practice,
-        too_late=not by_practice and notice.inside_cancel_notice(settings, booking, now),
+        too_late=not by_practice and notice.inside_cancel_notice(windows, booking, now),
         refund_due=by_practice or not booking.late_cancellation,
     )
 

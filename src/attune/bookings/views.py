@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from attune.bookings.meeting import Meeting, booking_meeting
-from attune.bookings.policy import late_cancellation
+from attune.bookings.policy import NoticeWindows, late_cancellation
 from attune.models import Booking, BookingStatus, PaymentStatus, Refund, RefundStatus, User
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
+from attune.practice.terms import ServiceTerms
 from attune.video.rooms import window_enforced
 
 
@@ -89,6 +90,7 @@ def booking_view(
     host: bool,
     now: datetime,
     clinical: bool = True,
+    windows: NoticeWindows | None = None,
 ) -> BookingView:
     """The booking as `viewer` sees it at `now` (which also decides whether a cancellation
     would be late); `host` says whether the viewer holds the meeting's room, `clinical`
@@ -112,7 +114,7 @@ def booking_view(
         payment_id=booking.payment_id,
         notes=encryptor.decrypt_optional(booking.notes_encrypted) if clinical else None,
         refunds=refunds,
-        late_cancellation=late_cancellation(settings, booking, now),
+        late_cancellation=late_cancellation(windows or settings, booking, now),
         cancelled_at=booking.cancelled_at,
         cancellation_reason=(
             encryptor.decrypt_optional(booking.cancellation_reason_encrypted) if clinical else None
@@ -126,7 +128,7 @@ def booking_view(
 
 @dataclass(frozen=True)
 class SlotOffer:
-    """A slot as it would be booked now: its times, the practice's price for its length, and
+    """A slot as it would be booked now: its times, its service's price for its length, and
     the notice rules the booking would be held to."""
 
     schedule_id: int
@@ -140,6 +142,13 @@ class SlotOffer:
     payments_required: bool
     cancel_notice_hours: int
     reschedule_notice_hours: int
+    # The service the offer is for (its price and notice), and every one the slot offers.
+    service: ServiceTerms
+    services: list[ServiceTerms]
+    therapist_name: str
+    delivery: str
+    # Where an in-person session is held (the slot's room or the practice's address).
+    location: str | None
 
 
 @dataclass(frozen=True)
