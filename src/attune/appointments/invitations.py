@@ -23,6 +23,7 @@ def appointment_invitation(
     attendee: Attendee,
     location: str | None = None,
     summary: str | None = None,
+    in_person: bool = False,
 ) -> MailAttachment:
     """The appointment's event for one attendee; `what` is "session" or "appointment"."""
     return invitation(
@@ -37,4 +38,5 @@ def appointment_invitation(
         attendee=attendee,
         location=location,
         summary=summary,
+        in_person=in_person,
     )

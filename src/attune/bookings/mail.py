@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from attune.appointments import mail
 from attune.appointments.invitations import appointment_invitation
 from attune.appointments.reminders import check_lead
-from attune.models import Booking, BookingStatus, Payment, PaymentStatus, User
+from attune.bookings.meeting import where_held
+from attune.models import Booking, BookingStatus, Delivery, Payment, PaymentStatus, User
 from attune.notifications.calendar import Attendee, CalendarMethod
 from attune.notifications.mail import MailAttachment, queue_mail
 from attune.platform.crypto import Encryptor
@@ -33,6 +34,7 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
         "paid": not settings.payments_required or booking.payment_status == PaymentStatus.succeeded,
         "meeting_url": _meeting_url(settings, booking),
         "join_instructions": mail.join_instructions(settings, "session"),
+        "in_person_at": _in_person_at(settings, booking),
         "late_cancellation": booking.late_cancellation,
         "cancel_notice_hours": settings.cancel_notice_hours,
     }
@@ -133,6 +135,7 @@ def booking_invitation(
     method: CalendarMethod,
     *,
     location: str | None = None,
+    in_person: bool = False,
 ) -> MailAttachment:
     return appointment_invitation(
         settings,
@@ -143,6 +146,7 @@ def booking_invitation(
         what="session",
         attendee=Attendee(client.email, f"{client.first_name} {client.last_name}"),
         location=location,
+        in_person=in_person,
     )
 
 
@@ -160,14 +164,23 @@ def _invitation(settings: Settings, booking: Booking, client: User) -> MailAttac
         booking,
         client,
         CalendarMethod.request,
-        location=_meeting_url(settings, booking),
+        location=_in_person_at(settings, booking) or _meeting_url(settings, booking),
+        in_person=booking.delivery == Delivery.in_person,
     )
+
+
+def _in_person_at(settings: Settings, booking: Booking) -> str | None:
+    """Where a session held in person takes place; None for a video session."""
+    if booking.delivery != Delivery.in_person:
+        return None
+    return where_held(settings, booking.location)
 
 
 def _meeting_url(settings: Settings, booking: Booking) -> str | None:
     """Attune's join link, which applies the meeting link's rule when followed (paid, inside
-    the join window); never the room itself, which a mail would hand out for good."""
-    if booking.status == BookingStatus.cancelled:
+    the join window); never the room itself, which a mail would hand out for good. A session
+    held in person has none."""
+    if booking.status == BookingStatus.cancelled or booking.delivery == Delivery.in_person:
         return None
     return booking_join_link(settings, booking.id)
 

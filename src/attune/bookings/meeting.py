@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from attune.appointments.window import join_window
 from attune.integrations.jitsi import Participant
-from attune.models import Booking, BookingStatus, User
+from attune.models import Booking, BookingStatus, Delivery, User
 from attune.platform.settings import Settings
 from attune.video.rooms import link_for, room_released, what_is_needed, window_enforced
 
@@ -52,6 +52,8 @@ class Meeting:
     room_id: str | None
     instructions: str
     window_enforced: bool
+    # Where a session held in person takes place; None for a video session.
+    in_person_at: str | None = None
 
 
 def meeting_status(session: Session, now: datetime) -> MeetingStatus:
@@ -148,6 +150,8 @@ def booking_meeting(
     `host` says whether the person holds the room (the policy's `host_meetings`)."""
     if booking.status == BookingStatus.cancelled:
         return None
+    if booking.delivery == Delivery.in_person:
+        return in_person(settings, booking, host=host, now=now)
     session = Session(
         room_id=booking.room_id,
         starts_at=booking.scheduled_at,
@@ -156,3 +160,27 @@ def booking_meeting(
         over=booking.status in OUTCOMES,
     )
     return meeting(settings, session, participant(person, host=host), now)
+
+
+def where_held(settings: Settings, location: str | None) -> str:
+    """Where an in-person session is held: its room or address, else the practice's."""
+    return location or settings.practice_address or settings.practice_name
+
+
+def in_person(settings: Settings, booking: Booking, *, host: bool, now: datetime) -> Meeting:
+    """A session held in person: no video room, no link; the answer says where it is."""
+    opens_at, closes_at = join_window(booking.scheduled_at, booking.ends_at)
+    over = booking.status in OUTCOMES or now > closes_at
+    where = where_held(settings, booking.location)
+    return Meeting(
+        status=MeetingStatus.completed if over else MeetingStatus.scheduled,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        can_join=False,
+        moderator=host,
+        url=None,
+        room_id=None,
+        instructions=f"This session is held in person, at {where}: there is no video room.",
+        window_enforced=window_enforced(settings),
+        in_person_at=where,
+    )

@@ -292,6 +292,12 @@ class MeetingRead(BaseModel):
         description=WINDOW_ENFORCED_DESCRIPTION,
         examples=[False],
     )
+    in_person_at: str | None = Field(
+        default=None,
+        description="Where a session held in person takes place (then there is no room, no "
+        "link and `can_join` is false); null for a video session.",
+        examples=[None],
+    )
 
 
 def meeting_read(view: BookingMeetingView) -> MeetingRead:
@@ -310,4 +316,5 @@ def meeting_read(view: BookingMeetingView) -> MeetingRead:
         join_closes_at=meeting.closes_at,
         moderator=meeting.moderator,
         join_window_enforced=meeting.window_enforced,
+        in_person_at=meeting.in_person_at,
     )

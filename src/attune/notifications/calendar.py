@@ -45,9 +45,11 @@ def invitation(
     attendee: Attendee,
     location: str | None = None,
     summary: str | None = None,
+    in_person: bool = False,
 ) -> MailAttachment:
     """One event of the practice's with one attendee: `what` is "session", "appointment"…;
-    the summary defaults to "<What> with <practice>"."""
+    the summary defaults to "<What> with <practice>". `location` is the join link of a video
+    session, or the address of one held `in_person`."""
     cancelled = method is CalendarMethod.cancel
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
@@ -65,7 +67,13 @@ def invitation(
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if location and not cancelled:
         event.add("location", location)
-        event.add("description", f"Your video {what} with {settings.practice_name}: {location}")
+        practice = settings.practice_name
+        event.add(
+            "description",
+            f"Your {what} with {practice}, in person at {location}"
+            if in_person
+            else f"Your video {what} with {practice}: {location}",
+        )
     organizer = vCalAddress(f"mailto:{parseaddr(settings.email_from)[1] or 'no-reply@localhost'}")
     organizer.params["cn"] = vText(settings.practice_name)
     event.add("organizer", organizer)

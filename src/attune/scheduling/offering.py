@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from attune.models import Delivery
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.unit_of_work import UnitOfWork
@@ -41,10 +42,15 @@ async def _therapist_id(uow: UnitOfWork, actor: Actor, wanted: int | None) -> in
 
 
 async def offering(
-    uow: UnitOfWork, actor: Actor, therapist_id: int | None, service_ids: Sequence[int] | None
+    uow: UnitOfWork,
+    actor: Actor,
+    therapist_id: int | None,
+    service_ids: Sequence[int] | None,
+    delivery: str = Delivery.video,
 ) -> Offering:
     """The therapist (the caller when they are one, or the practice's only one) and the
-    services (default: every active one the therapist offers) of new slots."""
+    services (default: every active one the therapist offers) of new slots, which must all
+    be offered the slots' way (`delivery`)."""
     therapist = await _therapist_id(uow, actor, therapist_id)
     offered = await practice.service_ids_of_therapist(uow.session, therapist)
     if service_ids is None:
@@ -53,18 +59,30 @@ async def offering(
                 details="This therapist offers no service yet; name one in service_ids.",
                 field="service_ids",
             )
-        return await _with_defaults(uow, therapist, offered)
+        return await _with_defaults(uow, therapist, offered, delivery)
     not_offered = sorted(set(service_ids) - set(offered))
     if not_offered:
         raise InvalidSchedule(
             details=f"This therapist does not offer service(s) {not_offered}.",
             field="service_ids",
         )
-    return await _with_defaults(uow, therapist, list(service_ids))
+    return await _with_defaults(uow, therapist, list(service_ids), delivery)
 
 
-async def _with_defaults(uow: UnitOfWork, therapist_id: int, service_ids: list[int]) -> Offering:
+async def _with_defaults(
+    uow: UnitOfWork, therapist_id: int, service_ids: list[int], delivery: str
+) -> Offering:
     services = await practice.services(uow.session, service_ids)
+    held_otherwise = sorted(
+        one.name for one in services.values() if one.delivery not in (delivery, Delivery.both)
+    )
+    if held_otherwise:
+        how = "in person" if delivery == Delivery.in_person else "by video"
+        raise InvalidSchedule(
+            details=f"Not offered {how}: {', '.join(held_otherwise)}. Name services offered "
+            "this way in service_ids, or change delivery.",
+            field="delivery",
+        )
     terms = [terms_of(one, uow.settings) for one in services.values()]
     lengths = {one.duration_minutes for one in terms}
     return Offering(

@@ -8,7 +8,7 @@ than guessed, because either would put a slot at an hour the therapist did not m
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from attune.platform.fields import CalendarDate, Id, Instant, WallTime, whole_number
+from attune.platform.fields import CalendarDate, Id, Instant, Text, WallTime, whole_number
 from attune.scheduling.views import Skipped, SlotView
 
 MAX_CAPACITY = 100
@@ -44,6 +44,7 @@ SessionMinutes = Annotated[
     int, Field(ge=MIN_SESSION_MINUTES, le=MAX_SESSION_MINUTES), BeforeValidator(whole_number)
 ]
 ServiceIds = Annotated[list[Id], AfterValidator(_unique), Field(min_length=1, max_length=20)]
+Location = Annotated[Text, Field(min_length=1, max_length=200)]
 BreakMinutes = Annotated[int, Field(ge=0, le=MAX_BREAK_MINUTES), BeforeValidator(whole_number)]
 
 
@@ -68,6 +69,17 @@ class ScheduleCreate(BaseModel):
         default=None,
         description="The services the slot offers. Default: every service of its therapist.",
         examples=[[1]],
+    )
+    delivery: Literal["video", "in_person"] = Field(
+        default="video",
+        description="How its sessions are held: by video (a room each) or in person. Every "
+        "service of the slot must offer it.",
+        examples=["video"],
+    )
+    location: Location | None = Field(
+        default=None,
+        description="In person, where: a room or an address. Default: the practice's address.",
+        examples=["Room 2, 12 High Street"],
     )
 
 
@@ -130,6 +142,17 @@ class ScheduleGenerate(BaseModel):
         default=None,
         description="The services the slots offer. Default: every service of the therapist.",
         examples=[[1]],
+    )
+    delivery: Literal["video", "in_person"] = Field(
+        default="video",
+        description="How its sessions are held: by video (a room each) or in person. Every "
+        "service of the slot must offer it.",
+        examples=["video"],
+    )
+    location: Location | None = Field(
+        default=None,
+        description="In person, where: a room or an address. Default: the practice's address.",
+        examples=["Room 2, 12 High Street"],
     )
 
     @property

@@ -86,6 +86,14 @@ async def _refuse_appointment_overlap(
         raise SlotOverlapsAppointment()
 
 
+def _location(delivery: str, location: str | None) -> str | None:
+    """Where an in-person slot is held (None: the practice's address); a video slot has no
+    place."""
+    if location is not None and delivery != "in_person":
+        raise InvalidSchedule(details="Only an in-person slot has a location.", field="location")
+    return location
+
+
 def _scoped(actor: Actor, only: SlotFilter) -> SlotFilter:
     """The filter narrowed to the calendars the actor manages: a therapist sees their own
     (asking for another's is refused), the front desk and the owner every one."""
@@ -222,7 +230,7 @@ class ScheduleService:
     async def create(self, uow: UnitOfWork, actor: Actor, body: ScheduleCreate) -> SlotView:
         calendar_scope(actor)
         _refuse_bad_times(body.start_time, body.end_time, uow.now)
-        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
+        offer = await offering(uow, actor, body.therapist_id, body.service_ids, body.delivery)
         await repository.lock_slot_times(uow.session)
         await _refuse_overlap(
             uow.session, TimeRange(body.start_time, body.end_time), offer.therapist_id
@@ -234,6 +242,8 @@ class ScheduleService:
             max_bookings=body.max_bookings or offer.seats,
             booked_count=0,
             is_available=body.is_available,
+            delivery=body.delivery,
+            location=_location(body.delivery, body.location),
             created_at=uow.now,
             updated_at=uow.now,
         )
@@ -290,7 +300,7 @@ class ScheduleService:
         calendar_scope(actor)
         if body.start_date < PracticeCalendar.of(uow.settings).today(uow.now):
             raise InvalidSchedule(details="start_date must not be in the past", field="start_date")
-        offer = await offering(uow, actor, body.therapist_id, body.service_ids)
+        offer = await offering(uow, actor, body.therapist_id, body.service_ids, body.delivery)
         if body.session_minutes is None:
             body = body.model_copy(update={"session_minutes": offer.session_minutes})
         count = generator.planned_count(body)
@@ -402,6 +412,8 @@ async def _generate(
                 max_bookings=body.max_bookings or offer.seats,
                 booked_count=0,
                 is_available=body.is_available,
+                delivery=body.delivery,
+                location=_location(body.delivery, body.location),
                 created_at=now,
                 updated_at=now,
             )
