@@ -16,7 +16,6 @@ from starlette.responses import HTMLResponse
 from attune import __version__
 from attune.accounts.page_sessions import PageSession
 from attune.platform import policy
-from attune.platform.policy import Permission
 from attune.platform.settings import Settings
 from attune.web import csrf
 from attune.web.auth import PAGE_SESSION_STATE
@@ -105,8 +104,12 @@ def page_context(request: Request) -> dict[str, Any]:
         "currency": settings.currency,
         "visitor": visitor,
         "is_staff": visitor is not None and policy.is_staff(visitor.actor),
-        "manages_practice": visitor is not None
-        and policy.allows(visitor.actor, Permission.manage_practice),
+        # What the back office shows this member of the practice (None for anyone else).
+        "can": (
+            policy.back_office(visitor.actor)
+            if visitor is not None and policy.is_staff(visitor.actor)
+            else None
+        ),
         "csrf_token": csrf.csrf_token(request),
         "version": __version__,
         # A sentence to show at the top of the page ("Your booking is cancelled."), and the

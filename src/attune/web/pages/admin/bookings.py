@@ -18,6 +18,7 @@ from attune.admin.schemas import AdminBookingCancel, AuditQuery, BookingOutcome,
 from attune.admin.service import admin_service
 from attune.bookings.schemas import BookingRefundCreate, BookingReschedule
 from attune.models import BookingStatus, PaymentStatus
+from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
@@ -26,13 +27,14 @@ from attune.platform.practice_calendar import PracticeCalendar
 from attune.scheduling.service import schedule_service
 from attune.web.auth import Staff
 from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form
+from attune.web.pages.admin.therapist_filter import therapist_options
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
 router = page_router(prefix="/admin")
 
 PAGE_SIZE = 25
-FILTERS = ("from", "to", "status", "client", "paid")
+FILTERS = ("from", "to", "status", "client", "paid", "therapist_id")
 # How far ahead the move form offers free slots.
 MOVE_LOOK_AHEAD_DAYS = 60
 # What the page says after each action, by the `done` the action redirects with.
@@ -72,6 +74,7 @@ async def bookings(request: Request, uow: Work, visitor: Staff) -> Response:
         request,
         "admin/bookings.html",
         {
+            "therapist_options": await therapist_options(uow, visitor.actor),
             "form": form,
             "listed": listed,
             "page": page,
@@ -227,7 +230,8 @@ async def _booking_page(
 ) -> Response:
     shown = await admin_service.booking(uow, actor, booking_id)
     view = shown.booking
-    left = await admin_service.left_to_refund(uow, actor, booking_id)
+    may = policy.back_office(actor)
+    left = await admin_service.left_to_refund(uow, actor, booking_id) if may.refunds else 0
     slots = []
     if view.status == BookingStatus.scheduled:
         today = PracticeCalendar.of(uow.settings).today(uow.now)
@@ -235,8 +239,12 @@ async def _booking_page(
             uow, actor, today, today + timedelta(days=MOVE_LOOK_AHEAD_DAYS)
         )
         slots = [slot for slot in free if slot.id != view.schedule_id]
-    trail = await admin_service.audit_log(
-        uow, actor, AuditQuery(target_type="booking", target_id=str(booking_id), limit=20)
+    trail = (
+        await admin_service.audit_log(
+            uow, actor, AuditQuery(target_type="booking", target_id=str(booking_id), limit=20)
+        )
+        if may.runs_practice
+        else None
     )
     if not form.values.get("amount") and left:
         form.values["amount"] = f"{Decimal(left) / 100:.2f}"
@@ -250,7 +258,7 @@ async def _booking_page(
             "left_to_refund": left,
             "paid": view.payment_status in (PaymentStatus.succeeded, PaymentStatus.refunded),
             "slots": slots,
-            "trail": trail.items,
+            "trail": trail.items if trail else [],
             "form": form,
             "notice": notice,
         },

@@ -16,6 +16,7 @@ from attune.platform.fields import PathId
 from attune.requests.reading import reading_service
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, parse
+from attune.web.pages.admin.therapist_filter import therapist_options
 from attune.web.routing import page_router
 from attune.web.templates import render
 
@@ -32,15 +33,21 @@ async def clients(
     request: Request,
     visitor: Staff,
     uow: Work,
+    *,
     search: Annotated[str | None, Query(max_length=300)] = None,
+    therapist_id: Annotated[str | None, Query(max_length=20)] = None,
     page: PageNumber = 1,
 ) -> Response:
-    form = Form({"search": search or ""})
+    """The owner and the front desk see every account, or the clients of one therapist; a
+    therapist the clients they have seen."""
+    form = Form({"search": search or "", "therapist_id": therapist_id or ""})
+    options = await therapist_options(uow, visitor.actor)
     try:
         query = parse(
             UserQuery,
             {
                 "search": search or None,
+                "therapist_id": therapist_id or None,
                 "limit": CLIENTS_PER_PAGE,
                 "offset": (page - 1) * CLIENTS_PER_PAGE,
             },
@@ -49,10 +56,16 @@ async def clients(
         return render(
             request,
             "admin/clients.html",
-            {"form": form.refused(invalid.errors), "accounts": None, "page": 1},
+            {
+                "form": form.refused(invalid.errors),
+                "accounts": None,
+                "page": 1,
+                "therapist_options": options,
+            },
             status_code=400,
         )
     found = await admin_service.list_accounts(uow, visitor.actor, query)
+    wanted = {"search": search, "therapist_id": therapist_id}
     return render(
         request,
         "admin/clients.html",
@@ -61,7 +74,10 @@ async def clients(
             "accounts": found,
             "page": page,
             "has_next": found.offset + len(found.items) < found.total,
-            "pager_params": f"search={quote_plus(search)}&" if search else "",
+            "pager_params": "".join(
+                f"{name}={quote_plus(value)}&" for name, value in wanted.items() if value
+            ),
+            "therapist_options": options,
         },
     )
 

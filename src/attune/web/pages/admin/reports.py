@@ -1,4 +1,5 @@
-"""`/admin/reports`: sessions and revenue by month, as a chart, a table and a CSV file.
+"""`/admin/reports`: sessions and revenue by month, as a chart, a table and a CSV file, and
+the same money by therapist and by service (a therapist's report is their own).
 
 The figures are the financial report's (`report_service.financial`, as `/api/admin/reports/
 financial` gives them): the page adds up its days by month and draws them; the CSV download is
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Query
 from starlette.requests import Request
@@ -21,6 +23,7 @@ from attune.platform.dependencies import Work
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, parse
+from attune.web.pages.admin.therapist_filter import therapist_options
 from attune.web.routing import page_router
 from attune.web.templates import money, render
 
@@ -91,15 +94,31 @@ def default_range(today: date) -> tuple[date, date]:
     return first, last
 
 
-def _query(uow: Work, start_date: str | None, end_date: str | None) -> tuple[Form, ReportQuery]:
+def _query(
+    uow: Work, start_date: str | None, end_date: str | None, therapist_id: str | None = None
+) -> tuple[Form, ReportQuery]:
     if not start_date and not end_date:
         first, last = default_range(PracticeCalendar.of(uow.settings).today(uow.now))
         start_date, end_date = first.isoformat(), last.isoformat()
-    form = Form({"start_date": start_date or "", "end_date": end_date or ""})
+    form = Form(
+        {
+            "start_date": start_date or "",
+            "end_date": end_date or "",
+            "therapist_id": therapist_id or "",
+        }
+    )
     try:
-        return form, parse(ReportQuery, form.values)
+        wanted = {name: value for name, value in form.values.items() if value}
+        return form, parse(ReportQuery, wanted)
     except FormInvalid as invalid:
         raise _Refused(form.refused(invalid.errors)) from invalid
+
+
+def _csv_params(query: ReportQuery) -> dict[str, str]:
+    params = {"start_date": query.start_date.isoformat(), "end_date": query.end_date.isoformat()}
+    if query.therapist_id is not None:
+        params["therapist_id"] = str(query.therapist_id)
+    return params
 
 
 class _Refused(Exception):
@@ -113,14 +132,20 @@ async def reports(
     request: Request,
     visitor: Staff,
     uow: Work,
+    *,
     start_date: DateText = None,
     end_date: DateText = None,
+    therapist_id: DateText = None,
 ) -> Response:
+    options = await therapist_options(uow, visitor.actor)
     try:
-        form, query = _query(uow, start_date, end_date)
+        form, query = _query(uow, start_date, end_date, therapist_id)
     except _Refused as refused:
         return render(
-            request, "admin/reports.html", {"form": refused.form, "report": None}, status_code=400
+            request,
+            "admin/reports.html",
+            {"form": refused.form, "report": None, "therapist_options": options},
+            status_code=400,
         )
     report = await report_service.financial(uow, visitor.actor, query)
     months = report.months
@@ -140,8 +165,8 @@ async def reports(
                 "Net revenue by month",
                 [(m.month, m.net_cents, money(m.net_cents, currency)) for m in months],
             ),
-            "csv_url": f"/admin/reports/csv?start_date={query.start_date.isoformat()}"
-            f"&end_date={query.end_date.isoformat()}",
+            "csv_url": "/admin/reports/csv?" + urlencode(_csv_params(query)),
+            "therapist_options": options,
         },
     )
 
@@ -151,14 +176,20 @@ async def reports_csv(
     request: Request,
     visitor: Staff,
     uow: Work,
+    *,
     start_date: DateText = None,
     end_date: DateText = None,
+    therapist_id: DateText = None,
 ) -> Response:
+    options = await therapist_options(uow, visitor.actor)
     try:
-        _, query = _query(uow, start_date, end_date)
+        _, query = _query(uow, start_date, end_date, therapist_id)
     except _Refused as refused:
         return render(
-            request, "admin/reports.html", {"form": refused.form, "report": None}, status_code=400
+            request,
+            "admin/reports.html",
+            {"form": refused.form, "report": None, "therapist_options": options},
+            status_code=400,
         )
     report = await report_service.financial(uow, visitor.actor, query)
     return Response(

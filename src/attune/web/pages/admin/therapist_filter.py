@@ -1,0 +1,21 @@
+"""The "Therapist" filter of the back office's lists, for those who see every therapist's
+records (the owner and the front desk); a therapist's lists are always their own, so they get
+no filter."""
+
+from __future__ import annotations
+
+from attune.platform import policy
+from attune.platform.actor import Actor
+from attune.platform.unit_of_work import UnitOfWork
+from attune.practice.service import PracticeService
+
+EVERY_THERAPIST = ("", "Every therapist")
+
+
+async def therapist_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]] | None:
+    """The filter's choices, every therapist of the practice by name; None when the actor sees
+    only their own calendar."""
+    if not policy.back_office(actor).sees_every_therapist:
+        return None
+    therapists = await PracticeService().therapists(uow, actor, include_inactive=True)
+    return [EVERY_THERAPIST, *((str(one.id), one.name) for one in therapists)]
