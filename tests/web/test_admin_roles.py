@@ -268,3 +268,29 @@ class TestClientsAndReports:
         by_service = page.get_by_role("region", name="By service", exact=True)
         await expect(by_service.get_by_role("rowheader")).to_have_count(1)
         await assert_accessible(page)
+
+
+class TestCalendar:
+    async def test_the_owner_looks_at_one_therapists_week(
+        self, page: Page, site: str, practice: Practice
+    ) -> None:
+        await open_as(page, practice, "owner", "/admin/calendar")
+
+        await page.get_by_label("Therapist").select_option(label="Ben Staff")
+        await page.get_by_role("button", name="Show").click()
+
+        await expect(page).to_have_url(re.compile(rf"therapist={practice.therapist_b.id}"))
+        main = page.get_by_role("main")
+        await expect(main.get_by_role("link", name=re.compile("Dev Client"))).to_have_count(1)
+        await expect(main.get_by_role("link", name=re.compile("Cleo Client"))).to_have_count(0)
+        await assert_accessible(page)
+
+    async def test_a_therapist_sees_only_their_own_week(
+        self, page: Page, site: str, practice: Practice
+    ) -> None:
+        await open_as(page, practice, "therapist_a", "/admin/calendar")
+
+        main = page.get_by_role("main")
+        await expect(main.get_by_role("link", name=re.compile("Cleo Client"))).to_have_count(1)
+        await expect(main.get_by_role("link", name=re.compile("Dev Client"))).to_have_count(0)
+        await expect(page.get_by_role("form", name="Whose calendar")).to_have_count(0)

@@ -25,12 +25,14 @@ from attune.platform.errors import AttuneError
 from attune.platform.fields import CalendarDate, WallTime
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.unit_of_work import UnitOfWork
+from attune.scheduling.repository import SlotFilter
 from attune.scheduling.schemas import Capacity, ScheduleCreate, ScheduleGenerate, ScheduleUpdate
 from attune.scheduling.service import schedule_service
 from attune.scheduling.views import Generated
 from attune.web.auth import Staff
 from attune.web.forms import Form, FormInvalid, errors_of, parse, read_form, sentence
 from attune.web.notices import NOTICES, PARAMETER
+from attune.web.pages.admin.therapist_filter import chosen_therapist, therapist_options
 from attune.web.routing import page_router, see_other
 from attune.web.templates import render
 
@@ -95,14 +97,20 @@ async def _week_page(
     preview: Generated | None = None,
     slot_errors: dict[int, str] | None = None,
     status_code: int = 200,
+    therapist: str | None = None,
 ) -> Response:
     actor = visitor.actor
     calendar = PracticeCalendar.of(uow.settings)
     today = calendar.today(uow.now)
     monday = monday_of(week or today)
     sunday = monday + timedelta(days=WEEK - 1)
-    _, _, slots = await schedule_service.list_days(uow, actor, monday, sunday)
-    sessions = await admin_service.sessions(uow, actor, monday, sunday)
+    # The owner and the front desk may look at one therapist's week; a therapist's is theirs.
+    options = await therapist_options(uow, actor)
+    chosen = chosen_therapist(therapist, options)
+    _, _, slots = await schedule_service.list_days(
+        uow, actor, monday, sunday, SlotFilter(therapist_id=chosen)
+    )
+    sessions = await admin_service.sessions(uow, actor, monday, sunday, therapist_id=chosen)
     bookings: dict[int | None, list[PracticeBookingView]] = defaultdict(list)
     for item in sessions:
         bookings[item.booking.schedule_id].append(item)
@@ -127,6 +135,8 @@ async def _week_page(
             "weekdays": list(enumerate(WEEKDAYS)),
             "preview": preview,
             "slot_errors": slot_errors or {},
+            "therapist_options": options,
+            "chosen_therapist": "" if chosen is None else str(chosen),
         },
         status_code=status_code,
     )
@@ -138,8 +148,9 @@ async def calendar(
     uow: Work,
     visitor: Staff,
     week: Annotated[CalendarDate | None, Query()] = None,
+    therapist: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
-    return await _week_page(request, uow, visitor, week)
+    return await _week_page(request, uow, visitor, week, therapist=therapist)
 
 
 def _week_with_notice(week: date, notice: str) -> str:

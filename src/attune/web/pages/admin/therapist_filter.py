@@ -19,3 +19,11 @@ async def therapist_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, st
         return None
     therapists = await PracticeService().therapists(uow, actor, include_inactive=True)
     return [EVERY_THERAPIST, *((str(one.id), one.name) for one in therapists)]
+
+
+def chosen_therapist(typed: str | None, options: list[tuple[str, str]] | None) -> int | None:
+    """The therapist picked in the filter (`?therapist=`), when the actor has the filter and
+    the choice is one of it; anything else shows the whole practice."""
+    if options is None or not typed:
+        return None
+    return int(typed) if typed in {value for value, _ in options if value} else None

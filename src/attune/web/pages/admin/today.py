@@ -23,7 +23,7 @@ from attune.platform.errors import Forbidden
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.requests.reading import reading_service
 from attune.web.auth import Staff
-from attune.web.pages.admin.therapist_filter import therapist_options
+from attune.web.pages.admin.therapist_filter import chosen_therapist, therapist_options
 from attune.web.routing import page_router
 from attune.web.templates import render
 
@@ -44,7 +44,7 @@ async def today(
     first = calendar.today(uow.now)
     last = first + timedelta(days=WEEK_DAYS - 1)
     options = await therapist_options(uow, actor)
-    chosen = _chosen(therapist, options)
+    chosen = chosen_therapist(therapist, options)
     figures = await admin_service.dashboard(uow, actor, therapist_id=chosen)
     sessions = await admin_service.sessions(uow, actor, first, last, therapist_id=chosen)
     days = _by_day(sessions, calendar)
@@ -62,13 +62,6 @@ async def today(
             "chosen_therapist": "" if chosen is None else str(chosen),
         },
     )
-
-
-def _chosen(typed: str | None, options: list[tuple[str, str]] | None) -> int | None:
-    """The therapist picked in the filter, when the actor has one and the choice is in it."""
-    if options is None or not typed:
-        return None
-    return int(typed) if typed in {value for value, _ in options if value} else None
 
 
 async def _waiting_requests(uow: Work, actor: Actor) -> int | None:
