@@ -18,15 +18,19 @@ from attune.bookings.service import booking_service
 from attune.bookings.views import SlotOffer
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
-from attune.platform.fields import CalendarDate, PathId
+from attune.platform.fields import CalendarDate, Id, PathId
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
+from attune.scheduling import repository as schedule_repository
+from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.scheduling.views import SlotView
 from attune.web.auth import SignedIn, Visitor, actor_of
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
 from attune.web.notices import with_notice
 from attune.web.routing import page_router, see_other
-from attune.web.templates import render
+from attune.web.templates import money, render
 from attune.web.zones import zone_names
 
 router = page_router()
@@ -36,27 +40,43 @@ WEEK_DAYS = 7
 
 @router.get("/book")
 async def free_times(
+    *,
     request: Request,
     uow: Work,
     visitor: Visitor,
     day: Annotated[CalendarDate | None, Query(alias="date")] = None,
+    therapist: Annotated[Id | None, Query()] = None,
+    service: Annotated[Id | None, Query()] = None,
 ) -> Response:
+    """The free times, of one therapist or one service when the address names them: a
+    therapist shares `/book?therapist=<id>` as their own booking page, and every link here
+    keeps the filters."""
     actor = actor_of(visitor)
     calendar = PracticeCalendar.of(uow.settings)
     today = calendar.today(uow.now)
     shown = day or today
-    slots = await schedule_service.day_view(uow, actor, shown)
+    only = SlotFilter(therapist_id=therapist, service_id=service)
+    slots = await schedule_service.day_view(uow, actor, shown, only)
     free = [slot for slot in slots if slot.bookable]
     following = shown + timedelta(days=1)
     week_slots = await schedule_service.free_slots(
-        uow, actor, following, shown + timedelta(days=WEEK_DAYS)
+        uow, actor, following, shown + timedelta(days=WEEK_DAYS), only
     )
     by_day: dict[date, list[SlotView]] = defaultdict(list)
     for slot in week_slots:
         by_day[calendar.date_of(slot.start_at)].append(slot)
     week = [(d, by_day[d]) for d in (following + timedelta(days=n) for n in range(WEEK_DAYS))]
-    next_free = None if free else await schedule_service.next_free_day(uow, actor, shown)
+    next_free = None if free else await schedule_service.next_free_day(uow, actor, shown, only)
+    kept = {"therapist": therapist, "service": service}
     context: dict[str, Any] = {
+        # The filters, as they go on every link of the page (empty, or "&therapist=2…").
+        "keep": "".join(f"&{name}={value}" for name, value in kept.items() if value),
+        "therapist": therapist,
+        "service": service,
+        "filter_names": await _filter_names(uow, therapist, service),
+        # A practice of one therapist and one service shows its times as it always has.
+        "name_therapists": len(await practice.active_therapist_ids(uow.session)) > 1,
+        "name_services": len(await practice.active_services(uow.session)) > 1,
         "day": shown,
         "today": today,
         "free": free,
@@ -73,24 +93,66 @@ async def free_times(
     return render(request, "client/book.html", context)
 
 
+async def _filter_names(uow: UnitOfWork, therapist: int | None, service: int | None) -> list[str]:
+    """What the page is narrowed to, in words: "with <therapist>", "<service>"."""
+    names: list[str] = []
+    if therapist is not None:
+        found = await schedule_repository.therapist_names(uow.session, [therapist])
+        if therapist in found:
+            names.append(f"with {found[therapist]}")
+    if service is not None:
+        offered = await practice.service(uow.session, service)
+        if offered is not None:
+            names.append(offered.name)
+    return names
+
+
 def _slot_page(request: Request, offer: SlotOffer, form: Form, status_code: int = 200) -> Response:
-    return render(
-        request, "client/slot.html", {"offer": offer, "form": form}, status_code=status_code
-    )
+    # Each service with its own price for this slot's length, so the choice shows what it costs.
+    options = [
+        (
+            one.service_id,
+            f"{one.name}: {money(one.price_for(offer.duration_minutes), offer.currency)}",
+        )
+        for one in offer.services
+    ]
+    context = {"offer": offer, "form": form, "service_options": options}
+    return render(request, "client/slot.html", context, status_code=status_code)
 
 
 @router.get("/book/{slot_id}")
-async def slot(request: Request, slot_id: PathId, uow: Work, visitor: SignedIn) -> Response:
-    offer = await booking_service.offer(uow, visitor.actor, slot_id)
+async def slot(
+    request: Request,
+    slot_id: PathId,
+    uow: Work,
+    visitor: SignedIn,
+    service: Annotated[Id | None, Query()] = None,
+) -> Response:
+    """The slot as it would be booked, for the service the address names (else its first);
+    a slot of several services lets the client choose one."""
+    offer = await booking_service.offer(uow, visitor.actor, slot_id, service)
     return _slot_page(request, offer, Form())
+
+
+def _service_chosen(form: Form) -> int | None:
+    value = form.values.get("service_id")
+    return int(value) if value and value.isdigit() else None
 
 
 @router.post("/book/{slot_id}")
 async def book(request: Request, slot_id: PathId, uow: Work, visitor: SignedIn) -> Response:
     form = await read_form(request)
-    offer = await booking_service.offer(uow, visitor.actor, slot_id)
+    chosen = _service_chosen(form)
+    offer = await booking_service.offer(uow, visitor.actor, slot_id, chosen)
     try:
-        body = parse(BookingCreate, {"schedule_id": slot_id, "notes": form.values.get("notes")})
+        body = parse(
+            BookingCreate,
+            {
+                "schedule_id": slot_id,
+                "notes": form.values.get("notes"),
+                "service_id": offer.service.service_id,
+            },
+        )
         async with uow.attempt():
             booking = await booking_service.create(uow, visitor.actor, body)
     except FormInvalid as invalid:
@@ -101,7 +163,7 @@ async def book(request: Request, slot_id: PathId, uow: Work, visitor: SignedIn) 
         message = sentence(error) if error.field else error.error
         name = error.field if error.field == "notes" else FORM
         # As it stands now: a seat taken meanwhile shows the slot full.
-        offer = await booking_service.offer(uow, visitor.actor, slot_id)
+        offer = await booking_service.offer(uow, visitor.actor, slot_id, chosen)
         return _slot_page(request, offer, form.refused({name: message}), error.status_code)
     if uow.settings.payments_required:
         return see_other(f"/bookings/{booking.id}/pay")
