@@ -25,6 +25,7 @@ from attune.platform.errors import AttuneError
 from attune.platform.fields import CalendarDate, WallTime
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
 from attune.scheduling.repository import SlotFilter
 from attune.scheduling.schemas import Capacity, ScheduleCreate, ScheduleGenerate, ScheduleUpdate
 from attune.scheduling.service import schedule_service
@@ -42,7 +43,13 @@ CALENDAR = "/admin/calendar"
 WEEK = 7
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # The add form's names for the API's fields.
-ADD_FIELDS = {"start_time": "start", "end_time": "end", "max_bookings": "seats"}
+ADD_FIELDS = {
+    "start_time": "start",
+    "end_time": "end",
+    "max_bookings": "seats",
+    "therapist_id": "slot_therapist",
+    "service_ids": "slot_services",
+}
 SKIPPED_TIME = "The clocks skip this time on that day (daylight saving time starts)."
 
 
@@ -137,9 +144,35 @@ async def _week_page(
             "slot_errors": slot_errors or {},
             "therapist_options": options,
             "chosen_therapist": "" if chosen is None else str(chosen),
+            **await _offer_choices(uow, options),
         },
         status_code=status_code,
     )
+
+
+async def _offer_choices(uow: UnitOfWork, options: list[tuple[str, str]] | None) -> dict[str, Any]:
+    """Whose slot a new one is and which services it offers, for a practice that has a choice
+    to make: the owner and the front desk pick a therapist (default: the only one, or the one
+    shown), anyone picks among several services (none picked: every one of the therapist's)."""
+    services = await practice.active_services(uow.session)
+    return {
+        "slot_therapists": [("", "Choose a therapist"), *options[1:]]
+        if options is not None and len(options) > 2
+        else None,
+        "service_choices": [(str(one.id), one.name) for one in services]
+        if len(services) > 1
+        else None,
+    }
+
+
+def _offer_fields(form: Form, therapist: str, services: str) -> dict[str, Any]:
+    """The therapist and services a form names, as the slot services take them."""
+    named = form.values.get(therapist)
+    chosen = form.values.get(services) or []
+    return {
+        "therapist_id": named or None,
+        "service_ids": list(chosen) if chosen else None,
+    }
 
 
 @router.get("/calendar")
@@ -162,7 +195,7 @@ def _week_with_notice(week: date, notice: str) -> str:
 
 @router.post("/calendar/slots")
 async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
-    form = await read_form(request)
+    form = await read_form(request, lists=("slot_services",))
     calendar = PracticeCalendar.of(uow.settings)
     week = _week_asked(form.values.get("week"), calendar.today(uow.now))
     try:
@@ -177,6 +210,7 @@ async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
                 "start_time": start.isoformat(),
                 "end_time": end.isoformat(),
                 "max_bookings": times.seats,
+                **_offer_fields(form, "slot_therapist", "slot_services"),
             },
         )
         async with uow.attempt():
@@ -202,12 +236,15 @@ async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
 @router.post("/calendar/generate")
 async def generate(request: Request, uow: Work, visitor: Staff) -> Response:
     """ "Preview" answers what the request would make now; "Generate" makes it."""
-    form = await read_form(request, lists=("weekdays",))
+    form = await read_form(request, lists=("weekdays", "service_ids"))
     today = PracticeCalendar.of(uow.settings).today(uow.now)
     week = _week_asked(form.values.get("week"), today)
     dry_run = form.values.get("action") != "generate"
     try:
-        body = parse(ScheduleGenerate, form.values)
+        body = parse(
+            ScheduleGenerate,
+            {**form.values, **_offer_fields(form, "therapist_id", "service_ids")},
+        )
         async with uow.attempt():
             generated = await schedule_service.generate(uow, visitor.actor, body, dry_run=dry_run)
     except FormInvalid as invalid:
