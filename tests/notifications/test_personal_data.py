@@ -59,6 +59,7 @@ CLIENT = Someone("Philippa", "Quartermaine", "philippa.q@example.net", "+1555010
 STRANGER = Someone("Octavia", "Pemberton", "octavia.p@example.org", "+15550100002")
 DECLINED = Someone("Bartholomew", "Finchley", "b.finchley@example.com", "+15550100003")
 THERAPIST = Someone("Theodora", "Marchetti", "theodora.m@example.com", "")
+COLLEAGUE = Someone("Lysander", "Okonkwo-Hale", "lysander.oh@example.com", "")
 REASONS = ["Recurring panic attacks since the accident", "Grief after losing my brother"]
 REJECTION = "We do not treat insomnia linked to shift work"
 NOTES = "Please ask about the medication change"
@@ -259,6 +260,17 @@ async def go_through_every_mail(practice: Practice) -> None:
         f"/api/meetings/appointments/{declined['id']}/reject",
         {"rejection_reason": REJECTION},
     )
+    # A colleague invited to the practice's staff.
+    await practice.as_admin(
+        "POST",
+        "/api/admin/therapists",
+        {
+            "email": COLLEAGUE.email,
+            "first_name": COLLEAGUE.first_name,
+            "last_name": COLLEAGUE.last_name,
+            "role": "therapist",
+        },
+    )
     # The day-before and hour-before reminders.
     await practice.at(datetime(2025, 3, 4, 14, 30, tzinfo=UTC))
 
@@ -287,7 +299,7 @@ async def practice(
 
 
 def personal_data() -> list[str]:
-    people = [CLIENT, STRANGER, DECLINED, THERAPIST]
+    people = [CLIENT, STRANGER, DECLINED, THERAPIST, COLLEAGUE]
     found = [text for person in people for text in person.secrets if text]
     return [*found, *REASONS, REJECTION, NOTES]
 
