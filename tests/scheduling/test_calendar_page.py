@@ -90,3 +90,103 @@ class TestCalendarForms:
 
         assert posted.status_code == 303, posted.text
         assert await stored(database) == [(ida.id, [couples])] * 2
+
+
+async def held(database: Database) -> list[tuple[str, str | None]]:
+    async with database.transaction(write=False) as session:
+        slots = await session.scalars(select(Schedule).order_by(Schedule.start_at))
+        return [(slot.delivery, slot.location) for slot in slots]
+
+
+class TestInPersonSlots:
+    async def test_a_practice_offering_only_video_shows_no_choice_of_how(
+        self, client: httpx.AsyncClient, admin: Person
+    ) -> None:
+        await sign_in_over_http(client, admin.email)
+
+        page = await client.get(CALENDAR)
+
+        assert 'name="slot_delivery"' not in page.text
+        assert 'name="delivery"' not in page.text
+
+    async def test_the_owner_adds_a_slot_held_in_a_room(
+        self, client: httpx.AsyncClient, admin: Person, database: Database, settings: Settings
+    ) -> None:
+        await add_service(database, "Couples", [admin.id], delivery="in_person")
+        await sign_in_over_http(client, admin.email)
+
+        page = await client.get(CALENDAR)
+        posted = await post_form(
+            client,
+            CALENDAR,
+            "/admin/calendar/slots",
+            {
+                "week": "2024-12-09",
+                "day": "2024-12-15",
+                "start": "10:00",
+                "end": "11:00",
+                "seats": "1",
+                "slot_services": "2",
+                "slot_delivery": "in_person",
+                "slot_location": "Room 2",
+            },
+        )
+
+        assert '<label for="field-slot_delivery">How it is held</label>' in page.text
+        assert posted.status_code == 303, posted.text
+        assert await held(database) == [("in_person", "Room 2")]
+
+    async def test_a_video_service_in_person_is_refused_beside_the_field(
+        self, client: httpx.AsyncClient, admin: Person, database: Database, settings: Settings
+    ) -> None:
+        await add_service(database, "Couples", [admin.id], delivery="in_person")
+        await sign_in_over_http(client, admin.email)
+
+        await client.get(CALENDAR)
+        posted = await post_form(
+            client,
+            CALENDAR,
+            "/admin/calendar/slots",
+            {
+                "week": "2024-12-09",
+                "day": "2024-12-15",
+                "start": "10:00",
+                "end": "11:00",
+                "seats": "1",
+                "slot_services": "1",
+                "slot_delivery": "in_person",
+                "slot_location": "",
+            },
+        )
+
+        assert posted.status_code == 400
+        assert 'id="error-slot_delivery"' in posted.text
+        assert "Not offered in person: Session" in posted.text
+        assert await held(database) == []
+
+    async def test_the_owner_generates_an_in_person_timetable(
+        self, client: httpx.AsyncClient, admin: Person, database: Database, settings: Settings
+    ) -> None:
+        await add_service(database, "Couples", [admin.id], delivery="both")
+        await sign_in_over_http(client, admin.email)
+        form = {
+            "week": "2024-12-09",
+            "weekdays": "6",
+            "start_time": "10:00",
+            "end_time": "12:00",
+            "session_minutes": "60",
+            "break_minutes": "0",
+            "start_date": "2024-12-15",
+            "end_date": "2024-12-15",
+            "max_bookings": "1",
+            "service_ids": "2",
+            "delivery": "in_person",
+            "location": "",
+            "action": "generate",
+        }
+
+        await client.get(CALENDAR)
+        posted = await post_form(client, CALENDAR, "/admin/calendar/generate", form)
+
+        assert posted.status_code == 303, posted.text
+        assert await held(database) == [("in_person", None)] * 2

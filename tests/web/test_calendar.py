@@ -16,6 +16,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from attune.web.templates import short_day
 from tests.admin.builders import book
+from tests.scheduling.practice_builders import add_service
 from tests.support.browser import assert_accessible, assert_no_sideways_scroll, screenshots
 from tests.support.pages import sign_in
 from tests.support.people import add_admin, add_client, add_person
@@ -158,6 +159,34 @@ class TestAddSlot:
         await expect(page.get_by_role("status")).to_have_text("The slot is added.")
         await expect(slot_on(page, tuesday, "10:00–10:50")).to_contain_text("0 of 2 booked")
         assert await slot_count(database) == 1
+
+    async def test_adds_a_slot_held_in_a_room(
+        self, page: Page, phone: Page, database: Database, settings: Settings
+    ) -> None:
+        tuesday = next_monday() + timedelta(days=1)
+        admin = await add_admin(database, settings)
+        await add_service(database, "Couples", [admin.id], delivery="in_person")
+
+        await sign_in(page, admin.email)
+        await page.goto("/admin/calendar")
+        form = page.get_by_role("form", name="Add slot")
+        await form.get_by_label("Date").fill(tuesday.isoformat())
+        await form.get_by_label("Start").fill("10:00")
+        await form.get_by_label("End").fill("10:50")
+        await form.get_by_role("checkbox", name="Couples").check()
+        await form.get_by_label("How it is held").select_option(label="In person")
+        await form.get_by_label("Room or address").fill("Room 2")
+        await assert_accessible(page)
+        await form.get_by_role("button", name="Add slot").click()
+
+        await expect(page.get_by_role("status")).to_have_text("The slot is added.")
+        async with database.transaction(write=False) as session:
+            slot = await session.scalar(select(Schedule))
+        assert slot is not None
+        assert (slot.delivery, slot.location) == ("in_person", "Room 2")
+        await sign_in(phone, admin.email)
+        await phone.goto("/admin/calendar")
+        await assert_no_sideways_scroll(phone)
 
     async def test_an_overlap_is_refused_on_the_form(
         self, page: Page, database: Database, settings: Settings

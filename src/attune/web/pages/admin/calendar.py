@@ -20,6 +20,7 @@ from starlette.responses import Response
 from attune.accounts.page_sessions import PageSession
 from attune.admin.service import admin_service
 from attune.admin.views import PracticeBookingView
+from attune.models import Delivery
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import CalendarDate, WallTime
@@ -49,7 +50,11 @@ ADD_FIELDS = {
     "max_bookings": "seats",
     "therapist_id": "slot_therapist",
     "service_ids": "slot_services",
+    "delivery": "slot_delivery",
+    "location": "slot_location",
 }
+# How a slot's sessions are held, as the forms offer it.
+DELIVERIES = [("video", "By video"), ("in_person", "In person")]
 SKIPPED_TIME = "The clocks skip this time on that day (daylight saving time starts)."
 
 
@@ -156,6 +161,10 @@ async def _offer_choices(uow: UnitOfWork, options: list[tuple[str, str]] | None)
     shown), anyone picks among several services (none picked: every one of the therapist's)."""
     services = await practice.active_services(uow.session)
     return {
+        # Only a practice with a service held in person has a choice of how.
+        "deliveries": DELIVERIES
+        if any(one.delivery != Delivery.video for one in services)
+        else None,
         "slot_therapists": [("", "Choose a therapist"), *options[1:]]
         if options is not None and len(options) > 2
         else None,
@@ -165,13 +174,16 @@ async def _offer_choices(uow: UnitOfWork, options: list[tuple[str, str]] | None)
     }
 
 
-def _offer_fields(form: Form, therapist: str, services: str) -> dict[str, Any]:
-    """The therapist and services a form names, as the slot services take them."""
-    named = form.values.get(therapist)
-    chosen = form.values.get(services) or []
+def _offer_fields(form: Form, prefix: str = "") -> dict[str, Any]:
+    """The therapist, services and way of holding them that a form names (its fields named
+    with `prefix`), as the slot services take them; a field left blank takes the default."""
+    named = form.values.get(prefix + "therapist") if prefix else form.values.get("therapist_id")
+    chosen = form.values.get(prefix + "services" if prefix else "service_ids") or []
     return {
         "therapist_id": named or None,
         "service_ids": list(chosen) if chosen else None,
+        "delivery": form.values.get(prefix + "delivery") or "video",
+        "location": form.values.get(prefix + "location") or None,
     }
 
 
@@ -210,7 +222,7 @@ async def add_slot(request: Request, uow: Work, visitor: Staff) -> Response:
                 "start_time": start.isoformat(),
                 "end_time": end.isoformat(),
                 "max_bookings": times.seats,
-                **_offer_fields(form, "slot_therapist", "slot_services"),
+                **_offer_fields(form, "slot_"),
             },
         )
         async with uow.attempt():
@@ -243,7 +255,7 @@ async def generate(request: Request, uow: Work, visitor: Staff) -> Response:
     try:
         body = parse(
             ScheduleGenerate,
-            {**form.values, **_offer_fields(form, "therapist_id", "service_ids")},
+            {**form.values, **_offer_fields(form)},
         )
         async with uow.attempt():
             generated = await schedule_service.generate(uow, visitor.actor, body, dry_run=dry_run)
