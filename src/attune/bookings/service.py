@@ -30,6 +30,7 @@ from attune.bookings.errors import (
     LengthMismatch,
     RescheduleTooLate,
     SameSlot,
+    ServiceNotOffered,
     SessionNotStarted,
     TooManyUnpaidBookings,
 )
@@ -58,6 +59,7 @@ from attune.platform.audit import AuditAction, AuditTarget
 from attune.platform.crypto import Encryptor
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
+from attune.practice import repository as practice
 from attune.practice.terms import ServiceTerms
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.offers import describe, refuse_by_terms
@@ -329,7 +331,11 @@ class BookingService:
             uow.session,
             booking.id,
             {
+                # The session goes where its new slot is: that slot's therapist and place.
                 "schedule_id": target.id,
+                "therapist_id": target.therapist_id,
+                "delivery": target.delivery,
+                "location": target.location,
                 "scheduled_at": target.start_at,
                 "ends_at": target.end_at,
                 "calendar_sequence": Booking.calendar_sequence + 1,
@@ -409,6 +415,13 @@ class BookingService:
         target = await uow.session.get(Schedule, new_schedule_id)
         if target is None:
             raise ScheduleNotFound()
+        if not policy.may_place_on(actor, target.therapist_id):
+            raise policy.AdminRequired(
+                details="You may move a session only within the calendars you keep."
+            )
+        offered = await practice.service_ids_of_slots(uow.session, [target.id])
+        if booking.service_id not in offered[target.id]:
+            raise ServiceNotOffered(field="new_schedule_id")
         if target.duration_minutes != booking.duration_minutes:
             raise LengthMismatch(
                 details=f"The booking lasts {booking.duration_minutes} minutes; "

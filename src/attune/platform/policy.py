@@ -215,6 +215,13 @@ def may_host(actor: Actor, therapist_id: int | None) -> bool:
     )
 
 
+def may_place_on(actor: Actor, therapist_id: int) -> bool:
+    """Whether the actor may put an appointment on this therapist's calendar: a client moving
+    their own booking may choose any therapist's slot; a member of the practice only one of
+    the calendars they see (a therapist: their own)."""
+    return not is_staff(actor) or in_scope(actor, therapist_id)
+
+
 def may_read_clinical_notes(actor: Actor, owner_id: int | None) -> bool:
     """Notes, reasons and cancellation reasons: their author and the clinicians who see the
     record; the front desk sees that one was given, not what it says."""
