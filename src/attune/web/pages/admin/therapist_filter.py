@@ -14,10 +14,12 @@ EVERY_THERAPIST = ("", "Every therapist")
 
 async def therapist_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, str]] | None:
     """The filter's choices, every therapist of the practice by name; None when the actor sees
-    only their own calendar."""
+    only their own calendar, or the practice has only one therapist (nothing to choose)."""
     if not policy.back_office(actor).sees_every_therapist:
         return None
     therapists = await PracticeService().therapists(uow, actor, include_inactive=True)
+    if len(therapists) < 2:
+        return None
     return [EVERY_THERAPIST, *((str(one.id), one.name) for one in therapists)]
 
 
