@@ -320,8 +320,12 @@ class TestInvitations:
             True,
         )
         assert member["invitation_pending"] is True
-        # No password works before the link sets one.
+        # No password works before the link sets one, and clients see no profile of someone
+        # who has not joined yet.
         assert (await login(client, "ada@example.com", PASSWORD)).status_code == 401
+        assert member["id"] not in [
+            one["id"] for one in ok(await client.get("/api/therapists"))["therapists"]
+        ]
 
         token = await invitation_link(app, mailbox, "ada@example.com")
         accepted = await client.post(

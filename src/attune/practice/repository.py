@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.accounts.service import UNUSABLE_PASSWORD
 from attune.models import (
     AppointmentRequest,
     AppointmentStatus,
@@ -167,10 +168,15 @@ async def own_or_only_therapist(session: AsyncSession, user_id: int | None) -> i
 async def therapists_with_accounts(
     session: AsyncSession, *, active_only: bool
 ) -> Sequence[tuple[Therapist, User]]:
-    """Therapists and their accounts, by name."""
+    """Therapists and their accounts, by name; `active_only`: those clients may see, active and
+    joined (an invited member who has not chosen a password yet is not shown)."""
     query = select(Therapist, User).join(User, User.id == Therapist.user_id)
     if active_only:
-        query = query.where(Therapist.is_active.is_(True), User.is_active.is_(True))
+        query = query.where(
+            Therapist.is_active.is_(True),
+            User.is_active.is_(True),
+            User.password_hash != UNUSABLE_PASSWORD,
+        )
     found = await session.execute(query.order_by(User.last_name, User.first_name, User.id))
     return [(profile, account) for profile, account in found]
 
