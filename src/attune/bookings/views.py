@@ -65,6 +65,9 @@ class BookingView:
     cancellation_reason: str | None
     created_at: datetime
     updated_at: datetime
+    # Whose session it is and what was booked.
+    therapist_id: int
+    service_id: int
     # A note or a cancellation reason was given but the viewer may not read it (the front
     # desk): `notes` or `cancellation_reason` is then None.
     notes_withheld: bool = False
@@ -121,6 +124,8 @@ def booking_view(
         ),
         created_at=booking.created_at,
         updated_at=booking.updated_at,
+        therapist_id=booking.therapist_id,
+        service_id=booking.service_id,
         notes_withheld=notes and not clinical,
         cancellation_reason_withheld=reason and not clinical,
     )

@@ -19,6 +19,7 @@ from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import PathId
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.web.auth import SignedIn
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
@@ -138,8 +139,13 @@ async def _reschedule_page(
 ) -> Response:
     booking = await booking_service.read(uow, actor, booking_id)
     today = PracticeCalendar.of(uow.settings).today(uow.now)
+    # Only slots that offer what was booked: a move keeps the service and its price.
     free = await schedule_service.free_slots(
-        uow, actor, today, today + timedelta(days=LOOK_AHEAD_DAYS)
+        uow,
+        actor,
+        today,
+        today + timedelta(days=LOOK_AHEAD_DAYS),
+        SlotFilter(service_id=booking.service_id),
     )
     # The booking's own slot is where it already is, not somewhere to move it.
     slots = [slot for slot in free if slot.id != booking.schedule_id]

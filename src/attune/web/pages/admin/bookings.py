@@ -24,6 +24,7 @@ from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import PathId
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.web.auth import Staff
 from attune.web.forms import FORM, Form, FormInvalid, errors_of, parse, read_form
@@ -235,8 +236,13 @@ async def _booking_page(
     slots = []
     if view.status == BookingStatus.scheduled:
         today = PracticeCalendar.of(uow.settings).today(uow.now)
+        # Slots that offer what was booked, on the calendars the actor may place it on.
         free = await schedule_service.free_slots(
-            uow, actor, today, today + timedelta(days=MOVE_LOOK_AHEAD_DAYS)
+            uow,
+            actor,
+            today,
+            today + timedelta(days=MOVE_LOOK_AHEAD_DAYS),
+            SlotFilter(therapist_id=policy.client_scope(actor), service_id=view.service_id),
         )
         slots = [slot for slot in free if slot.id != view.schedule_id]
     trail = (
