@@ -387,3 +387,37 @@ class TestWhoIsTold:
         assert len(mailbox.to(owner.email)) == 1
         assert mailbox.to(ben.email) == []
         assert mailbox.to(desk.email) == []
+
+    async def test_a_session_handed_to_another_therapist_leaves_the_first_one_s_calendar(
+        self,
+        client: httpx.AsyncClient,
+        app: FastAPI,
+        database: Database,
+        settings: Settings,
+        mailbox: Mailbox,
+    ) -> None:
+        owner = await add_admin(database, settings)
+        ana, ben = [
+            await add_person(database, settings, email=f"{name}@example.com", role=Role.therapist)
+            for name in ("ana", "ben")
+        ]
+        client_person = await imogen(database, settings)
+        booking = await book(
+            client, client_person, await add_slot(database, STARTS_AT, therapist_id=ana.id)
+        )
+        bens_slot = await add_slot(database, MOVED_TO, therapist_id=ben.id)
+        await run_jobs(app)
+
+        moved = await reschedule(client, owner, booking["id"], bens_slot)
+
+        assert moved.status_code == 200, moved.text
+        to_ana = (await notices(app, mailbox, ana))[-1]
+        [to_ben] = mailbox.to(ben.email)
+        assert to_ana["Subject"] == "Handed over: a session"
+        assert "given to another therapist" in text_body(to_ana)
+        method, event = event_of(to_ana)
+        assert method == "CANCEL"
+        assert to_ben["Subject"] == "Moved: a session"
+        assert event_of(to_ben)[0] == "REQUEST"
+        assert event_of(to_ben)[1]["UID"] == event["UID"]
+        assert_no_personal_detail(to_ana)

@@ -37,21 +37,28 @@ class BookingChange(StrEnum):
     cancelled = "cancelled"
     # An unpaid booking cancelled by the hold sweep (ATTUNE_PAYMENT_HOLD_MINUTES).
     released = "released"
+    # Moved onto another therapist's calendar: told to the therapist it was taken from.
+    handed_over = "handed_over"
 
 
-REMOVES_THE_EVENT = frozenset({BookingChange.cancelled, BookingChange.released})
+REMOVES_THE_EVENT = frozenset(
+    {BookingChange.cancelled, BookingChange.released, BookingChange.handed_over}
+)
 
 
-async def admins_to_notify(session: AsyncSession, therapist_id: int | None) -> Sequence[User]:
-    """The booking's therapist and the owners, those of them who want these mails."""
+async def admins_to_notify(
+    session: AsyncSession, therapist_id: int | None, *, therapist_only: bool = False
+) -> Sequence[User]:
+    """The booking's therapist and the owners (or the therapist alone), those of them who want
+    these mails."""
+    told = (
+        (User.id == therapist_id) & User.is_active.is_(True)
+        if therapist_only
+        else policy.notified_of(User, therapist_id)
+    )
     return (
         await session.scalars(
-            select(User)
-            .where(
-                policy.notified_of(User, therapist_id),
-                User.booking_notifications.is_(True),
-            )
-            .order_by(User.id)
+            select(User).where(told, User.booking_notifications.is_(True)).order_by(User.id)
         )
     ).all()
 
@@ -67,9 +74,12 @@ async def queue_practice_notices(
     moved_from: datetime | None = None,
     payment: Payment | None = None,
     refunded: bool = False,
+    handed_over_by: int | None = None,
 ) -> None:
     """One mail per admin who wants them; `moved_from` is the start before a move, `payment`
-    the one that paid it."""
+    the one that paid it. A session moved onto another therapist's calendar is also told, as
+    `handed_over`, to `handed_over_by`, the therapist it was taken from, whose calendar loses
+    it."""
     context = booking_context(settings, booking, client)
     context.update(
         change=change.value,
@@ -80,15 +90,23 @@ async def queue_practice_notices(
         hold_minutes=settings.payment_hold_minutes,
         **_moved_from(settings, moved_from),
     )
-    for admin in await admins_to_notify(session, booking.therapist_id):
+    told = [(admin, change) for admin in await admins_to_notify(session, booking.therapist_id)]
+    if handed_over_by is not None and handed_over_by != booking.therapist_id:
+        former = await admins_to_notify(session, handed_over_by, therapist_only=True)
+        told += [
+            (admin, BookingChange.handed_over)
+            for admin in former
+            if admin not in {one for one, _ in told}
+        ]
+    for admin, what in told:
         await queue_mail(
             session,
             settings,
             to=admin.email,
             template="booking_notice",
-            context={**context, "admin_name": admin.first_name},
-            key=f"booking:{booking.id}:notice:{change}:{booking.calendar_sequence}:{admin.id}",
-            attachments=[_calendar_update(settings, booking, admin, change)],
+            context={**context, "change": what.value, "admin_name": admin.first_name},
+            key=f"booking:{booking.id}:notice:{what}:{booking.calendar_sequence}:{admin.id}",
+            attachments=[_calendar_update(settings, booking, admin, what)],
         )
 
 

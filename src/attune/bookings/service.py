@@ -324,6 +324,7 @@ class BookingService:
             else {}
         )
         old_schedule_id, old_start = booking.schedule_id, booking.scheduled_at
+        old_therapist = booking.therapist_id
         target = await self._move_target(uow, actor, booking, windows, new_schedule_id)
         shared = await repository.room_shared(uow.session, booking.room_id, excluding=booking.id)
         room_id = room_offered_on_move(booking.room_id, shared=shared)
@@ -359,6 +360,7 @@ class BookingService:
             BookingChange.moved,
             by_practice=not by_client,
             moved_from=old_start,
+            handed_over_by=old_therapist,
         )
         uow.audit(
             actor,
