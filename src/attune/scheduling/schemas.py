@@ -48,6 +48,24 @@ Location = Annotated[Text, Field(min_length=1, max_length=200)]
 BreakMinutes = Annotated[int, Field(ge=0, le=MAX_BREAK_MINUTES), BeforeValidator(whole_number)]
 
 
+# How and where a new slot's sessions are held: the same fields for one slot and a timetable.
+SlotDelivery = Annotated[
+    Literal["video", "in_person"],
+    Field(
+        description="How its sessions are held: by video (a room each) or in person. Every "
+        "service of the slot must offer it.",
+        examples=["video"],
+    ),
+]
+SlotLocation = Annotated[
+    Location | None,
+    Field(
+        description="In person, where: a room or an address. Default: the practice's address.",
+        examples=["Room 2, 12 High Street"],
+    ),
+]
+
+
 class ScheduleCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -70,17 +88,8 @@ class ScheduleCreate(BaseModel):
         description="The services the slot offers. Default: every service of its therapist.",
         examples=[[1]],
     )
-    delivery: Literal["video", "in_person"] = Field(
-        default="video",
-        description="How its sessions are held: by video (a room each) or in person. Every "
-        "service of the slot must offer it.",
-        examples=["video"],
-    )
-    location: Location | None = Field(
-        default=None,
-        description="In person, where: a room or an address. Default: the practice's address.",
-        examples=["Room 2, 12 High Street"],
-    )
+    delivery: SlotDelivery = "video"
+    location: SlotLocation = None
 
 
 class ScheduleUpdate(BaseModel):
@@ -143,17 +152,8 @@ class ScheduleGenerate(BaseModel):
         description="The services the slots offer. Default: every service of the therapist.",
         examples=[[1]],
     )
-    delivery: Literal["video", "in_person"] = Field(
-        default="video",
-        description="How its sessions are held: by video (a room each) or in person. Every "
-        "service of the slot must offer it.",
-        examples=["video"],
-    )
-    location: Location | None = Field(
-        default=None,
-        description="In person, where: a room or an address. Default: the practice's address.",
-        examples=["Room 2, 12 High Street"],
-    )
+    delivery: SlotDelivery = "video"
+    location: SlotLocation = None
 
     @property
     def minutes(self) -> int:
