@@ -41,7 +41,8 @@ from attune.platform.worker import Worker
 from attune.practice.endpoints import admin_router as admin_practice_router
 from attune.practice.endpoints import router as practice_router
 from attune.requests.endpoints import router as appointment_requests_router
-from attune.scheduling.day_cache import DayViewCache
+from attune.scheduling.day_cache import CachedDayViewMiddleware, DayViewCache
+from attune.scheduling.endpoints import DAY_VIEW_ROUTE
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
 from attune.web.site import install_web
@@ -137,6 +138,13 @@ def create_app(
     register_error_handlers(app)
     install_openapi(app)
     install_docs(app)
+    # Innermost, inside the edge middleware: a remembered day view skips routing and validation.
+    app.add_middleware(
+        CachedDayViewMiddleware,
+        cache=app.state.day_view_cache,
+        clock=clock,
+        route=DAY_VIEW_ROUTE,
+    )
     install_middleware(app, settings, functools.partial(access_token_user_id, settings))
 
     for router in ROUTERS:

@@ -89,6 +89,37 @@ class TestAnsweredFromMemory:
         assert remembered.content == fresh.content
         assert remembered.headers["content-type"] == "application/json"
 
+    async def test_a_remembered_answer_passes_the_edge_like_a_fresh_one(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        await add_slot(database, SEED_START, capacity=3)
+
+        fresh = await client.get("/api/schedules", params={"date": DAY})
+        remembered = await client.get("/api/schedules", params={"date": DAY})
+        head = await client.head("/api/schedules", params={"date": DAY})
+        metrics = (await client.get("/metrics")).text
+
+        assert remembered.headers["x-request-id"] != fresh.headers["x-request-id"]
+        for name in ("content-security-policy", "cache-control", "content-length"):
+            assert remembered.headers[name] == fresh.headers[name]
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["content-length"] == fresh.headers["content-length"]
+        for method, count in (("GET", 2), ("HEAD", 1)):
+            counted = f'{{method="{method}",route="/api/schedules",status="200"}} {count}.0'
+            assert f"http_requests_total{counted}" in metrics
+
+    async def test_a_query_is_answered_only_by_its_own_answer(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        await add_slot(database, SEED_START, capacity=3)
+        assert await remaining(client) == [3]
+
+        other_day = await client.get("/api/schedules", params={"date": "2024-12-16"})
+        not_a_date = await client.get("/api/schedules", params={"date": DAY + "x"})
+
+        assert other_day.json()["slots"] == []
+        assert not_a_date.status_code == 400
+
     async def test_turned_off_every_read_is_fresh(
         self,
         tmp_path: Path,

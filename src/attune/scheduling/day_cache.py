@@ -9,6 +9,11 @@ filtered views of one day never answer for each other. A change made by another 
 here within that many seconds at the latest. Only what people are shown is cached: taking a
 seat is always decided by the database (attune.scheduling.seats), so a stale `remaining_slots`
 can never let a slot be overbooked.
+
+An answer is kept under the request's query string as sent, so that a request asking exactly
+what an answer was made for is answered by `CachedDayViewMiddleware` before routing: no
+validation, dependency, unit of work or serialisation runs again for it. Only a request that
+passed validation reaches the endpoint, so only valid queries are ever kept.
 """
 
 from __future__ import annotations
@@ -17,6 +22,12 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from attune.platform.clock import Clock
+
+PATH = "/api/schedules"
 # Far more than the days anyone looks at within a second; a bound, so that a client walking
 # through every date cannot grow the cache without end.
 MAX_DAYS = 1024
@@ -93,3 +104,37 @@ class DayViewCache:
         self._days.clear()
         self._reading.clear()
         self._generation += 1
+
+
+class CachedDayViewMiddleware:
+    """Answers `GET /api/schedules` from the cache when it holds the answer to this exact query
+    string; anything else goes on to the routes (and a miss, through the endpoint, fills it).
+
+    It sits inside the edge middleware, so a remembered answer still gets its request id,
+    security headers, access log line and metrics, labelled by `route` as the endpoint's are.
+    """
+
+    def __init__(self, app: ASGIApp, cache: DayViewCache, clock: Clock, route: BaseRoute) -> None:
+        self.app = app
+        self.cache = cache
+        self.clock = clock
+        self.route = route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
+            body = self.cache.get(scope["query_string"], self.clock.now())
+            if body is not None:
+                scope["route"] = self.route
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-length", str(len(body)).encode()),
+                            (b"content-type", b"application/json"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
