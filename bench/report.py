@@ -13,8 +13,9 @@ matplotlib.use("Agg")  # files only, no display
 
 import matplotlib.pyplot as plt
 
+from bench import targets
 from bench.figures import Load
-from bench.results import Measurement, PracticeRead, Results
+from bench.results import SINGLE_READ, Measurement, PracticeRead, Results
 
 COLOURS = {"sqlite": "#4C72B0", "postgresql": "#DD8452"}
 
@@ -26,8 +27,11 @@ def write(results: Results, directory: Path) -> dict[str, Path]:
         "markdown": directory / "bench.md",
         "chart": directory / "bench.png",
     }
-    paths["json"].write_text(json.dumps(as_json(results), indent=2) + "\n")
-    paths["markdown"].write_text(markdown(results))
+    run = as_json(results)
+    rows = targets.judge(run, targets.load_baseline())
+    run["targets"] = [dataclasses.asdict(row) for row in rows]
+    paths["json"].write_text(json.dumps(run, indent=2) + "\n")
+    paths["markdown"].write_text(markdown(results, rows))
     chart(results, paths["chart"])
     return paths
 
@@ -65,11 +69,11 @@ def as_json(results: Results) -> dict[str, Any]:
                 "load": _load_json(point.load),
                 "ratio_to_ceiling": round(point.ratio, 4),
                 "app_processes_replaced": point.replaced,
+                "read": point.read,
             }
             for point in results.growth
         ],
         "practice": [_practice_json(results, read) for read in results.practice_reads],
-        "targets": [dataclasses.asdict(target) for target in results.targets],
     }
 
 
@@ -147,7 +151,7 @@ def _memory_cell(memory: dict[str, float]) -> str:
     return ", ".join(f"{role} {mb:.0f}" for role, mb in memory.items())
 
 
-def markdown(results: Results) -> str:
+def markdown(results: Results, rows: list[targets.Row]) -> str:
     settings, machine = results.settings, results.machine
     lines = [
         "# Attune benchmark",
@@ -194,27 +198,46 @@ def markdown(results: Results) -> str:
             "## Growth: the availability read as bookings accumulate",
             "",
             "Every read reaches the database here: the server runs with the day view's cache "
-            "off (`ATTUNE_AVAILABILITY_CACHE_SECONDS=0`).",
+            "off (`ATTUNE_AVAILABILITY_CACHE_SECONDS=0`). `availability` reads the single "
+            "therapist's day; `practice-availability` the day of the practice of ten "
+            "therapists, at the smallest and the largest history.",
             "",
-            "| database | bookings | per second | x ceiling | p50 ms | p99 ms | non-2xx "
+            "| database | read | bookings | per second | x ceiling | p50 ms | p99 ms | non-2xx "
             "| replaced |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|",
+            "|---|---|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for point in results.growth:
             load = point.load
             lines.append(
-                f"| {point.database} | {point.bookings:,} | {load.per_second:,.1f} "
+                f"| {point.database} | {point.read} | {point.bookings:,} | {load.per_second:,.1f} "
                 f"| {point.ratio:.1%} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | {load.non_2xx} "
                 f"| {point.replaced} |"
             )
     lines += _practice_lines(results)
-    lines += ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|"]
-    for target in results.targets:
-        lines.append(
-            f"| {target.what} | {target.goal} | {target.figure} "
-            f"| {'yes' if target.met else '**no**'} |"
-        )
+    lines += _target_lines(rows)
     return "\n".join(lines) + "\n"
+
+
+def _target_lines(rows: list[targets.Row]) -> list[str]:
+    lines = [
+        "",
+        "## Issue 17's targets: now and after",
+        "",
+        '"now" is `bench/baseline.json`, the run before issue 17\'s work (`make bench '
+        'BENCH_ARGS="--quick --growth 1000"` on this machine); "after" is this run. Rates are '
+        "ratios to the ceiling measured in the same run, which makes runs on one machine "
+        "comparable; a target given in requests per second is the ratio it makes with the "
+        "baseline's ceiling.",
+        "",
+        "| measurement | database | target | now | after | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        lines.append(
+            f"| {row.what} | {row.database} | {row.goal} | {row.now or '—'} | {row.after} | {met} |"
+        )
+    return lines
 
 
 def chart(results: Results, path: Path) -> None:
@@ -247,7 +270,11 @@ def chart(results: Results, path: Path) -> None:
     throughput.legend()
     for database in dict.fromkeys(point.database for point in results.growth):
         points = sorted(
-            (point for point in results.growth if point.database == database),
+            (
+                point
+                for point in results.growth
+                if point.database == database and point.read == SINGLE_READ
+            ),
             key=lambda point: point.bookings,
         )
         sizes = [point.bookings for point in points]

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,12 +27,21 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from bench import clients, databases, processes, seed, wrk
 from bench.figures import Load
-from bench.results import GrowthPoint, Measurement, PracticeRead, Results
+from bench.results import (
+    PRACTICE_READ,
+    SINGLE_READ,
+    GrowthPoint,
+    Measurement,
+    PracticeRead,
+    Results,
+)
 
 APP_PROCESSES = 2
 LOGIN_MIN_SECONDS = 10.0
 SERVED_MODULES = ("attune.cli", "attune.app", "bench.ceiling")
 REPOSITORY = Path(__file__).resolve().parent.parent
+# The Today page shows today and the six days after it (attune.web.pages.admin.today).
+TODAY_PAGE_DAYS = timedelta(days=6)
 
 # Runs the load for the given number of seconds and says what it measured.
 Measure = Callable[[float], Awaitable[Load]]
@@ -147,7 +156,6 @@ async def run(options: Options) -> Results:
         )
         await _measure_database(options, wrk_path, target, ceiling.load.per_second, results)
     results.machine["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
-    results.judge()
     return results
 
 
@@ -273,6 +281,16 @@ async def _measure_requests(stage: Stage, practice: seed.Practice, files: dict[s
             "cookie",
             files["therapist_cookie"],
         ),
+        # The JSON read of what the Today page shows: the week's sessions with their clients.
+        Endpoint(
+            "admin-bookings",
+            "GET /api/admin/bookings?from=&to= (the Today page's week, the therapist's token)",
+            "GET",
+            f"/api/admin/bookings?from={practice.today.isoformat()}"
+            f"&to={(practice.today + TODAY_PAGE_DAYS).isoformat()}&limit=200",
+            "bearer",
+            files["therapist_token"],
+        ),
         Endpoint(
             "available-dates",
             "GET /api/meetings/appointments/available-dates/",
@@ -320,15 +338,18 @@ async def _measure_race(stage: Stage, database: Database, practice: seed.Practic
     )
 
 
-async def _measure_practice(stage: Stage, wide: seed.WidePractice, *, cached: bool) -> None:
+async def _measure_practice(
+    stage: Stage, wide: seed.WidePractice, *, cached: bool
+) -> list[PracticeRead]:
     """The availability read of the practice of ten therapists: the whole practice's day, and
     one therapist's (`therapist_id`; a server without that filter answers the whole day, which
     the number of slots answered shows)."""
+    reads: list[PracticeRead] = []
     for endpoint in _practice_reads(wide, cached=cached):
         answered = await _slots_answered(stage.server.base_url, endpoint.path)
         measured = await stage.record(endpoint.name, endpoint.label, stage.wrk(endpoint))
         scope = "therapist" if "therapist_id=" in endpoint.path else "practice"
-        stage.results.practice_reads.append(
+        reads.append(
             PracticeRead(
                 stage.database,
                 scope,
@@ -340,9 +361,12 @@ async def _measure_practice(stage: Stage, wide: seed.WidePractice, *, cached: bo
                 measured,
             )
         )
+    stage.results.practice_reads.extend(reads)
+    return reads
 
 
 def _practice_reads(wide: seed.WidePractice, *, cached: bool) -> list[Endpoint]:
+    """The whole practice's read first, then one therapist's."""
     day = wide.day.isoformat()
     suffix = "" if cached else "-uncached"
     cache = "" if cached else ", cache off"
@@ -377,23 +401,39 @@ async def _measure_growth(
     practice: seed.Practice,
     wide: seed.WidePractice,
 ) -> None:
-    """The availability read as the history grows; at the first size, also the practice of
-    ten therapists' reads with every read reaching the database."""
-    for position, size in enumerate(stage.options.growth):
+    """The availability read as the history grows. At the first size it is also a measurement
+    of its own (`availability-uncached`: one therapist's day with every read reaching the
+    database), beside the practice of ten therapists' reads; at the largest, the whole
+    practice's read again, so that its growth is measured too."""
+    sizes = stage.options.growth
+    for position, size in enumerate(sizes):
         held = await seed.grow_history(database, settings, practice, size, _now())
         await seed.settle(database)
-        load, _memory, replaced = await stage.under_load(
-            stage.wrk(_availability(practice)), stage.options.seconds
-        )
-        stage.results.growth.append(
-            GrowthPoint(stage.database, held, load, load.per_second / stage.ceiling, replaced)
-        )
-        _progress(
-            f"{stage.database}: availability with {held:,} bookings: "
-            f"{load.per_second:,.1f}/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
-        )
+        single = stage.wrk(_availability(practice))
+        whole = stage.wrk(_practice_reads(wide, cached=False)[0])
         if position == 0:
-            await _measure_practice(stage, wide, cached=False)
+            measured = await stage.record(
+                "availability-uncached", "GET /api/schedules?date= (public, cache off)", single
+            )
+            _grown(stage, held, SINGLE_READ, measured.load, measured.replaced)
+            practice_read = (await _measure_practice(stage, wide, cached=False))[0].measurement
+            _grown(stage, held, PRACTICE_READ, practice_read.load, practice_read.replaced)
+            continue
+        load, _memory, replaced = await stage.under_load(single, stage.options.seconds)
+        _grown(stage, held, SINGLE_READ, load, replaced)
+        if position == len(sizes) - 1:
+            load, _memory, replaced = await stage.under_load(whole, stage.options.seconds)
+            _grown(stage, held, PRACTICE_READ, load, replaced)
+
+
+def _grown(stage: Stage, bookings: int, read: str, load: Load, replaced: int) -> None:
+    stage.results.growth.append(
+        GrowthPoint(stage.database, bookings, load, load.per_second / stage.ceiling, replaced, read)
+    )
+    _progress(
+        f"{stage.database}: {read} with {bookings:,} bookings: "
+        f"{load.per_second:,.1f}/s, p50 {load.p50_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+    )
 
 
 @contextlib.asynccontextmanager
@@ -450,7 +490,14 @@ def _request_files(directory: Path, practice: seed.Practice) -> dict[str, Path]:
     )
     therapist_cookie = directory / "therapist-cookie.txt"
     therapist_cookie.write_text(f"attune_session={practice.therapist_cookie}\n")
-    return {"tokens": tokens, "logins": logins, "therapist_cookie": therapist_cookie}
+    therapist_token = directory / "therapist-token.txt"
+    therapist_token.write_text(f"{practice.therapist_token}\n")
+    return {
+        "tokens": tokens,
+        "logins": logins,
+        "therapist_cookie": therapist_cookie,
+        "therapist_token": therapist_token,
+    }
 
 
 async def _stored_in(database: Database, slot_ids: list[int]) -> int:

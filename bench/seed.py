@@ -2,9 +2,9 @@
 executemany), never through the API: a million bookings load in seconds, not hours.
 
 What it holds:
-- the practice's owner and only therapist, signed in to the back office, offering the one
-  service the migrations make ("Session", at the practice's price); every slot is theirs and
-  offers that service, and every booking is for it;
+- the practice's owner and only therapist, signed in to the back office and to the API,
+  offering the one service the migrations make ("Session", at the practice's price); every
+  slot is theirs and offers that service, and every booking is for it;
 - clients with verified e-mail addresses and a live login each, all sharing one Argon2 hash
   computed once at the production cost (so logging in costs what it costs in production);
 - `day`: eight slots of three seats each, some booked, read by the availability benchmark;
@@ -99,13 +99,16 @@ class Offer:
 
 @dataclass
 class Practice:
+    today: date  # in the practice's zone, when the practice was seeded
     day: date
     clients: list[Client]
     # The practice's one therapist (its owner, as `attune create-admin` makes it) and the one
     # service every slot offers and every booking is for.
     offer: Offer
-    # The therapist's page session cookie, for the back office pages.
+    # The therapist's page session cookie, for the back office pages, and an access token of
+    # another login of theirs, for the admin API.
     therapist_cookie: str
+    therapist_token: str
     cycle_slots: dict[int, list[int]]  # client id -> the slots it books and cancels
     contenders: list[Client]
     contention_slots: list[int]
@@ -119,7 +122,9 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
     today = now.astimezone(settings.zone).date()
     day = today + timedelta(days=7)
     async with database.engine.begin() as connection:
-        offer, therapist_cookie = await _add_therapist(connection, settings, password_hash, now)
+        offer, therapist_cookie, therapist_token = await _add_therapist(
+            connection, settings, password_hash, now
+        )
         clients = await _add_clients(
             connection,
             settings,
@@ -178,10 +183,12 @@ async def seed_practice(database: Database, settings: Settings, now: datetime) -
         client.id: cycle_ids[position::BENCH_CLIENTS] for position, client in enumerate(clients)
     }
     return Practice(
+        today=today,
         day=day,
         clients=clients,
         offer=offer,
         therapist_cookie=therapist_cookie,
+        therapist_token=therapist_token,
         cycle_slots=cycle_slots,
         contenders=contenders,
         contention_slots=[slot_id for slot_id, _start in contention_ids],
@@ -453,9 +460,9 @@ async def _add_staff(
 
 async def _add_therapist(
     connection: AsyncConnection, settings: Settings, password_hash: str, now: datetime
-) -> tuple[Offer, str]:
+) -> tuple[Offer, str, str]:
     """The practice's owner and only therapist, offering its one service, signed in to the
-    back office: what it offers, and the page session cookie."""
+    back office and to the API: what it offers, the page session cookie and an access token."""
     offer = await _add_staff(
         connection,
         email="therapist@bench.example.com",
@@ -475,7 +482,12 @@ async def _add_therapist(
             last_seen_at=now,
         )
     )
-    return offer, cookie
+    login = str(uuid.uuid4())
+    await connection.execute(
+        insert(SESSIONS).values(id=login, user_id=offer.therapist_id, created_at=now)
+    )
+    token = issue_access_token(settings, user_id=offer.therapist_id, session_id=login, now=now)
+    return offer, cookie, token
 
 
 async def _add_slots(
