@@ -29,7 +29,7 @@ from pathlib import Path
 from attune.platform.settings import Settings
 from bench import clients, databases, processes, seed, wrk
 from bench.figures import Load
-from bench.run import REPOSITORY, _request_files, _seeded
+from bench.run import REPOSITORY, _request_files, _seeded, today_page_week
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/attune_profile"
 ENDPOINTS = (
@@ -37,6 +37,7 @@ ENDPOINTS = (
     "bookings",
     "book-page",
     "today-page",
+    "admin-bookings",
     "available-dates",
     "book-cancel",
     "login",
@@ -134,6 +135,7 @@ def _load(arguments: argparse.Namespace, practice: seed.Practice, files: dict[st
         "bookings": ("GET", "/api/bookings", "bearer", files["tokens"]),
         "book-page": ("GET", f"/book?date={day}", "plain", None),
         "today-page": ("GET", "/admin/", "cookie", files["therapist_cookie"]),
+        "admin-bookings": ("GET", today_page_week(practice), "bearer", files["therapist_token"]),
         "available-dates": ("GET", "/api/meetings/appointments/available-dates/", "plain", None),
         "login": ("POST", "/api/auth/login", "body", files["logins"]),
     }

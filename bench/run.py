@@ -286,8 +286,7 @@ async def _measure_requests(stage: Stage, practice: seed.Practice, files: dict[s
             "admin-bookings",
             "GET /api/admin/bookings?from=&to= (the Today page's week, the therapist's token)",
             "GET",
-            f"/api/admin/bookings?from={practice.today.isoformat()}"
-            f"&to={(practice.today + TODAY_PAGE_DAYS).isoformat()}&limit=200",
+            today_page_week(practice),
             "bearer",
             files["therapist_token"],
         ),
@@ -465,6 +464,12 @@ async def _serving(
         yield server
     finally:
         server.stop()
+
+
+def today_page_week(practice: seed.Practice) -> str:
+    """`GET /api/admin/bookings` of the days the Today page shows."""
+    last = practice.today + TODAY_PAGE_DAYS
+    return f"/api/admin/bookings?from={practice.today.isoformat()}&to={last.isoformat()}&limit=200"
 
 
 def _availability(practice: seed.Practice) -> Endpoint:
