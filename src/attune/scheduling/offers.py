@@ -70,14 +70,33 @@ async def describe(
     services of slots not stored yet (a generator's preview)."""
     if not slots:
         return []
-    session, settings, now = uow.session, uow.settings, uow.now
+    session = uow.session
     if offered is None:
         by_slot = await practice.service_ids_of_slots(session, [slot.id for slot in slots])
     else:
         by_slot = {slot.id: list(offered) for slot in slots}
-    services = await practice.services(session, {one for ids in by_slot.values() for one in ids})
+    found = repository.OfferedSlots(
+        slots=list(slots),
+        service_ids=by_slot,
+        services=await practice.services(session, {one for ids in by_slot.values() for one in ids}),
+        therapist_names=await repository.therapist_names(
+            session, {slot.therapist_id for slot in slots}
+        ),
+    )
+    return await describe_offered(uow, found, service_id=service_id)
+
+
+async def describe_offered(
+    uow: UnitOfWork, found: repository.OfferedSlots, *, service_id: int | None = None
+) -> list[SlotView]:
+    """`describe` for slots read with what describing them needs (`open_slots_offered`); only
+    a buffer around booked sessions may take one more statement."""
+    slots, by_slot, services = found.slots, found.service_ids, found.services
+    if not slots:
+        return []
+    settings, now = uow.settings, uow.now
     terms = {one.id: terms_of(one, settings) for one in services.values()}
-    names = await repository.therapist_names(session, {slot.therapist_id for slot in slots})
+    names = found.therapist_names
     spacing: dict[int, _Spacing] = {}
     for slot in slots:
         counted = [
@@ -86,7 +105,7 @@ async def describe(
             if one in terms and (service_id is None or one == service_id)
         ]
         spacing[slot.id] = _spacing(counted, settings)
-    booked = await _booked_near(session, slots, spacing)
+    booked = await _booked_near(uow.session, slots, spacing)
     views: list[SlotView] = []
     for slot in slots:
         rules = spacing[slot.id]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from attune.models import (
     AppointmentRequest,
     AppointmentStatus,
     Schedule,
+    Service,
     Therapist,
     User,
     schedule_services,
@@ -97,16 +99,80 @@ async def schedules_starting_between(
     session: AsyncSession,
     time: TimeRange,
     *,
-    open_only: bool = False,
     only: SlotFilter = EVERY_SLOT,
 ) -> Sequence[Schedule]:
-    """Slots starting within `time`, soonest first."""
+    """Slots starting within `time`, soonest first, closed ones included."""
     query = select(Schedule).where(
         Schedule.start_at >= time.start, Schedule.start_at < time.end, *only.conditions()
     )
-    if open_only:
-        query = query.where(Schedule.is_available.is_(True))
     return (await session.scalars(query.order_by(Schedule.start_at, Schedule.id))).all()
+
+
+@dataclass
+class OfferedSlots:
+    """Slots with what describing them needs: the services each offers (in the practice's
+    order), those services, and their therapists' names."""
+
+    slots: list[Schedule] = field(default_factory=list)
+    service_ids: dict[int, list[int]] = field(default_factory=dict)
+    services: dict[int, Service] = field(default_factory=dict)
+    therapist_names: dict[int, str] = field(default_factory=dict)
+
+
+@cache
+def _open_slots_offered(
+    by_therapist: bool, by_service: bool
+) -> Select[Schedule, Service, str, str]:
+    """Built once for each filter, with its values bound at execution: building a statement
+    and its cache key again on every request costs more than running it."""
+    query = (
+        select(Schedule, Service, User.first_name, User.last_name)
+        .outerjoin(User, User.id == Schedule.therapist_id)
+        .outerjoin(schedule_services, schedule_services.c.schedule_id == Schedule.id)
+        .outerjoin(Service, Service.id == schedule_services.c.service_id)
+        .where(
+            Schedule.start_at >= bindparam("start"),
+            Schedule.start_at < bindparam("end"),
+            Schedule.is_available.is_(True),
+        )
+        .order_by(Schedule.start_at, Schedule.id, Service.id)
+    )
+    if by_therapist:
+        query = query.where(Schedule.therapist_id == bindparam("therapist_id"))
+    if by_service:
+        query = query.where(
+            Schedule.id.in_(
+                select(schedule_services.c.schedule_id).where(
+                    schedule_services.c.service_id == bindparam("service_id")
+                )
+            )
+        )
+    return query
+
+
+async def open_slots_offered(
+    session: AsyncSession, time: TimeRange, only: SlotFilter = EVERY_SLOT
+) -> OfferedSlots:
+    """The open slots starting within `time`, soonest first, with their services and their
+    therapists' names, in one statement (the public day view's whole read)."""
+    query = _open_slots_offered(only.therapist_id is not None, only.service_id is not None)
+    values: dict[str, object] = {"start": time.start, "end": time.end}
+    if only.therapist_id is not None:
+        values["therapist_id"] = only.therapist_id
+    if only.service_id is not None:
+        values["service_id"] = only.service_id
+    found = OfferedSlots()
+    for slot, service, first_name, last_name in await session.execute(query, values):
+        offered = found.service_ids.get(slot.id)
+        if offered is None:
+            offered = found.service_ids[slot.id] = []
+            found.slots.append(slot)
+            if first_name is not None:
+                found.therapist_names[slot.therapist_id] = f"{first_name} {last_name}"
+        if service is not None:
+            offered.append(service.id)
+            found.services[service.id] = service
+    return found
 
 
 async def seats_free_from(

@@ -155,13 +155,10 @@ class ScheduleService:
     ) -> list[SlotView]:
         """The slots starting on a practice-zone day that the practice has not closed (of one
         therapist or service with `only`); anyone may look."""
-        slots = await repository.schedules_starting_between(
-            uow.session,
-            PracticeCalendar.of(uow.settings).day_bounds(day),
-            open_only=True,
-            only=only,
+        found = await repository.open_slots_offered(
+            uow.session, PracticeCalendar.of(uow.settings).day_bounds(day), only
         )
-        return await offers.describe(uow, slots, service_id=only.service_id)
+        return await offers.describe_offered(uow, found, service_id=only.service_id)
 
     async def free_slots(
         self,
@@ -175,10 +172,8 @@ class ScheduleService:
         (at most MAX_RANGE_DAYS of them); anyone may look."""
         last = min(last, first + timedelta(days=MAX_RANGE_DAYS - 1))
         days = PracticeCalendar.of(uow.settings).days_bounds(first, last)
-        slots = await repository.schedules_starting_between(
-            uow.session, days, open_only=True, only=only
-        )
-        views = await offers.describe(uow, slots, service_id=only.service_id)
+        found = await repository.open_slots_offered(uow.session, days, only)
+        views = await offers.describe_offered(uow, found, service_id=only.service_id)
         return [view for view in views if view.bookable]
 
     async def next_free_day(
