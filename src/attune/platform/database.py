@@ -8,6 +8,7 @@ snapshot that another writer has moved past.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from sqlalchemy import CursorResult, DateTime, Executable, Insert, MetaData, eve
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -28,6 +30,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# A pooled PostgreSQL connection idle for longer than this is tested before it is handed out.
+IDLE_BEFORE_PING_SECONDS = 10.0
+_IDLE_SINCE = "attune_idle_since"
 _WRITE_OPTION = "attune_write"
 
 NAMING_CONVENTION = {
@@ -80,15 +85,16 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     # A statement's parameters are personal data (names, addresses): they stay out of error
     # texts, which are logged, and out of SQLAlchemy's own log if someone turns it on.
     if not is_sqlite(url):
-        return create_async_engine(
+        engine = create_async_engine(
             url,
             hide_parameters=True,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
             pool_timeout=5,
             connect_args={"timeout": 5, "command_timeout": 30},
         )
+        _ping_after_idle(engine)
+        return engine
     engine = create_async_engine(
         url, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     )
@@ -110,6 +116,34 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """Test a pooled connection before handing it out only when it has been idle for a while.
+
+    `pool_pre_ping` would cost a round trip on every checkout, that is on every request. A
+    connection in steady use was working milliseconds ago; one left idle may have been closed
+    by the server, a proxy or a restart, and is tested first (a failed test makes the pool
+    discard it and take another, as pre-ping does). A connection that breaks while in use
+    fails its request, and SQLAlchemy then discards every connection of the pool, so the
+    next requests reconnect (the "optimistic" handling of SQLAlchemy's "Dealing with
+    Disconnects").
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError("a pooled connection no longer answers") from error
 
 
 async def execute_bulk(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
