@@ -124,6 +124,9 @@ def create_app(
         redirect_slashes=False,
         docs_url=None,
         redoc_url=None,
+        # The service is monitored through /metrics and its logs; FastAPI's OpenTelemetry hooks
+        # would otherwise look up the global providers (in the environment) on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.database = database
