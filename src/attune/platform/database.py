@@ -34,6 +34,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 IDLE_BEFORE_PING_SECONDS = 10.0
 _IDLE_SINCE = "attune_idle_since"
 _WRITE_OPTION = "attune_write"
+_SINGLE_STATEMENT_OPTION = "attune_single_statement"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -112,7 +113,10 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(_WRITE_OPTION, True)
+        options = connection.get_execution_options()
+        if options.get(_SINGLE_STATEMENT_OPTION, False):
+            return  # the driver runs the statement in a transaction of its own
+        write = options.get(_WRITE_OPTION, True)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
@@ -181,6 +185,15 @@ class Database:
         self._readers = async_sessionmaker(
             self.engine, expire_on_commit=False, execution_options={_WRITE_OPTION: False}
         )
+        # A read of one statement needs no BEGIN and COMMIT around it (two round trips on
+        # PostgreSQL, two thread hops on SQLite): the statement is a transaction of its own.
+        single_statement = self.engine.execution_options(
+            **({} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}),
+            **{_WRITE_OPTION: False, _SINGLE_STATEMENT_OPTION: True},
+        )
+        self._single_statement_readers = async_sessionmaker(
+            single_statement, expire_on_commit=False
+        )
 
     def on_write_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` after each transaction that may have written has committed."""
@@ -191,9 +204,23 @@ class Database:
         return is_sqlite(self.url)
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        maker = self._writers if write else self._readers
+    async def transaction(
+        self, *, write: bool = True, single_statement: bool = False
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed when the block ends, rolled back if it raises.
+
+        `single_statement` is for a read that runs one SELECT (the public day view), which is a
+        transaction by itself. A second statement would see a snapshot of its own, as every
+        statement of a PostgreSQL transaction at READ COMMITTED does anyway."""
+        if single_statement and write:
+            raise ValueError("only a read runs as a single statement")
+        maker = (
+            self._single_statement_readers
+            if single_statement
+            else self._writers
+            if write
+            else self._readers
+        )
         async with maker() as session, session.begin():
             yield session
 

@@ -170,14 +170,16 @@ async def unit_of_work(
     now: datetime,
     address: str = LOCAL_ADDRESS,
     write: bool = True,
+    single_statement: bool = False,
 ) -> AsyncIterator[UnitOfWork]:
     """A unit of work in one transaction: committed when the block ends, rolled back if it
     raises (keeping the entries marked so) unless the error is the refusal marked to commit;
-    once committed, its after-commit work."""
+    once committed, its after-commit work. `single_statement`: a read of one SELECT, run
+    without BEGIN and COMMIT (`Database.transaction`)."""
     uow: UnitOfWork | None = None
     refusal: BaseException | None = None
     try:
-        async with database.transaction(write=write) as session:
+        async with database.transaction(write=write, single_statement=single_statement) as session:
             uow = UnitOfWork(session, database, settings, events, now, address, write)
             try:
                 yield uow

@@ -83,8 +83,14 @@ async def list_day(
 
     async def read() -> bytes:
         # A unit of work only on a miss: a hit touches neither the pool nor the database.
+        # One SELECT (repository.open_slots_offered): no BEGIN and COMMIT around it.
         async with unit_of_work(
-            state.database, state.settings, state.events, now=now, write=False
+            state.database,
+            state.settings,
+            state.events,
+            now=now,
+            write=False,
+            single_statement=True,
         ) as uow:
             slots = await schedule_service.day_view(uow, ANONYMOUS, day, only)
         view = DaySlots(day=day, slots=[slot_read(slot) for slot in slots])
