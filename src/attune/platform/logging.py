@@ -109,6 +109,11 @@ class RedactionFilter(logging.Filter):
     messages, extras and tracebacks (formatted here once; formatters reuse `exc_text`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _REDACTED_AT_CREATION, False):
+            # The message, stack and traceback were masked as the record was made; only the
+            # `extra=` fields came after.
+            _redact_extras(record)
+            return True
         try:
             message = record.getMessage()
         except (TypeError, ValueError):
@@ -117,11 +122,7 @@ class RedactionFilter(logging.Filter):
         record.msg, record.args = redact(message), None
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
-        for key, value in _extras(record).items():
-            if _is_sensitive_name(key):
-                setattr(record, key, REDACTED)
-            elif isinstance(value, str):
-                setattr(record, key, redact(value))
+        _redact_extras(record)
         # Another handler may have formatted (and cached) the traceback before this one.
         if record.exc_info and not record.exc_text:
             record.exc_text = _TRACEBACKS.formatException(record.exc_info)
@@ -130,6 +131,17 @@ class RedactionFilter(logging.Filter):
         return True
 
 
+def _redact_extras(record: logging.LogRecord) -> None:
+    for key, value in _extras(record).items():
+        if _is_sensitive_name(key):
+            setattr(record, key, REDACTED)
+        elif isinstance(value, str):
+            setattr(record, key, redact(value))
+
+
+# Set on a record masked as it was made (`_redacted_record`), so the handler's filter does not
+# mask its message a second time on each line (the access log writes one per request).
+_REDACTED_AT_CREATION = "_attune_redacted"
 _TRACEBACKS = logging.Formatter()
 _REDACTION = RedactionFilter()
 _plain_record_factory = logging.getLogRecordFactory()
@@ -140,6 +152,7 @@ def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
     this; the service's handler redacts those)."""
     record = _plain_record_factory(*args, **kwargs)
     _REDACTION.filter(record)
+    setattr(record, _REDACTED_AT_CREATION, True)
     return record
 
 
