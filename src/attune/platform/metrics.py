@@ -58,12 +58,23 @@ class Metrics:
             registry=self.registry,
         )
         ProcessCollector(registry=self.registry)
+        # The series of each method, route and status, looked up once rather than by their
+        # labels on every request.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         # A method outside the known set is a client's invention: one label for all of them.
         method = method if method in KNOWN_METHODS else "OTHER"
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._series[(method, route, status)] = series
+        requests, latency = series
+        requests.inc()
+        latency.observe(seconds)
 
     async def refresh_job_counts(self, database: Database) -> None:
         """Read the job counts; on a database failure the gauges are left out of this scrape."""
