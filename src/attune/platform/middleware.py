@@ -109,6 +109,27 @@ def _set_headers(message: Message, headers: Mapping[str, str], *, replace: bool)
             target.setdefault(name, value)
 
 
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
+
+
+def _raw(headers: Mapping[str, str]) -> RawHeaders:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
+
+
+def _add_edge_headers(message: Message, request_id: bytes, defaults: RawHeaders) -> None:
+    """The request id (in place of any the route set) and each of `defaults` that the route did
+    not set itself, written on the raw header list: MutableHeaders would scan the list again
+    for each header, on every response."""
+    headers = [item for item in message.get("headers", ()) if item[0].lower() != _REQUEST_ID_NAME]
+    present = {item[0].lower() for item in headers}
+    headers.append((_REQUEST_ID_NAME, request_id))
+    headers.extend(item for item in defaults if item[0] not in present)
+    message["headers"] = headers
+
+
 def _route_label(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None) if isinstance(route, BaseRoute) else None
@@ -133,18 +154,25 @@ class RequestContextMiddleware:
         common = dict(SECURITY_HEADERS)
         if settings.env is Environment.production:
             common["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
-        self.docs_headers = {**common, "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY}
-        self.other_headers = {**common, "Content-Security-Policy": API_CONTENT_SECURITY_POLICY}
-        self.api_headers = {**self.other_headers, "Cache-Control": "no-store"}
+        other = {**common, "Content-Security-Policy": API_CONTENT_SECURITY_POLICY}
+        self.docs_headers = _raw(
+            {**common, "Content-Security-Policy": DOCS_CONTENT_SECURITY_POLICY}
+        )
+        self.other_headers = _raw(other)
+        self.api_headers = _raw({**other, "Cache-Control": "no-store"})
         # A page may show a client's data: never kept by a shared cache or the back button's.
-        self.page_headers = {
-            **common,
-            "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY,
-            "Cache-Control": "no-store",
-        }
-        self.asset_headers = {**common, "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY}
+        self.page_headers = _raw(
+            {
+                **common,
+                "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY,
+                "Cache-Control": "no-store",
+            }
+        )
+        self.asset_headers = _raw(
+            {**common, "Content-Security-Policy": PAGE_CONTENT_SECURITY_POLICY}
+        )
 
-    def security_headers(self, path: str) -> dict[str, str]:
+    def security_headers(self, path: str) -> RawHeaders:
         path = without_trailing_slash(path)
         if path == "/api" or path.startswith("/api/"):
             return self.api_headers
@@ -163,7 +191,8 @@ class RequestContextMiddleware:
         request_id = request_id or uuid.uuid4().hex
         client = resolve_client_address(scope, self.trusted_proxies)
         scope[CLIENT_ADDRESS_KEY] = client
-        added_headers = {REQUEST_ID_HEADER: request_id, **self.security_headers(scope["path"])}
+        security_headers = self.security_headers(scope["path"])
+        raw_request_id = request_id.encode("latin-1")
         status = 500
         started = False
 
@@ -171,8 +200,7 @@ class RequestContextMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 started, status = True, message["status"]
-                _set_headers(message, {REQUEST_ID_HEADER: request_id}, replace=True)
-                _set_headers(message, added_headers, replace=False)
+                _add_edge_headers(message, raw_request_id, security_headers)
             await send(message)
 
         start = time.perf_counter()
