@@ -1,9 +1,9 @@
 """`python -m bench.profile ENDPOINT`: where one request's time goes, before changing anything.
 
 It builds the benchmark's practice (`bench/seed.py`) in a database of its own, serves it with
-`attune serve` in one app process under `py-spy record` (sampling only while the process holds
-the GIL, so waiting on the database or the network is not counted), loads it with wrk or the
-benchmark's book-then-cancel clients, and prints:
+`attune serve` in one app process, loads it with wrk or the benchmark's book-then-cancel
+clients and, once it is warm, samples it with `py-spy record` (only while it holds the GIL, so
+waiting on the database or the network is not counted). It prints:
 
 - the SQL statements each request ran (BEGIN and COMMIT included), counted by a second server
   run with `ATTUNE_BENCH_COUNT_STATEMENTS` for a fixed number of requests;
@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import math
 import os
 import secrets
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -205,38 +205,36 @@ async def _count_statements(
 async def _sample(
     environment: dict[str, str], work_dir: Path, load: Load_, seconds: float, samples: Path
 ) -> Load:
+    """Serve, warm up, then attach py-spy for the measured run only: the imports and the
+    routes FastAPI builds on the first request are not what a request costs."""
     port = processes.free_port()
-    argv = [
-        str(Path(sys.executable).with_name("py-spy")),
-        "record",
-        "--gil",
-        "--format",
-        "raw",
-        "--rate",
-        "250",
-        "--output",
-        str(samples),
-        "--",
-        _attune(),
-        "serve",
-        "--workers",
-        "1",
-        "--port",
-        str(port),
-    ]
+    argv = [_attune(), "serve", "--workers", "1", "--port", str(port)]
     server = processes.start(
         "profile", argv, env=environment, port=port, log_dir=work_dir, cwd=REPOSITORY
     )
     try:
-        await processes.wait_until_serving(server, "/health", 1)
+        await processes.wait_until_serving(server, "/health", 0)
         await load(server.base_url, 1.0)  # warm-up
+        spy = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--gil",
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--duration",
+            str(math.ceil(seconds)),
+            "--output",
+            str(samples),
+            "--pid",
+            str(server.process.pid),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
         measured = await load(server.base_url, seconds)
+        await spy.wait()
     finally:
-        # py-spy writes its samples when the program it runs ends.
-        for process in server.processes():
-            if "attune" in " ".join(process.cmdline()) and "py-spy" not in process.name():
-                process.send_signal(signal.SIGINT)
-        await asyncio.sleep(3)
         server.stop()
     return measured
 
