@@ -119,6 +119,30 @@ def page_context(request: Request) -> dict[str, Any]:
     }
 
 
+def render_html(request: Request, template: str, context: Mapping[str, Any] | None = None) -> str:
+    """The page's HTML, without a response: for a page that keeps what it rendered."""
+    values = page_context(request)
+    values.update(context or {})
+    if values["notice"] is None:
+        # A page with no notice of its own still shows the one its address names.
+        values["notice"] = notice_of(request)
+    return environment.get_template(template).render(values)
+
+
+def page_response(
+    request: Request,
+    html: str | bytes,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """`html` as this request's answer, with the cookies its visitor needs (CSRF, zone)."""
+    response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+    csrf.set_cookies(request, response)
+    remember_zone(request, response)
+    return response
+
+
 def render(
     request: Request,
     template: str,
@@ -127,13 +151,5 @@ def render(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
-    values = page_context(request)
-    values.update(context or {})
-    if values["notice"] is None:
-        # A page with no notice of its own still shows the one its address names.
-        values["notice"] = notice_of(request)
-    html = environment.get_template(template).render(values)
-    response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
-    csrf.set_cookies(request, response)
-    remember_zone(request, response)
-    return response
+    html = render_html(request, template, context)
+    return page_response(request, html, status_code=status_code, headers=headers)

@@ -7,6 +7,7 @@ the viewer picks one (`?tz=`, remembered in a cookie) or the page's script reads
 
 from __future__ import annotations
 
+import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from starlette.requests import Request
@@ -40,9 +41,12 @@ def _known_zones() -> frozenset[str]:
     return _KNOWN
 
 
-def zone_names() -> list[str]:
-    """Every zone a viewer may pick, for the picker."""
-    return sorted(name for name in _known_zones() if "/" in name and not name.startswith("Etc/"))
+@functools.cache
+def zone_choices() -> tuple[tuple[str, str], ...]:
+    """The picker's choices, UTC and then every zone a viewer may pick, each with its name as
+    people read it; made once, since every page of times shows the picker."""
+    names = sorted(name for name in _known_zones() if "/" in name and not name.startswith("Etc/"))
+    return tuple((name, name.replace("_", " ")) for name in ("UTC", *names))
 
 
 def viewer_zone(request: Request, settings: Settings) -> ZoneInfo:

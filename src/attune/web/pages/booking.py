@@ -6,7 +6,8 @@ Days are the practice's (as the API's `?date=`); times are shown in the viewer's
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Query
@@ -16,22 +17,27 @@ from starlette.responses import Response
 from attune.bookings.schemas import BookingCreate
 from attune.bookings.service import booking_service
 from attune.bookings.views import SlotOffer
+from attune.platform.actor import ANONYMOUS, Actor
+from attune.platform.client_address import client_address
 from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import CalendarDate, Id, PathId
 from attune.platform.practice_calendar import PracticeCalendar
-from attune.platform.unit_of_work import UnitOfWork
+from attune.platform.settings import Settings
+from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 from attune.practice import repository as practice
 from attune.scheduling import repository as schedule_repository
+from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.scheduling.views import SlotView
-from attune.web.auth import SignedIn, Visitor, actor_of
+from attune.web.auth import SignedIn, actor_of, page_session
+from attune.web.csrf import SESSION_COOKIE
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
-from attune.web.notices import with_notice
+from attune.web.notices import notice_of, with_notice
 from attune.web.routing import page_router, see_other
-from attune.web.templates import money, render
-from attune.web.zones import zone_names
+from attune.web.templates import money, page_response, render, render_html
+from attune.web.zones import viewer_zone, zone_choices
 
 router = page_router()
 
@@ -42,20 +48,60 @@ WEEK_DAYS = 7
 async def free_times(
     *,
     request: Request,
-    uow: Work,
-    visitor: Visitor,
     day: Annotated[CalendarDate | None, Query(alias="date")] = None,
     therapist: Annotated[Id | None, Query()] = None,
     service: Annotated[Id | None, Query()] = None,
 ) -> Response:
     """The free times, of one therapist or one service when the address names them: a
     therapist shares `/book?therapist=<id>` as their own booking page, and every link here
-    keeps the filters."""
-    actor = actor_of(visitor)
-    calendar = PracticeCalendar.of(uow.settings)
-    today = calendar.today(uow.now)
+    keeps the filters.
+
+    The page a visitor who is not signed in sees is the same for every such visitor with the
+    same address and zone, so it is kept as the day view's answer is (`DayViewCache`: forgotten
+    at once when this process writes, at most the cache's age old otherwise). The busiest page
+    takes what it needs from the app's state rather than through dependencies, as the day view
+    does: a kept page needs neither a unit of work nor a session lookup."""
+    state = request.app.state
+    settings: Settings = state.settings
+    now = state.clock.now()
+    today = PracticeCalendar.of(settings).today(now)
     shown = day or today
     only = SlotFilter(therapist_id=therapist, service_id=service)
+    if request.cookies.get(SESSION_COOKIE) or notice_of(request) is not None:
+        async with _reading(request, now) as uow:
+            visitor = await page_session(request, uow)
+            context = await _free_times(uow, actor_of(visitor), shown, today, only)
+            return render(request, "client/book.html", context)
+
+    async def read() -> bytes:
+        async with _reading(request, now) as uow:
+            context = await _free_times(uow, ANONYMOUS, shown, today, only)
+        return render_html(request, "client/book.html", context).encode()
+
+    zone = viewer_zone(request, settings)
+    cache: DayViewCache = state.day_view_cache
+    html = await cache.answer(("/book", shown, today, only, zone.key), now, read)
+    return page_response(request, html)
+
+
+def _reading(request: Request, now: datetime) -> AbstractAsyncContextManager[UnitOfWork]:
+    """A read-only unit of work for the page, as the `Work` dependency opens for a GET."""
+    state = request.app.state
+    return unit_of_work(
+        state.database,
+        state.settings,
+        state.events,
+        now=now,
+        address=client_address(request),
+        write=False,
+    )
+
+
+async def _free_times(
+    uow: UnitOfWork, actor: Actor, shown: date, today: date, only: SlotFilter
+) -> dict[str, Any]:
+    """What the page shows of the day `shown` and the week after it."""
+    calendar = PracticeCalendar.of(uow.settings)
     slots = await schedule_service.day_view(uow, actor, shown, only)
     free = [slot for slot in slots if slot.bookable]
     following = shown + timedelta(days=1)
@@ -67,8 +113,9 @@ async def free_times(
         by_day[calendar.date_of(slot.start_at)].append(slot)
     week = [(d, by_day[d]) for d in (following + timedelta(days=n) for n in range(WEEK_DAYS))]
     next_free = None if free else await schedule_service.next_free_day(uow, actor, shown, only)
+    therapist, service = only.therapist_id, only.service_id
     kept = {"therapist": therapist, "service": service}
-    context: dict[str, Any] = {
+    return {
         # The filters, as they go on every link of the page (empty, or "&therapist=2…").
         "keep": "".join(f"&{name}={value}" for name, value in kept.items() if value),
         "therapist": therapist,
@@ -88,9 +135,8 @@ async def free_times(
         "previous_week": max(shown - timedelta(days=WEEK_DAYS), today) if shown > today else None,
         "next_day": following,
         "next_week": shown + timedelta(days=WEEK_DAYS),
-        "zones": [(name, name.replace("_", " ")) for name in ("UTC", *zone_names())],
+        "zones": zone_choices(),
     }
-    return render(request, "client/book.html", context)
 
 
 async def _filter_names(uow: UnitOfWork, therapist: int | None, service: int | None) -> list[str]:
