@@ -45,6 +45,8 @@ from attune.scheduling.day_cache import CachedDayViewMiddleware, DayViewCache
 from attune.scheduling.endpoints import DAY_VIEW_ROUTE
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
+from attune.web.kept_pages import KeptPageMiddleware
+from attune.web.pages.booking import BOOK_PAGE_ROUTE
 from attune.web.site import install_web
 
 DESCRIPTION = """
@@ -141,7 +143,11 @@ def create_app(
     register_error_handlers(app)
     install_openapi(app)
     install_docs(app)
-    # Innermost, inside the edge middleware: a remembered day view skips routing and validation.
+    # Innermost, inside the edge middleware: a kept booking page (of a visitor who is not signed
+    # in) and a remembered day view skip routing and validation.
+    app.add_middleware(
+        KeptPageMiddleware, cache=app.state.day_view_cache, clock=clock, route=BOOK_PAGE_ROUTE
+    )
     app.add_middleware(
         CachedDayViewMiddleware,
         cache=app.state.day_view_cache,

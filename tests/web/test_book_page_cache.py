@@ -18,6 +18,7 @@ from attune.platform.database import Database
 from attune.platform.settings import Settings
 from tests.conftest import make_settings
 from tests.scheduling.builders import NOW, SEED_START
+from tests.support.page_client import sign_in_over_http
 from tests.support.people import Person, add_client
 from tests.support.slots import add_slot
 
@@ -99,3 +100,27 @@ class TestKeptPage:
 
         assert "Times are in Asia/Tokyo." in elsewhere.text
         assert "Times are in Asia/Tokyo." not in practice.text
+
+    async def test_the_kept_page_is_the_page(
+        self, client: httpx.AsyncClient, database: Database
+    ) -> None:
+        await add_slot(database, SEED_START, capacity=1)
+
+        made = await client.get("/book", params={"date": DAY})
+        kept = await client.get("/book", params={"date": DAY})
+
+        assert kept.content == made.content
+        assert kept.headers["content-type"] == made.headers["content-type"]
+
+    async def test_a_signed_in_visitor_never_gets_the_kept_page(
+        self, client: httpx.AsyncClient, database: Database, member: Person
+    ) -> None:
+        await add_slot(database, SEED_START, capacity=1)
+        visitors = await client.get("/book", params={"date": DAY})
+        assert "Sign out" not in visitors.text
+
+        await sign_in_over_http(client, member.email)
+        members = await client.get("/book", params={"date": DAY})
+
+        assert "Sign out" in members.text
+        assert "My bookings" in members.text

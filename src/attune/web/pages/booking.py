@@ -32,12 +32,12 @@ from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.scheduling.views import SlotView
 from attune.web.auth import SignedIn, actor_of, page_session
-from attune.web.csrf import SESSION_COOKIE
 from attune.web.forms import FORM, Form, FormInvalid, parse, read_form, sentence
-from attune.web.notices import notice_of, with_notice
+from attune.web.kept_pages import kept_page_key
+from attune.web.notices import with_notice
 from attune.web.routing import page_router, see_other
 from attune.web.templates import money, page_response, render, render_html
-from attune.web.zones import viewer_zone, zone_choices
+from attune.web.zones import zone_choices
 
 router = page_router()
 
@@ -56,18 +56,18 @@ async def free_times(
     therapist shares `/book?therapist=<id>` as their own booking page, and every link here
     keeps the filters.
 
-    The page a visitor who is not signed in sees is the same for every such visitor with the
-    same address and zone, so it is kept as the day view's answer is (`DayViewCache`: forgotten
-    at once when this process writes, at most the cache's age old otherwise). The busiest page
-    takes what it needs from the app's state rather than through dependencies, as the day view
-    does: a kept page needs neither a unit of work nor a session lookup."""
+    The page of a visitor who is not signed in is kept, and answered again before routing
+    (`attune.web.kept_pages`); so this busiest page takes what it needs from the app's state
+    rather than through dependencies, as the day view does: a page made to be kept needs no
+    session lookup."""
     state = request.app.state
     settings: Settings = state.settings
     now = state.clock.now()
     today = PracticeCalendar.of(settings).today(now)
     shown = day or today
     only = SlotFilter(therapist_id=therapist, service_id=service)
-    if request.cookies.get(SESSION_COOKIE) or notice_of(request) is not None:
+    key = kept_page_key(request.scope)
+    if key is None:
         async with _reading(request, now) as uow:
             visitor = await page_session(request, uow)
             context = await _free_times(uow, actor_of(visitor), shown, today, only)
@@ -78,10 +78,10 @@ async def free_times(
             context = await _free_times(uow, ANONYMOUS, shown, today, only)
         return render_html(request, "client/book.html", context).encode()
 
-    zone = viewer_zone(request, settings)
+    # Kept under the address as sent, not the day it names: a page without `?date=` shows
+    # today, and outlives midnight by the cache's age at most.
     cache: DayViewCache = state.day_view_cache
-    html = await cache.answer(("/book", shown, today, only, zone.key), now, read)
-    return page_response(request, html)
+    return page_response(request, await cache.answer(key, now, read))
 
 
 def _reading(request: Request, now: datetime) -> AbstractAsyncContextManager[UnitOfWork]:
@@ -151,6 +151,12 @@ async def _filter_names(uow: UnitOfWork, therapist: int | None, service: int | N
         if offered is not None:
             names.append(offered.name)
     return names
+
+
+# The booking page's route, by which a kept page is labelled in the metrics and the log.
+BOOK_PAGE_ROUTE = next(
+    route for route in router.routes if getattr(route, "endpoint", None) is free_times
+)
 
 
 def _slot_page(request: Request, offer: SlotOffer, form: Form, status_code: int = 200) -> Response:
