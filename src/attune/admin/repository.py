@@ -19,6 +19,7 @@ from attune.models import (
     Refund,
     RefundStatus,
     Service,
+    Therapist,
     User,
 )
 from attune.platform import policy
@@ -229,6 +230,16 @@ async def therapist_names(session: AsyncSession, ids: set[int]) -> dict[int, str
         select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))
     )
     return {user_id: f"{first} {last}" for user_id, first, last in rows.all()}
+
+
+async def every_therapist_name(session: AsyncSession) -> list[tuple[int, str]]:
+    """Every therapist of the practice, those no longer active too, by name (last, first)."""
+    rows = await session.execute(
+        select(User.id, User.first_name, User.last_name)
+        .join(Therapist, Therapist.user_id == User.id)
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    return [(user_id, f"{first} {last}") for user_id, first, last in rows.all()]
 
 
 async def therapist_of_booking(session: AsyncSession, booking_id: int) -> int:

@@ -110,6 +110,14 @@ class AdminService:
             month=month_name,
         )
 
+    async def therapist_names(self, uow: UnitOfWork, actor: Actor) -> list[TherapistNameView]:
+        """Every therapist by name, those no longer active too: the back office's therapist
+        filter, for those who see every therapist's records. One query of names, where the
+        practice's list of therapists also reads their profiles and services."""
+        policy.require(actor, Permission.see_any_client)
+        rows = await repository.every_therapist_name(uow.session)
+        return [TherapistNameView(therapist_id, name) for therapist_id, name in rows]
+
     async def list_accounts(
         self, uow: UnitOfWork, actor: Actor, query: UserQuery
     ) -> Page[AccountView]:

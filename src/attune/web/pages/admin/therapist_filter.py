@@ -4,10 +4,10 @@ no filter."""
 
 from __future__ import annotations
 
+from attune.admin.service import admin_service
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.unit_of_work import UnitOfWork
-from attune.practice.service import PracticeService
 
 EVERY_THERAPIST = ("", "Every therapist")
 
@@ -17,7 +17,7 @@ async def therapist_options(uow: UnitOfWork, actor: Actor) -> list[tuple[str, st
     only their own calendar, or the practice has only one therapist (nothing to choose)."""
     if not policy.back_office(actor).sees_every_therapist:
         return None
-    therapists = await PracticeService().therapists(uow, actor, include_inactive=True)
+    therapists = await admin_service.therapist_names(uow, actor)
     if len(therapists) < 2:
         return None
     return [EVERY_THERAPIST, *((str(one.id), one.name) for one in therapists)]
