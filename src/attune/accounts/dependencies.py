@@ -30,10 +30,10 @@ class BearerAuthenticator:
 
     async def actor(self, session: AsyncSession, token: str, now: datetime) -> Actor:
         claims = decode_access_token(self.settings, token, now)
-        user = await repository.authenticated_user(session, claims)
-        if user is None:
+        account = await repository.authenticated_user(session, claims)
+        if account is None:
             raise InvalidToken()
-        return policy.actor_for(user)
+        return policy.actor_for(account)
 
 
 async def access_token(
