@@ -7,6 +7,7 @@ the caller's `now`, not the wall clock, so time rules can be tested with a froze
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import uuid
@@ -57,15 +58,31 @@ def issue_access_token(settings: Settings, *, user_id: int, session_id: str, now
     return jwt.encode(claims, settings.derived_key("jwt"), algorithm=ALGORITHM)
 
 
-def _verified_payload(settings: Settings, token: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _SignedClaims:
+    user_id: int
+    session_id: str
+    jti: str
+    issued_at: object
+    expires_at: object
+
+
+@functools.lru_cache(maxsize=1024)
+def _signed_claims(key: bytes, token: str) -> _SignedClaims:
+    """The claims of a token genuinely signed with `key`, in the form we write them.
+
+    Cached by key and token: a token's signature and claims never change, and checking them is
+    a good part of what authenticating a request costs. Its times are checked against the
+    caller's clock on every use (`decode_access_token`), and its revocation in the database
+    (`repository.authenticated_user`). A forged or malformed token raises and is not kept."""
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
-            settings.derived_key("jwt"),
+            key,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            # Time claims are checked below against the caller's clock.
+            # Time claims are checked against the caller's clock, on every use.
             options={
                 "require": list(REQUIRED_CLAIMS),
                 "verify_exp": False,
@@ -75,22 +92,29 @@ def _verified_payload(settings: Settings, token: str) -> dict[str, Any]:
         )
     except jwt.PyJWTError as error:
         raise InvalidToken() from error
-    return payload
-
-
-def decode_access_token(settings: Settings, token: str, now: datetime) -> AccessClaims:
-    """The claims of a genuine, unexpired access token; anything else raises InvalidToken."""
-    payload = _verified_payload(settings, token)
     session_id, jti = payload["sid"], payload["jti"]
     # Both are looked up in the database: a NUL or a megabyte of text never reaches it.
     if not all(isinstance(name, str) and _TOKEN_ID.fullmatch(name) for name in (session_id, jti)):
         raise InvalidToken()
-    user_id = _user_id(payload["sub"])
-    _instant(payload["iat"], now)
-    expires_at = _instant(payload["exp"], now)
+    return _SignedClaims(
+        user_id=_user_id(payload["sub"]),
+        session_id=session_id,
+        jti=jti,
+        issued_at=payload["iat"],
+        expires_at=payload["exp"],
+    )
+
+
+def decode_access_token(settings: Settings, token: str, now: datetime) -> AccessClaims:
+    """The claims of a genuine, unexpired access token; anything else raises InvalidToken."""
+    claims = _signed_claims(settings.derived_key("jwt"), token)
+    _instant(claims.issued_at, now)
+    expires_at = _instant(claims.expires_at, now)
     if expires_at <= now:
         raise InvalidToken()
-    return AccessClaims(user_id=user_id, session_id=session_id, jti=jti, expires_at=expires_at)
+    return AccessClaims(
+        user_id=claims.user_id, session_id=claims.session_id, jti=claims.jti, expires_at=expires_at
+    )
 
 
 def access_token_user_id(settings: Settings, token: str, now: datetime) -> int | None:
