@@ -31,7 +31,7 @@ async def changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> 
 
 
 async def account_of(uow: UnitOfWork, actor: Actor) -> User:
-    """The signed-in actor's account, which the authenticator has already loaded."""
+    """The signed-in actor's account (the authenticator reads only who the actor is)."""
     account = await uow.session.get(User, actor.user_id) if actor.user_id else None
     if account is None:
         raise BookingNotFound()

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    ScalarSelect,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from attune.bookings.views import BookingRefunds, RefundView, refund_view
+from attune.bookings.views import NO_REFUNDS, BookingRefunds, RefundView
 from attune.models import (
     Booking,
     BookingStatus,
@@ -17,6 +29,7 @@ from attune.models import (
     Payment,
     PaymentStatus,
     Refund,
+    Service,
     User,
 )
 from attune.platform.time_range import TimeRange
@@ -118,45 +131,120 @@ async def update_if_unchanged(
     return result.one_or_none()
 
 
+def _refunded_cents() -> ScalarSelect[int]:
+    """What has gone back of the booking's payment, as a column of a query of bookings: the
+    largest refunded amount of its succeeded payments (refunds made in Stripe's dashboard
+    included), 0 when there is none; an index lookup per booking (payments.booking_id)."""
+    return (
+        select(func.coalesce(func.max(Payment.amount_refunded_cents), 0))
+        .where(Payment.booking_id == Booking.id, Payment.status == IntentStatus.succeeded)
+        .scalar_subquery()
+    )
+
+
+def _has_refunds() -> Exists:
+    return exists().where(Refund.booking_id == Booking.id)
+
+
+def _bookings_of_client() -> Select[Booking, int, bool, Service, User]:
+    upcoming = Booking.ends_at >= bindparam("now")
+    return (
+        select(Booking, _refunded_cents(), _has_refunds(), Service, User)
+        .join(Service, Service.id == Booking.service_id)
+        .join(User, User.id == Booking.user_id)
+        .where(Booking.user_id == bindparam("user_id"))
+        .order_by(
+            case((upcoming, 0), else_=1),
+            case((upcoming, Booking.scheduled_at), else_=None).asc(),
+            Booking.scheduled_at.desc(),
+            Booking.id.desc(),
+        )
+    )
+
+
+# Built once, as a client's list of bookings is read far more often than anything is booked.
+_CLIENT_BOOKINGS = _bookings_of_client()
+_CLIENT_BOOKINGS_IN_STATUS = _CLIENT_BOOKINGS.where(Booking.status == bindparam("status"))
+
+
+@dataclass(frozen=True)
+class ClientBookings:
+    """A client's bookings with what their answer needs, read together."""
+
+    bookings: Sequence[Booking]
+    refunds: dict[int, BookingRefunds]
+    # The services the bookings are for, by id.
+    services: dict[int, Service]
+    # The client, None when they have no bookings (in the state asked for).
+    client: User | None
+
+
 async def bookings_of_client(
     session: AsyncSession, user_id: int, now: datetime, status: BookingStatus | None = None
-) -> Sequence[Booking]:
-    """A client's bookings: those still to come first (soonest first), then the rest."""
-    upcoming = Booking.ends_at >= now
-    query = select(Booking).where(Booking.user_id == user_id)
-    if status is not None:
-        query = query.where(Booking.status == status)
-    query = query.order_by(
-        case((upcoming, 0), else_=1),
-        case((upcoming, Booking.scheduled_at), else_=None).asc(),
-        Booking.scheduled_at.desc(),
-        Booking.id.desc(),
+) -> ClientBookings:
+    """A client's bookings: those still to come first (soonest first), then the rest. Their
+    refund totals, services and client come in the same query; the refunds themselves in a
+    second one only when there are any (most bookings have none)."""
+    if status is None:
+        found = await session.execute(_CLIENT_BOOKINGS, {"user_id": user_id, "now": now})
+    else:
+        found = await session.execute(
+            _CLIENT_BOOKINGS_IN_STATUS, {"user_id": user_id, "now": now, "status": status}
+        )
+    rows = found.all()
+    totals = [(booking.id, amount, any_refund) for booking, amount, any_refund, _, _ in rows]
+    return ClientBookings(
+        bookings=[row[0] for row in rows],
+        refunds=await _refunds(session, totals),
+        services={service.id: service for _, _, _, service, _ in rows},
+        client=rows[0][4] if rows else None,
     )
-    return (await session.scalars(query)).all()
 
 
 async def refunds_of_bookings(
     session: AsyncSession, booking_ids: Iterable[int]
 ) -> dict[int, BookingRefunds]:
-    """The refunds of every booking shown, by booking id, in two queries whatever their number."""
+    """The refunds of every booking shown, by booking id: their totals in one query, and the
+    refunds themselves in a second one only when any was asked for."""
     wanted = set(booking_ids)
     if not wanted:
         return {}
-    amounts = await session.execute(
-        select(Payment.booking_id, func.max(Payment.amount_refunded_cents))
-        .where(Payment.booking_id.in_(wanted), Payment.status == IntentStatus.succeeded)
-        .group_by(Payment.booking_id)
+    totals = await session.execute(
+        select(Booking.id, _refunded_cents(), _has_refunds()).where(Booking.id.in_(wanted))
     )
-    refunded: dict[int, int] = dict(amounts.all())
-    rows = await session.scalars(
-        select(Refund).where(Refund.booking_id.in_(wanted)).order_by(Refund.id)
-    )
+    return await _refunds(session, totals.all())
+
+
+async def _refunds(
+    session: AsyncSession, totals: Sequence[tuple[int, int, bool]]
+) -> dict[int, BookingRefunds]:
+    """Each booking's refunds from its totals (booking id, amount refunded, whether any refund
+    was asked for), reading the refunds, oldest first, of those that have any."""
+    refunded = {booking_id: amount for booking_id, amount, _ in totals}
+    with_refunds = [booking_id for booking_id, _, any_refund in totals if any_refund]
     listed: dict[int, list[RefundView]] = {}
-    for refund in rows:
-        listed.setdefault(refund.booking_id, []).append(refund_view(refund))
+    if with_refunds:
+        refund_rows = await session.execute(
+            select(
+                Refund.booking_id,
+                Refund.id,
+                Refund.amount_cents,
+                Refund.status,
+                Refund.reason,
+                Refund.created_at,
+            )
+            .where(Refund.booking_id.in_(with_refunds))
+            .order_by(Refund.id)
+        )
+        for booking_id, refund_id, amount_cents, status, reason, created_at in refund_rows:
+            listed.setdefault(booking_id, []).append(
+                RefundView(refund_id, amount_cents, status, reason, created_at)
+            )
     return {
-        booking_id: BookingRefunds(refunded.get(booking_id, 0), tuple(listed.get(booking_id, ())))
-        for booking_id in wanted
+        booking_id: BookingRefunds(amount, tuple(listed.get(booking_id, ())))
+        if amount or booking_id in listed
+        else NO_REFUNDS
+        for booking_id, amount in refunded.items()
     }
 
 

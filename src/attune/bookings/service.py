@@ -11,7 +11,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from attune.bookings import repository
 from attune.bookings.access import account_of, changeable_booking, client_of, visible_booking
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
+    BookingNotFound,
     BookingNotScheduled,
     BookingOverlap,
     CancellationTooLate,
@@ -60,7 +61,7 @@ from attune.platform.crypto import Encryptor
 from attune.platform.time_range import TimeRange
 from attune.platform.unit_of_work import UnitOfWork
 from attune.practice import repository as practice
-from attune.practice.terms import ServiceTerms
+from attune.practice.terms import ServiceTerms, terms_of
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.offers import describe, refuse_by_terms
 from attune.scheduling.seats import release_seat, take_seat
@@ -176,25 +177,43 @@ class BookingService:
         self, uow: UnitOfWork, actor: Actor, status: BookingStatus | None = None
     ) -> list[BookingView]:
         """The actor's own bookings: those still to come first (soonest first), then past ones."""
-        client = await account_of(uow, actor)
-        bookings = await repository.bookings_of_client(uow.session, client.id, uow.now, status)
-        return await self.views(uow, actor, bookings)
+        if actor.user_id is None:
+            raise BookingNotFound()
+        found = await repository.bookings_of_client(uow.session, actor.user_id, uow.now, status)
+        if found.client is None:
+            return []
+        terms = {one.id: terms_of(one, uow.settings) for one in found.services.values()}
+        return self._views(
+            uow, actor, found.bookings, viewer=found.client, refunds=found.refunds, terms=terms
+        )
 
     async def views(
         self, uow: UnitOfWork, actor: Actor, bookings: Sequence[Booking]
     ) -> list[BookingView]:
         """Bookings the actor may see, as the actor sees them, with their refunds loaded in
-        two queries whatever their number."""
+        at most two queries whatever their number."""
         viewer = await account_of(uow, actor)
-        shown = await repository.refunds_of_bookings(uow.session, (b.id for b in bookings))
+        refunds = await repository.refunds_of_bookings(uow.session, (b.id for b in bookings))
         terms = await terms_of_bookings(uow, bookings)
+        return self._views(uow, actor, bookings, viewer=viewer, refunds=refunds, terms=terms)
+
+    def _views(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        bookings: Sequence[Booking],
+        *,
+        viewer: User,
+        refunds: Mapping[int, BookingRefunds],
+        terms: Mapping[int, ServiceTerms],
+    ) -> list[BookingView]:
         return [
             self._view(
                 uow,
                 actor,
                 booking,
                 viewer,
-                shown.get(booking.id, NO_REFUNDS),
+                refunds.get(booking.id, NO_REFUNDS),
                 terms=terms.get(booking.service_id),
             )
             for booking in bookings
