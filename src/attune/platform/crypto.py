@@ -6,6 +6,7 @@ declared with `encrypted_column()`, which marks them so that key rotation finds 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from typing import Any
@@ -32,7 +33,7 @@ class Encryptor:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Encryptor:
-        return cls(settings.fernet_keys)
+        return _encryptor(tuple(settings.fernet_keys))
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -56,6 +57,13 @@ class Encryptor:
             return self._fernet.rotate(ciphertext.encode()).decode()
         except InvalidToken as error:
             raise DecryptionError("no configured key decrypts this value") from error
+
+
+@functools.lru_cache(maxsize=8)
+def _encryptor(keys: tuple[bytes, ...]) -> Encryptor:
+    """One encryptor per set of keys: building the Fernets decodes and checks every key, and a
+    list of bookings asks for one per booking."""
+    return Encryptor(list(keys))
 
 
 def encrypted_column() -> MappedColumn[Any]:
