@@ -75,6 +75,9 @@ def instructions(
     *,
     for_practice: bool = False,
 ) -> str:
+    if status is MeetingStatus.completed:
+        # Most of a client's list: nothing to format.
+        return "This session is over and its room is closed."
     zone = settings.zone
     opens = opens_at.astimezone(zone)
     closes = closes_at.astimezone(zone)
@@ -83,8 +86,6 @@ def instructions(
         f"10 minutes before the session starts, and closes at {closes:%H:%M}, 15 minutes "
         "after it ends."
     )
-    if status is MeetingStatus.completed:
-        return "This session is over and its room is closed."
     if status is MeetingStatus.active:
         lead = (
             f"The room is open until {closes:%H:%M} ({settings.practice_timezone}): "
