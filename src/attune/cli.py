@@ -6,39 +6,20 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from attune.accounts.service import account_service
-from attune.event_handlers import domain_events
-from attune.job_handlers import job_registry
-from attune.platform import migrations
-from attune.platform.actor import SYSTEM
-from attune.platform.backup import BackupError, back_up, default_backup_path
-from attune.platform.clock import Clock
-from attune.platform.database import Database
-from attune.platform.errors import AttuneError
-from attune.platform.key_rotation import (
-    DEFAULT_BATCH_SIZE,
-    TableRotation,
-    UnreadableValue,
-    rotate_keys,
-)
-from attune.platform.logging import configure_logging
-from attune.platform.settings import (
-    ConfigurationError,
-    Settings,
-    describe_invalid_settings,
-    load_settings,
-)
-from attune.platform.unit_of_work import unit_of_work
-from attune.platform.worker import Worker
-from attune.practice.service import PracticeService
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from attune.platform.key_rotation import TableRotation
+    from attune.platform.settings import Settings
+
+# Each command imports what it needs when it runs. `attune serve --workers N` stays uvicorn's
+# supervisor for the life of the service and serves nothing itself, and every app process (and
+# every process multiprocessing spawns from one) imports this module again as its __main__:
+# the app, the ORM, Alembic and Rich imported here would be held by every one of them.
 
 app = typer.Typer(
     help="Attune: booking backend for therapy practices.",
@@ -54,6 +35,15 @@ def fail(message: str) -> typer.Exit:
 
 
 def settings_from_environment(**overrides: object) -> Settings:
+    from pydantic import ValidationError
+
+    from attune.platform.logging import configure_logging
+    from attune.platform.settings import (
+        ConfigurationError,
+        describe_invalid_settings,
+        load_settings,
+    )
+
     try:
         settings = load_settings(**overrides)
     except ValidationError as error:
@@ -71,6 +61,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Number of app processes.")] = 1,
 ) -> None:
     """Apply migrations, then serve the API (with the job worker unless ATTUNE_RUN_WORKER=false)."""
+    import uvicorn
+
+    from attune.platform import migrations
+
     settings = settings_from_environment()
     migrations.upgrade(settings)
     settings.secret  # noqa: B018  (create the development secret once, before processes fork)
@@ -101,6 +95,12 @@ def worker() -> None:
 
 
 async def _run_worker(settings: Settings) -> None:
+    from attune.event_handlers import domain_events
+    from attune.job_handlers import job_registry
+    from attune.platform.clock import Clock
+    from attune.platform.database import Database
+    from attune.platform.worker import Worker
+
     database = Database(settings.resolved_database_url)
     job_worker = Worker(settings, database, Clock(), job_registry(), domain_events())
     loop = asyncio.get_running_loop()
@@ -119,6 +119,8 @@ def migrate(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Bring the database schema up to date."""
+    from attune.platform import migrations
+
     settings = settings_from_environment()
     migrations.upgrade(settings, revision)
     typer.echo(f"database at {revision}")
@@ -141,6 +143,9 @@ def backup(
     SQLite: an online copy, checked with PRAGMA integrity_check. PostgreSQL: pg_dump's custom
     format (needs pg_dump on PATH); restore it with pg_restore.
     """
+    from attune.platform.backup import BackupError, back_up, default_backup_path
+    from attune.platform.clock import Clock
+
     settings = settings_from_environment()
     target = output or default_backup_path(settings, Clock().now())
     try:
@@ -168,6 +173,9 @@ def create_admin(
     ] = True,
 ) -> None:
     """Create the practice's owner, or make an existing account an owner with this password."""
+    from attune.platform import migrations
+    from attune.platform.errors import AttuneError
+
     settings = settings_from_environment()
     migrations.upgrade(settings)
     try:
@@ -188,6 +196,14 @@ async def _create_admin(
     *,
     therapist: bool,
 ) -> int:
+    from attune.accounts.service import account_service
+    from attune.event_handlers import domain_events
+    from attune.platform.actor import SYSTEM
+    from attune.platform.clock import Clock
+    from attune.platform.database import Database
+    from attune.platform.unit_of_work import unit_of_work
+    from attune.practice.service import PracticeService
+
     database = Database(settings.resolved_database_url)
     try:
         async with unit_of_work(database, settings, domain_events(), now=Clock().now()) as uow:
@@ -209,8 +225,8 @@ async def _create_admin(
 @app.command("rotate-keys")
 def rotate_keys_command(
     batch_size: Annotated[
-        int, typer.Option(min=1, help="Rows re-encrypted per transaction.")
-    ] = DEFAULT_BATCH_SIZE,
+        int | None, typer.Option(min=1, help="Rows re-encrypted per transaction (default 500).")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count what would be re-encrypted; change nothing.")
     ] = False,
@@ -219,6 +235,8 @@ def rotate_keys_command(
 
     Safe while the service runs, and to stop at any moment: run it again to finish.
     """
+    from attune.platform.key_rotation import UnreadableValue
+
     settings = settings_from_environment()
     if len(settings.fernet_keys) == 1:
         typer.echo("Only one encryption key is configured: there is no older key to rotate from.")
@@ -252,7 +270,16 @@ class _ProgressBars:
         self._progress.advance(self._tasks[table], rows)
 
 
-async def _rotate_keys(settings: Settings, batch_size: int, dry_run: bool) -> list[TableRotation]:
+async def _rotate_keys(
+    settings: Settings, batch_size: int | None, dry_run: bool
+) -> list[TableRotation]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    import attune.models  # noqa: F401  (registers every table: their encrypted columns are rotated)
+    from attune.platform.database import Database
+    from attune.platform.key_rotation import DEFAULT_BATCH_SIZE, rotate_keys
+
     database = Database(settings.resolved_database_url)
     columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn())
     try:
@@ -260,7 +287,7 @@ async def _rotate_keys(settings: Settings, batch_size: int, dry_run: bool) -> li
             return await rotate_keys(
                 database,
                 settings.fernet_keys,
-                batch_size=batch_size,
+                batch_size=batch_size or DEFAULT_BATCH_SIZE,
                 dry_run=dry_run,
                 progress=_ProgressBars(progress),
             )
