@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from attune import __version__
 from attune.accounts.dependencies import BearerAuthenticator
 from attune.accounts.endpoints import router as accounts_router
+from attune.accounts.passwords import start_hashing_process
 from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
 from attune.api_root.endpoints import router as api_root_router
@@ -94,6 +95,7 @@ def _lifespan(
         app.state.worker = worker
         if settings.run_worker:
             worker_task = asyncio.create_task(worker.run(), name="attune-worker")
+        start_hashing_process()
         try:
             yield
         finally:

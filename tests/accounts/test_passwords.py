@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import psutil
 import pytest
 
 from attune.accounts.errors import WeakPassword
@@ -77,3 +78,12 @@ class TestHashing:
 
         assert not needs_rehash(settings, hashed)
         assert needs_rehash(stronger, hashed)
+
+    async def test_hashing_goes_on_after_its_process_died(self, settings: Settings) -> None:
+        hashed = await hash_password(settings, "correct horse battery")
+        for process in psutil.Process().children():
+            if "resource_tracker" not in " ".join(process.cmdline()):
+                process.kill()
+                process.wait()
+
+        assert await verify_password(settings, hashed, "correct horse battery")

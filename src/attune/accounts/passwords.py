@@ -1,18 +1,24 @@
 """Password hashing (Argon2id) and the password policy.
 
-Hashing runs off the event loop, on one thread of its own per process: at production cost a
-hash takes tens of milliseconds of CPU on every core (four lanes) and 64 MiB of memory, so
-running several at once would only share the same cores while multiplying the memory, and a
-burst of logins could take a process to gigabytes. Logins queue for that thread instead.
+Hashing runs in a process of its own beside each app process, one hash at a time: at production
+cost a hash takes tens of milliseconds of CPU on every core (four lanes) and 64 MiB of memory,
+so running several at once would only share the same cores while multiplying the memory, and a
+burst of logins could take a process to gigabytes. Logins queue for that process instead. In a
+process of its own (Python and argon2 alone, some 30 MB), the 64 MiB are never added to the app
+process's own memory, which holds the whole application: a login costs the app process no more
+memory than any other request.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 import secrets
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from difflib import SequenceMatcher
 from functools import cache
 from typing import TypeVar
@@ -54,40 +60,55 @@ def _hasher_for(settings: Settings) -> PasswordHasher:
 
 
 @cache
-def _hashing_thread() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
+def _hashing_process() -> ProcessPoolExecutor:
+    # Spawned, not forked: a fork would start as a copy of the app process's memory. The work
+    # sent is argon2's own bound methods, so the process imports argon2 and nothing of Attune.
+    # It ignores Ctrl-C, which reaches the whole process group: the app process stops it.
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
 
 
-async def _off_the_loop(function: Callable[..., _T], *args: object) -> _T:
-    return await asyncio.get_running_loop().run_in_executor(_hashing_thread(), function, *args)
+def start_hashing_process() -> None:
+    """Start the hashing process now rather than on the first login, which would wait for it."""
+    _hashing_process().submit(int)
 
 
-@cache
-def _decoy_hash(time_cost: int, memory_kib: int) -> str:
-    return _hasher(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+async def _in_hashing_process(function: Callable[..., _T], *args: object) -> _T:
+    loop = asyncio.get_running_loop()
+    executor = _hashing_process()
+    try:
+        return await loop.run_in_executor(executor, function, *args)
+    except BrokenProcessPool:
+        # The process died (killed from outside, say): this hash and later ones get a new one.
+        if _hashing_process() is executor:
+            _hashing_process.cache_clear()
+        return await loop.run_in_executor(_hashing_process(), function, *args)
 
 
 async def hash_password(settings: Settings, password: str) -> str:
-    return await _off_the_loop(_hasher_for(settings).hash, password)
+    return await _in_hashing_process(_hasher_for(settings).hash, password)
 
 
-def _verify(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+async def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
     try:
-        return hasher.verify(password_hash, password)
+        return await _in_hashing_process(_hasher_for(settings).verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-async def verify_password(settings: Settings, password_hash: str, password: str) -> bool:
-    return await _off_the_loop(_verify, _hasher_for(settings), password_hash, password)
+_decoys: dict[tuple[int, int], str] = {}
 
 
 async def verify_against_decoy(settings: Settings, password: str) -> None:
     """Spend the time of a real verification, for an e-mail that has no account."""
-    decoy = await _off_the_loop(
-        _decoy_hash, settings.password_time_cost, settings.password_memory_kib
-    )
-    await verify_password(settings, decoy, password)
+    cost = (settings.password_time_cost, settings.password_memory_kib)
+    if cost not in _decoys:
+        _decoys[cost] = await hash_password(settings, secrets.token_urlsafe(16))
+    await verify_password(settings, _decoys[cost], password)
 
 
 def needs_rehash(settings: Settings, password_hash: str) -> bool:
