@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -63,10 +64,17 @@ def serve(
     """Apply migrations, then serve the API (with the job worker unless ATTUNE_RUN_WORKER=false)."""
     import uvicorn
 
-    from attune.platform import migrations
-
     settings = settings_from_environment()
-    migrations.upgrade(settings)
+    # Alembic, the ORM and the models would stay in this process's memory for the life of the
+    # service (uvicorn's supervisor, or the app process itself with one worker): the migrations
+    # run in a process of their own.
+    migrating = multiprocessing.get_context("spawn").Process(
+        target=_migrate_from_environment, name="attune-migrate"
+    )
+    migrating.start()
+    migrating.join()
+    if migrating.exitcode != 0:
+        raise fail("the database could not be migrated (the error is above)")
     settings.secret  # noqa: B018  (create the development secret once, before processes fork)
     uvicorn.run(
         "attune.app:create_app",
@@ -85,6 +93,12 @@ def serve(
         # take that long, and the supervisor would restart processes in a loop.
         timeout_worker_healthcheck=30,
     )
+
+
+def _migrate_from_environment() -> None:
+    from attune.platform import migrations
+
+    migrations.upgrade(settings_from_environment())
 
 
 @app.command()
