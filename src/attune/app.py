@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 from attune import __version__
 from attune.accounts.dependencies import BearerAuthenticator
 from attune.accounts.endpoints import router as accounts_router
-from attune.accounts.passwords import start_hashing_process
+from attune.accounts.passwords import start_hashing_process, stop_hashing_process
 from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
 from attune.api_root.endpoints import router as api_root_router
@@ -104,6 +104,7 @@ def _lifespan(
                 await worker_task
             await app.state.rate_limiter.close()
             await database.dispose()
+            stop_hashing_process()
 
     return lifespan
 

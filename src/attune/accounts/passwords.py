@@ -77,6 +77,12 @@ def start_hashing_process() -> None:
     _hashing_process().submit(int)
 
 
+def stop_hashing_process() -> None:
+    """Stop the hashing process with the app, releasing its queues' semaphores."""
+    _hashing_process().shutdown(wait=False, cancel_futures=True)
+    _hashing_process.cache_clear()
+
+
 async def _in_hashing_process(function: Callable[..., _T], *args: object) -> _T:
     loop = asyncio.get_running_loop()
     executor = _hashing_process()
