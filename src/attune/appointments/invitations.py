@@ -7,13 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from attune.appointments.appointment import Appointment
-from attune.notifications.calendar import Attendee, CalendarMethod, invitation
-from attune.notifications.mail import MailAttachment
-from attune.platform.settings import Settings
+from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
 
 
 def appointment_invitation(
-    settings: Settings,
     appointment: Appointment,
     method: CalendarMethod,
     *,
@@ -24,10 +21,9 @@ def appointment_invitation(
     location: str | None = None,
     summary: str | None = None,
     in_person: bool = False,
-) -> MailAttachment:
+) -> CalendarEvent:
     """The appointment's event for one attendee; `what` is "session" or "appointment"."""
-    return invitation(
-        settings,
+    return CalendarEvent(
         method,
         uid=appointment.calendar_uid,
         sequence=appointment.calendar_sequence,

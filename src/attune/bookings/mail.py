@@ -16,8 +16,8 @@ from attune.appointments.invitations import appointment_invitation
 from attune.appointments.reminders import check_lead
 from attune.bookings.meeting import where_held
 from attune.models import Booking, BookingStatus, Delivery, Payment, PaymentStatus, User
-from attune.notifications.calendar import Attendee, CalendarMethod
-from attune.notifications.mail import MailAttachment, queue_mail
+from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
+from attune.notifications.mail import MailAttachment, attached, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.join_links import booking_join_link
@@ -136,9 +136,8 @@ def booking_invitation(
     *,
     location: str | None = None,
     in_person: bool = False,
-) -> MailAttachment:
+) -> CalendarEvent:
     return appointment_invitation(
-        settings,
         booking,
         method,
         starts_at=booking.scheduled_at,
@@ -154,11 +153,13 @@ def calendar_entry(settings: Settings, booking: Booking, client: User) -> MailAt
     """The booking's calendar entry as it now stands, as its last mail carried it: the
     invitation, or its cancellation."""
     if booking.status == BookingStatus.cancelled:
-        return booking_invitation(settings, booking, client, CalendarMethod.cancel)
-    return _invitation(settings, booking, client)
+        event = booking_invitation(settings, booking, client, CalendarMethod.cancel)
+    else:
+        event = _invitation(settings, booking, client)
+    return attached(settings, event)
 
 
-def _invitation(settings: Settings, booking: Booking, client: User) -> MailAttachment:
+def _invitation(settings: Settings, booking: Booking, client: User) -> CalendarEvent:
     return booking_invitation(
         settings,
         booking,

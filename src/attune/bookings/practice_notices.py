@@ -24,8 +24,8 @@ from attune.appointments.invitations import appointment_invitation
 from attune.appointments.mail import long_date
 from attune.bookings.mail import booking_context, money
 from attune.models import Booking, Payment, User
-from attune.notifications.calendar import Attendee, CalendarMethod
-from attune.notifications.mail import MailAttachment, queue_mail
+from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
+from attune.notifications.mail import queue_mail
 from attune.platform import policy
 from attune.platform.settings import Settings
 
@@ -122,14 +122,13 @@ def _moved_from(settings: Settings, moved_from: datetime | None) -> dict[str, An
 
 def _calendar_update(
     settings: Settings, booking: Booking, admin: User, change: BookingChange
-) -> MailAttachment:
+) -> CalendarEvent:
     """The booking's event as the therapist's calendar holds it: the admin is the attendee, the
     summary names no client and no room link is written in, since calendars are often shared
     or synced elsewhere and a room link there would outlive the session; the therapist opens
     the room from the booking (`GET /api/admin/bookings/{id}`)."""
     removes = change in REMOVES_THE_EVENT
     return appointment_invitation(
-        settings,
         booking,
         CalendarMethod.cancel if removes else CalendarMethod.request,
         starts_at=booking.scheduled_at,

@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from attune.notifications.calendar import CalendarEvent, ical
 from attune.platform.crypto import Encryptor, keyed_hash
 from attune.platform.jobs import enqueue
 from attune.platform.settings import Settings
@@ -52,6 +53,17 @@ class MailAttachment:
         return self.data.encode() if isinstance(self.data, str) else self.data
 
 
+# What a mail may carry: a file, or a calendar event that is written out when it is sent.
+Attachment = MailAttachment | CalendarEvent
+
+
+def attached(settings: Settings, item: Attachment) -> MailAttachment:
+    """The attachment as the mail carries it, a calendar event written out."""
+    if isinstance(item, MailAttachment):
+        return item
+    return MailAttachment(item.filename, item.content_type, ical(settings, item))
+
+
 @dataclass(frozen=True)
 class Mail:
     """One e-mail as its job carries it, before it is rendered."""
@@ -60,7 +72,7 @@ class Mail:
     template: str
     context: dict[str, Any]
     message_id: str
-    attachments: tuple[MailAttachment, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,23 +80,29 @@ class Mail:
             "template": self.template,
             "context": self.context,
             "message_id": self.message_id,
-            "attachments": [
-                {
-                    "filename": item.filename,
-                    "content_type": item.content_type,
-                    "data": base64.b64encode(item.content).decode(),
-                }
-                for item in self.attachments
-            ],
+            "attachments": [_attachment_json(item) for item in self.attachments],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Mail:
-        attachments = tuple(
-            MailAttachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
-            for item in data["attachments"]
-        )
+        attachments = tuple(_attachment_of_json(item) for item in data["attachments"])
         return cls(data["to"], data["template"], data["context"], data["message_id"], attachments)
+
+
+def _attachment_json(item: Attachment) -> dict[str, Any]:
+    if isinstance(item, CalendarEvent):
+        return {"calendar_event": item.to_json()}
+    return {
+        "filename": item.filename,
+        "content_type": item.content_type,
+        "data": base64.b64encode(item.content).decode(),
+    }
+
+
+def _attachment_of_json(item: dict[str, Any]) -> Attachment:
+    if "calendar_event" in item:
+        return CalendarEvent.from_json(item["calendar_event"])
+    return MailAttachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
 
 
 async def queue_mail(
@@ -95,7 +113,7 @@ async def queue_mail(
     template: str,
     context: dict[str, Any],
     key: str | None = None,
-    attachments: Sequence[MailAttachment] = (),
+    attachments: Sequence[Attachment] = (),
 ) -> None:
     """Queue a mail in the caller's transaction; a `key` already queued makes this do nothing.
 
@@ -137,7 +155,7 @@ def compose(settings: Settings, mail: Mail, now: datetime) -> EmailMessage:
     message.set_content(_render(mail.template, "body.txt", values))
     message.add_alternative(_render(mail.template, "body.html", values), subtype="html")
     for attachment in mail.attachments:
-        _attach(message, attachment)
+        _attach(message, attached(settings, attachment))
     return message
 
 

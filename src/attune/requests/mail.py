@@ -19,8 +19,8 @@ from attune.appointments.invitations import appointment_invitation
 from attune.appointments.reminders import check_lead
 from attune.appointments.window import join_window, minutes_after, minutes_before
 from attune.models import AppointmentRequest, User
-from attune.notifications.calendar import Attendee, CalendarMethod
-from attune.notifications.mail import MailAttachment, queue_mail
+from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
+from attune.notifications.mail import queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.join_links import appointment_join_link
@@ -105,10 +105,9 @@ def invitation(
     request: AppointmentRequest,
     person: Requester,
     method: CalendarMethod,
-) -> MailAttachment:
+) -> CalendarEvent:
     starts_at, ends_at = _times(request)
     return appointment_invitation(
-        settings,
         request,
         method,
         starts_at=starts_at,
