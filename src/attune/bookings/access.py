@@ -25,14 +25,39 @@ async def changeable_booking(uow: UnitOfWork, actor: Actor, booking_id: int) -> 
     """The booking if the actor may change it (cancel, move, record how it went); one they
     may see but not change is refused (403)."""
     booking = await visible_booking(uow, actor, booking_id)
+    _refuse_change(actor, booking)
+    return booking
+
+
+async def changeable_booking_and_client(
+    uow: UnitOfWork, actor: Actor, booking_id: int
+) -> tuple[Booking, User]:
+    """`changeable_booking`, with its client's account (whose mail the change sends), read in
+    the same query."""
+    found = await repository.booking_and_client(uow.session, booking_id)
+    if found is None or not policy.may_see(actor, found[0].user_id, found[0].therapist_id):
+        raise BookingNotFound()
+    _refuse_change(actor, found[0])
+    return found
+
+
+def _refuse_change(actor: Actor, booking: Booking) -> None:
     if not policy.may_act_for(actor, booking.user_id, booking.therapist_id):
         raise AdminRequired()
-    return booking
 
 
 async def account_of(uow: UnitOfWork, actor: Actor) -> User:
     """The signed-in actor's account (the authenticator reads only who the actor is)."""
     account = await uow.session.get(User, actor.user_id) if actor.user_id else None
+    if account is None:
+        raise BookingNotFound()
+    return account
+
+
+async def locked_account_of(uow: UnitOfWork, actor: Actor) -> User:
+    """The signed-in actor's account, read in the unit's transaction with its row locked
+    (`repository.lock_client`)."""
+    account = await repository.locked_client(uow.session, actor.user_id) if actor.user_id else None
     if account is None:
         raise BookingNotFound()
     return account

@@ -41,7 +41,13 @@ from attune.bookings.schemas import (
 )
 from attune.bookings.service import booking_service
 from attune.models import BookingStatus
-from attune.platform.auth import CurrentActor, EmailNotVerified, InvalidToken, VerifiedActor
+from attune.platform.auth import (
+    CurrentActor,
+    EmailNotVerified,
+    InvalidToken,
+    VerifiedActor,
+    VerifiedActorReadingFirst,
+)
 from attune.platform.dependencies import Work
 from attune.platform.fields import MAX_ID, whole_number
 from attune.platform.openapi import documented_errors
@@ -80,7 +86,7 @@ BookingId = Annotated[
 )
 async def create_booking(
     body: Annotated[BookingCreate, Body(openapi_examples=CREATE_EXAMPLES)],
-    actor: VerifiedActor,
+    actor: VerifiedActorReadingFirst,
     uow: Work,
 ) -> BookingCreated:
     booking = await booking_service.create(uow, actor, body)

@@ -14,13 +14,11 @@ from attune.practice.terms import ServiceTerms, terms_of
 async def service_booked(uow: UnitOfWork, schedule: Schedule, wanted: int | None) -> ServiceTerms:
     """The service asked for, which the slot must offer; when none is asked for, the slot's
     only one (a slot of several needs the choice)."""
-    offered = (await practice.service_ids_of_slots(uow.session, [schedule.id]))[schedule.id]
-    if wanted is None:
-        if len(offered) > 1:
-            raise ServiceRequired(field="service_id")
-        wanted = offered[0] if offered else None
-    service = await practice.service(uow.session, wanted) if wanted is not None else None
-    if service is None or wanted not in offered or not service.is_active:
+    offered = await practice.services_of_slot(uow.session, schedule.id)
+    if wanted is None and len(offered) > 1:
+        raise ServiceRequired(field="service_id")
+    service = next((one for one in offered if wanted is None or one.id == wanted), None)
+    if service is None or not service.is_active:
         raise ServiceNotOffered(field="service_id")
     return terms_of(service, uow.settings)
 
@@ -47,9 +45,8 @@ async def service_offered(
 ) -> tuple[ServiceTerms, list[ServiceTerms]]:
     """The service a booking of this slot would be for, and every one the slot offers: the
     one asked for, else the slot's first (a slot of several lets the client choose)."""
-    offered = (await practice.service_ids_of_slots(uow.session, [schedule.id]))[schedule.id]
-    found = await practice.services(uow.session, offered)
-    every = [terms_of(found[one], uow.settings) for one in offered if found[one].is_active]
+    offered = await practice.services_of_slot(uow.session, schedule.id)
+    every = [terms_of(one, uow.settings) for one in offered if one.is_active]
     chosen = next((one for one in every if one.service_id == wanted), None)
     if chosen is None and wanted is not None:
         raise ServiceNotOffered(field="service_id")

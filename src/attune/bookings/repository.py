@@ -39,6 +39,26 @@ async def booking_by_id(session: AsyncSession, booking_id: int) -> Booking | Non
     return await session.get(Booking, booking_id)
 
 
+async def locked_client(session: AsyncSession, user_id: int) -> User | None:
+    """The client's account, its row locked as `lock_client` locks it, in one query."""
+    found: User | None = await session.scalar(
+        select(User).where(User.id == user_id).with_for_update()
+    )
+    return found
+
+
+async def booking_and_client(session: AsyncSession, booking_id: int) -> tuple[Booking, User] | None:
+    """The booking and its client's account, in one query."""
+    row = (
+        await session.execute(
+            select(Booking, User)
+            .join(User, User.id == Booking.user_id)
+            .where(Booking.id == booking_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 async def lock_client(session: AsyncSession, user_id: int) -> None:
     """Serialise one client's bookings, so two requests cannot both pass the overlap check.
 
@@ -57,11 +77,6 @@ def _unpaid_of(user_id: int) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-async def count_unpaid(session: AsyncSession, user_id: int) -> int:
-    count = await session.scalar(select(func.count(Booking.id)).where(*_unpaid_of(user_id)))
-    return count or 0
-
-
 async def unpaid_bookings_of_client(session: AsyncSession, user_id: int) -> Sequence[Booking]:
     """The client's unpaid scheduled bookings that cost something, soonest first."""
     query = (
@@ -72,10 +87,8 @@ async def unpaid_bookings_of_client(session: AsyncSession, user_id: int) -> Sequ
     return (await session.scalars(query)).all()
 
 
-async def overlapping_booking(
-    session: AsyncSession, user_id: int, time: TimeRange, *, excluding: int | None = None
-) -> int | None:
-    """The id of one of the client's scheduled bookings that overlaps `time`."""
+def _overlapping(user_id: int, time: TimeRange, excluding: int | None) -> Select[int]:
+    """One of the client's scheduled bookings that overlaps `time`, by its id."""
     query = select(Booking.id).where(
         Booking.user_id == user_id,
         Booking.status == BookingStatus.scheduled,
@@ -83,8 +96,30 @@ async def overlapping_booking(
     )
     if excluding is not None:
         query = query.where(Booking.id != excluding)
-    found: int | None = await session.scalar(query.limit(1))
+    return query.limit(1)
+
+
+async def overlapping_booking(
+    session: AsyncSession, user_id: int, time: TimeRange, *, excluding: int | None = None
+) -> int | None:
+    """The id of one of the client's scheduled bookings that overlaps `time`."""
+    found: int | None = await session.scalar(_overlapping(user_id, time, excluding))
     return found
+
+
+async def overlap_and_unpaid(
+    session: AsyncSession, user_id: int, time: TimeRange
+) -> tuple[int | None, int]:
+    """What a new booking of the client's at `time` is refused for, in one query: the id of
+    one of their scheduled bookings that it overlaps, and how many of theirs wait for a
+    payment."""
+    unpaid = select(func.count(Booking.id)).where(*_unpaid_of(user_id))
+    row = (
+        await session.execute(
+            select(_overlapping(user_id, time, None).scalar_subquery(), unpaid.scalar_subquery())
+        )
+    ).one()
+    return row[0], row[1] or 0
 
 
 async def room_shared(session: AsyncSession, room_id: str, *, excluding: int) -> bool:

@@ -20,7 +20,14 @@ from attune.appointments.rooms import room_offered_on_move
 from attune.bookings import mail as booking_mail
 from attune.bookings import policy as notice
 from attune.bookings import repository
-from attune.bookings.access import account_of, changeable_booking, client_of, visible_booking
+from attune.bookings.access import (
+    account_of,
+    changeable_booking,
+    changeable_booking_and_client,
+    client_of,
+    locked_account_of,
+    visible_booking,
+)
 from attune.bookings.errors import (
     BookingChangedMeanwhile,
     BookingNotFound,
@@ -64,7 +71,7 @@ from attune.practice import repository as practice
 from attune.practice.terms import ServiceTerms, terms_of
 from attune.scheduling.errors import ScheduleNotFound
 from attune.scheduling.offers import describe, refuse_by_terms
-from attune.scheduling.seats import release_seat, take_seat
+from attune.scheduling.seats import refuse_if_taken, release_seat, take_seat
 from attune.video.rooms import new_room_id
 
 OUTCOMES = (BookingStatus.completed, BookingStatus.no_show)
@@ -75,11 +82,8 @@ class BookingService:
     async def create(self, uow: UnitOfWork, actor: Actor, body: BookingCreate) -> BookingView:
         """Take a seat in the slot for the actor, at the practice's price."""
         session, settings, now = uow.session, uow.settings, uow.now
-        client = await account_of(uow, actor)
-        await repository.lock_client(session, client.id)
-        schedule = await session.get(Schedule, body.schedule_id)
-        if schedule is None:
-            raise ScheduleNotFound()
+        schedule = await self._slot_with_a_seat(uow, body.schedule_id)
+        client = await locked_account_of(uow, actor)
         if body.duration is not None and body.duration != schedule.duration_minutes:
             raise DurationMismatch(
                 details=f"This slot lasts {schedule.duration_minutes} minutes; "
@@ -87,16 +91,18 @@ class BookingService:
                 field="duration",
             )
         service = await service_booked(uow, schedule, body.service_id)
-        await self._refuse_overlap(uow, client.id, TimeRange(schedule.start_at, schedule.end_at))
+        # Counted under the client's lock, so two bookings at once cannot both pass.
+        clash, unpaid = await repository.overlap_and_unpaid(
+            session, client.id, TimeRange(schedule.start_at, schedule.end_at)
+        )
+        if clash is not None:
+            raise BookingOverlap(details=f"It overlaps booking {clash}.")
         await refuse_by_terms(session, schedule, service, now)
-        if settings.payments_required:
-            # Counted under the client's lock, so two bookings at once cannot both pass.
-            unpaid = await repository.count_unpaid(session, client.id)
-            if unpaid >= settings.max_unpaid_bookings:
-                raise TooManyUnpaidBookings(
-                    details=f"You hold {unpaid} unpaid bookings; at most "
-                    f"{settings.max_unpaid_bookings} may wait for payment at a time."
-                )
+        if settings.payments_required and unpaid >= settings.max_unpaid_bookings:
+            raise TooManyUnpaidBookings(
+                details=f"You hold {unpaid} unpaid bookings; at most "
+                f"{settings.max_unpaid_bookings} may wait for payment at a time."
+            )
         seat = await take_seat(session, schedule, now, room_id=new_room_id())
         booking = Booking(
             user_id=client.id,
@@ -188,13 +194,20 @@ class BookingService:
         )
 
     async def views(
-        self, uow: UnitOfWork, actor: Actor, bookings: Sequence[Booking]
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        bookings: Sequence[Booking],
+        *,
+        terms: dict[int, ServiceTerms] | None = None,
     ) -> list[BookingView]:
         """Bookings the actor may see, as the actor sees them, with their refunds loaded in
-        at most two queries whatever their number."""
+        at most two queries whatever their number; `terms`, the terms of their services by id
+        when the caller has them already."""
         viewer = await account_of(uow, actor)
         refunds = await repository.refunds_of_bookings(uow.session, (b.id for b in bookings))
-        terms = await terms_of_bookings(uow, bookings)
+        if terms is None:
+            terms = await terms_of_bookings(uow, bookings)
         return self._views(uow, actor, bookings, viewer=viewer, refunds=refunds, terms=terms)
 
     def _views(
@@ -228,7 +241,7 @@ class BookingService:
         when its client cancels one they moved inside the notice: that is a late cancellation.
         """
         settings, now = uow.settings, uow.now
-        booking = await changeable_booking(uow, actor, booking_id)
+        booking, client = await changeable_booking_and_client(uow, actor, booking_id)
         if booking.status != BookingStatus.scheduled:
             raise BookingNotScheduled()
         windows = await terms_of_booking(uow, booking)
@@ -257,7 +270,6 @@ class BookingService:
         await release_seat(uow.session, cancelled.schedule_id, now)
         await uow.publish(BookingCancelled(cancelled.id, by_practice, refund_due, actor.user_id))
         refunded = refund_due and cancelled.payment_status == PaymentStatus.succeeded
-        client = await client_of(uow, cancelled)
         await booking_mail.queue_cancellation(
             uow.session, settings, cancelled, client, refunded=refunded
         )
@@ -278,7 +290,8 @@ class BookingService:
             owner_id=cancelled.user_id,
             reason_given=reason is not None,
         )
-        return (await self.views(uow, actor, [cancelled]))[0]
+        [view] = await self.views(uow, actor, [cancelled], terms={windows.service_id: windows})
+        return view
 
     async def cancellation_preview(
         self, uow: UnitOfWork, actor: Actor, booking_id: int
@@ -298,7 +311,7 @@ class BookingService:
         )
         windows = await terms_of_booking(uow, booking)
         terms = _cancel_terms(windows, actor, booking, uow.now)
-        view = (await self.views(uow, actor, [booking]))[0]
+        [view] = await self.views(uow, actor, [booking], terms={windows.service_id: windows})
         return CancellationPreview(
             booking=view,
             allowed=not terms.too_late,
@@ -389,7 +402,9 @@ class BookingService:
             owner_id=moved.user_id,
             new_schedule_id=new_schedule_id,
         )
-        return (await self.views(uow, actor, [moved]))[0]
+        # A move keeps the booking's service.
+        [view] = await self.views(uow, actor, [moved], terms={windows.service_id: windows})
+        return view
 
     async def record_outcome(
         self, uow: UnitOfWork, actor: Actor, booking_id: int, *, outcome: BookingStatus
@@ -475,6 +490,21 @@ class BookingService:
             await release_seat(uow.session, old_schedule_id, uow.now)
         moved.room_id = seat.room_id
         await uow.session.flush()
+
+    async def _slot_with_a_seat(self, uow: UnitOfWork, schedule_id: int) -> Schedule:
+        """The slot to book, refused at once when it is gone or full as read first
+        (`UnitOfWork.read_first`), so a refusal in a rush for the last seats holds no lock;
+        what was read ahead of the unit is read again in its own transaction."""
+        async with uow.read_first() as session:
+            schedule = await session.get(Schedule, schedule_id)
+            if schedule is None:
+                raise ScheduleNotFound()
+            refuse_if_taken(schedule, uow.now)
+        if schedule not in uow.session:
+            schedule = await uow.session.get(Schedule, schedule_id)
+            if schedule is None:
+                raise ScheduleNotFound()
+        return schedule
 
     async def _refuse_overlap(
         self, uow: UnitOfWork, user_id: int, time: TimeRange, *, excluding: int | None = None

@@ -140,6 +140,22 @@ class UnitOfWork:
         async with self.database.transaction(write=False) as session:
             yield session
 
+    @asynccontextmanager
+    async def read_first(self) -> AsyncIterator[AsyncSession]:
+        """Where to read what may end the work before it writes anything (a refusal).
+
+        On SQLite, a writing unit that has not begun reads ahead (`read_ahead`), so a request
+        refused on what it read never takes the only write lock that all writers queue for;
+        the unit reads again what it relies on. Anywhere else (PostgreSQL, or a unit that has
+        begun) it reads in the unit's own session, which costs no transaction of its own."""
+        transaction = self.session.sync_session.get_transaction()
+        began = transaction is not None and bool(transaction.connections)
+        if self.writes and self.database.is_sqlite and not began:
+            async with self.read_ahead() as session:
+                yield session
+        else:
+            yield self.session
+
     def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
         """Run `work` once the transaction has committed (never if it rolls back)."""
         self._after_commit.append(work)

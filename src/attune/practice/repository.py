@@ -100,6 +100,17 @@ async def service_ids_of_slots(
     return offered
 
 
+async def services_of_slot(session: AsyncSession, schedule_id: int) -> Sequence[Service]:
+    """The services a slot offers, in the practice's order, in one query."""
+    found = await session.scalars(
+        select(Service)
+        .join(schedule_services, schedule_services.c.service_id == Service.id)
+        .where(schedule_services.c.schedule_id == schedule_id)
+        .order_by(Service.id)
+    )
+    return found.all()
+
+
 async def offer_on_slots(
     session: AsyncSession, schedule_ids: Iterable[int], service_ids: Sequence[int]
 ) -> None:

@@ -70,6 +70,17 @@ async def take_seat(
     raise SlotFull()
 
 
+def refuse_if_taken(schedule: Schedule, now: datetime) -> None:
+    """Refuse a slot that, as read, has no seat left, before anything else about the booking
+    is checked or locked: in a rush for the last seats most requests end here, cheaply. Only
+    a first look: `take_seat` decides, whatever was read."""
+    if schedule.booked_count < schedule.max_bookings:
+        return
+    if schedule.start_at <= now:
+        raise SlotStarted()
+    raise SlotFull()
+
+
 async def release_seat(session: AsyncSession, schedule_id: int | None, now: datetime) -> None:
     """Give a seat back; the last one gives the slot's room up with it. A booking without a
     slot (its slot was deleted) holds none."""
