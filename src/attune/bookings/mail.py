@@ -17,7 +17,7 @@ from attune.appointments.reminders import check_lead
 from attune.bookings.meeting import where_held
 from attune.models import Booking, BookingStatus, Delivery, Payment, PaymentStatus, User
 from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
-from attune.notifications.mail import MailAttachment, attached, queue_mail
+from attune.notifications.mail import MailAttachment, OutgoingMail, attached, queue_mail
 from attune.platform.crypto import Encryptor
 from attune.platform.settings import Settings
 from attune.video.join_links import booking_join_link
@@ -40,18 +40,19 @@ def booking_context(settings: Settings, booking: Booking, client: User) -> dict[
     }
 
 
-async def queue_confirmation(
-    session: AsyncSession, settings: Settings, booking: Booking, client: User
-) -> None:
-    key = f"booking:{booking.id}:confirmed"
-    await _queue_with_invitation(
-        session, settings, booking, client, template="booking_confirmed", key=key
+def confirmation(settings: Settings, booking: Booking, client: User) -> OutgoingMail:
+    return OutgoingMail(
+        to=client.email,
+        template="booking_confirmed",
+        context=booking_context(settings, booking, client),
+        key=f"booking:{booking.id}:confirmed",
+        attachments=[_invitation(settings, booking, client)],
     )
 
 
-async def queue_cancellation(
-    session: AsyncSession, settings: Settings, booking: Booking, client: User, *, refunded: bool
-) -> None:
+def cancellation(
+    settings: Settings, booking: Booking, client: User, *, refunded: bool
+) -> OutgoingMail:
     """`refunded`: the cancellation queued a refund in the same transaction."""
     context = booking_context(settings, booking, client)
     context["by_practice"] = booking.cancelled_by_practice
@@ -65,9 +66,7 @@ async def queue_cancellation(
         and booking.late_cancellation
         and booking.payment_status == PaymentStatus.succeeded
     )
-    await queue_mail(
-        session,
-        settings,
+    return OutgoingMail(
         to=client.email,
         template="booking_cancelled",
         context=context,
@@ -80,29 +79,13 @@ async def queue_reschedule(
     session: AsyncSession, settings: Settings, booking: Booking, client: User
 ) -> None:
     # The sequence in the key: each move is mailed, however many there are.
-    key = f"booking:{booking.id}:rescheduled:{booking.calendar_sequence}"
-    await _queue_with_invitation(
-        session, settings, booking, client, template="booking_rescheduled", key=key
-    )
-
-
-async def _queue_with_invitation(
-    session: AsyncSession,
-    settings: Settings,
-    booking: Booking,
-    client: User,
-    *,
-    template: str,
-    key: str,
-) -> None:
-    """A mail about the booking as it now stands, with its calendar invitation."""
     await queue_mail(
         session,
         settings,
         to=client.email,
-        template=template,
+        template="booking_rescheduled",
         context=booking_context(settings, booking, client),
-        key=key,
+        key=f"booking:{booking.id}:rescheduled:{booking.calendar_sequence}",
         attachments=[_invitation(settings, booking, client)],
     )
 

@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from attune.bookings import mail as booking_mail
 from attune.bookings import repository
-from attune.bookings.practice_notices import BookingChange, queue_practice_notices
+from attune.bookings.practice_notices import BookingChange, practice_notices
 from attune.models import Booking, PaymentStatus
+from attune.notifications.mail import queue_mails
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.crypto import Encryptor
@@ -49,12 +50,11 @@ class BookingPayments:
         clients = await repository.users_by_id(uow.session, (b.user_id for b in released))
         for booking in released:
             client = clients[booking.user_id]
-            await booking_mail.queue_cancellation(
-                uow.session, settings, booking, client, refunded=False
-            )
-            await queue_practice_notices(
+            notices = await practice_notices(
                 uow.session, settings, booking, client, BookingChange.released, by_practice=True
             )
+            mail = booking_mail.cancellation(settings, booking, client, refunded=False)
+            await queue_mails(uow.session, settings, [mail, *notices])
         return released
 
     async def lock(self, uow: UnitOfWork, booking_id: int) -> None:

@@ -25,7 +25,7 @@ from attune.appointments.mail import long_date
 from attune.bookings.mail import booking_context, money
 from attune.models import Booking, Payment, User
 from attune.notifications.calendar import Attendee, CalendarEvent, CalendarMethod
-from attune.notifications.mail import queue_mail
+from attune.notifications.mail import OutgoingMail, queue_mails
 from attune.platform import policy
 from attune.platform.settings import Settings
 
@@ -76,6 +76,35 @@ async def queue_practice_notices(
     refunded: bool = False,
     handed_over_by: int | None = None,
 ) -> None:
+    """Queue `practice_notices`."""
+    notices = await practice_notices(
+        session,
+        settings,
+        booking,
+        client,
+        change,
+        by_practice=by_practice,
+        moved_from=moved_from,
+        payment=payment,
+        refunded=refunded,
+        handed_over_by=handed_over_by,
+    )
+    await queue_mails(session, settings, notices)
+
+
+async def practice_notices(
+    session: AsyncSession,
+    settings: Settings,
+    booking: Booking,
+    client: User,
+    change: BookingChange,
+    *,
+    by_practice: bool = False,
+    moved_from: datetime | None = None,
+    payment: Payment | None = None,
+    refunded: bool = False,
+    handed_over_by: int | None = None,
+) -> list[OutgoingMail]:
     """One mail per admin who wants them; `moved_from` is the start before a move, `payment`
     the one that paid it. A session moved onto another therapist's calendar is also told, as
     `handed_over`, to `handed_over_by`, the therapist it was taken from, whose calendar loses
@@ -98,16 +127,16 @@ async def queue_practice_notices(
             for admin in former
             if admin not in {one for one, _ in told}
         ]
-    for admin, what in told:
-        await queue_mail(
-            session,
-            settings,
+    return [
+        OutgoingMail(
             to=admin.email,
             template="booking_notice",
             context={**context, "change": what.value, "admin_name": admin.first_name},
             key=f"booking:{booking.id}:notice:{what}:{booking.calendar_sequence}:{admin.id}",
             attachments=[_calendar_update(settings, booking, admin, what)],
         )
+        for admin, what in told
+    ]
 
 
 def _moved_from(settings: Settings, moved_from: datetime | None) -> dict[str, Any]:

@@ -49,7 +49,11 @@ from attune.bookings.offered import (
     terms_of_booking,
     terms_of_bookings,
 )
-from attune.bookings.practice_notices import BookingChange, queue_practice_notices
+from attune.bookings.practice_notices import (
+    BookingChange,
+    practice_notices,
+    queue_practice_notices,
+)
 from attune.bookings.schemas import BookingCreate
 from attune.bookings.views import (
     NO_REFUNDS,
@@ -60,7 +64,7 @@ from attune.bookings.views import (
     booking_view,
 )
 from attune.models import Booking, BookingStatus, PaymentStatus, Schedule, User
-from attune.notifications.mail import MailAttachment
+from attune.notifications.mail import MailAttachment, queue_mails
 from attune.platform import policy
 from attune.platform.actor import Actor
 from attune.platform.audit import AuditAction, AuditTarget
@@ -126,8 +130,10 @@ class BookingService:
         )
         session.add(booking)
         await session.flush()
-        await booking_mail.queue_confirmation(session, settings, booking, client)
-        await queue_practice_notices(session, settings, booking, client, BookingChange.booked)
+        notices = await practice_notices(session, settings, booking, client, BookingChange.booked)
+        await queue_mails(
+            session, settings, [booking_mail.confirmation(settings, booking, client), *notices]
+        )
         # Nothing can have been refunded of a booking made just now.
         return self._view(uow, actor, booking, client, NO_REFUNDS, terms=service)
 
@@ -270,10 +276,7 @@ class BookingService:
         await release_seat(uow.session, cancelled.schedule_id, now)
         await uow.publish(BookingCancelled(cancelled.id, by_practice, refund_due, actor.user_id))
         refunded = refund_due and cancelled.payment_status == PaymentStatus.succeeded
-        await booking_mail.queue_cancellation(
-            uow.session, settings, cancelled, client, refunded=refunded
-        )
-        await queue_practice_notices(
+        notices = await practice_notices(
             uow.session,
             settings,
             cancelled,
@@ -282,6 +285,8 @@ class BookingService:
             by_practice=by_practice,
             refunded=refunded,
         )
+        mail = booking_mail.cancellation(settings, cancelled, client, refunded=refunded)
+        await queue_mails(uow.session, settings, [mail, *notices])
         uow.audit(
             actor,
             AuditAction.booking_cancelled,

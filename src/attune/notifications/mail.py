@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from attune.notifications.calendar import CalendarEvent, ical
 from attune.platform.crypto import Encryptor, keyed_hash
-from attune.platform.jobs import enqueue
+from attune.platform.jobs import NewJob, enqueue_all
 from attune.platform.settings import Settings
 
 SEND_MAIL = "send_mail"
@@ -105,6 +105,18 @@ def _attachment_of_json(item: dict[str, Any]) -> Attachment:
     return MailAttachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
 
 
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A mail to queue (`queue_mails`): `context` fills its template; a `key` already queued
+    keeps it from being queued again."""
+
+    to: str
+    template: str
+    context: dict[str, Any]
+    key: str | None = None
+    attachments: Sequence[Attachment] = ()
+
+
 async def queue_mail(
     session: AsyncSession,
     settings: Settings,
@@ -115,21 +127,32 @@ async def queue_mail(
     key: str | None = None,
     attachments: Sequence[Attachment] = (),
 ) -> None:
-    """Queue a mail in the caller's transaction; a `key` already queued makes this do nothing.
+    """Queue a mail in the caller's transaction; a `key` already queued makes this do nothing."""
+    await queue_mails(session, settings, [OutgoingMail(to, template, context, key, attachments)])
 
-    The key is stored as `mail:<key>`, so it cannot collide with another kind of job's key.
+
+async def queue_mails(
+    session: AsyncSession, settings: Settings, mails: Sequence[OutgoingMail]
+) -> None:
+    """Queue mails in the caller's transaction, in one statement; each whose `key` is already
+    queued is left out.
+
+    A key is stored as `mail:<key>`, so it cannot collide with another kind of job's key.
     """
+    await enqueue_all(session, [_job_of(settings, mail) for mail in mails])
+
+
+def _job_of(settings: Settings, outgoing: OutgoingMail) -> NewJob:
+    template, key = outgoing.template, outgoing.key
     _templates.get_template(f"{template}/subject.txt")  # an unknown template fails here, not later
     mail = Mail(
-        to=to,
+        to=outgoing.to,
         template=template,
-        context=dict(context),
+        context=dict(outgoing.context),
         message_id=_message_id(settings, key),
-        attachments=tuple(attachments),
+        attachments=tuple(outgoing.attachments),
     )
-    await enqueue(
-        session, SEND_MAIL, seal(settings, mail), key=None if key is None else f"mail:{key}"
-    )
+    return NewJob(SEND_MAIL, seal(settings, mail), key=None if key is None else f"mail:{key}")
 
 
 def seal(settings: Settings, mail: Mail) -> dict[str, Any]:

@@ -164,8 +164,13 @@ def insert_ignoring_duplicates(
     session: AsyncSession, model: type[Base], values: Mapping[str, Any], *, unique: str
 ) -> Insert:
     """INSERT … ON CONFLICT (unique) DO NOTHING, in the dialect of the session's database."""
+    return insert_skipping_duplicates(session, model, unique=unique).values(dict(values))
+
+
+def insert_skipping_duplicates(session: AsyncSession, model: type[Base], *, unique: str) -> Insert:
+    """`insert_ignoring_duplicates` of the rows it is executed with: one statement for many."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model).values(dict(values)).on_conflict_do_nothing(index_elements=[unique])
+    return insert(model).on_conflict_do_nothing(index_elements=[unique])
 
 
 class Database:

@@ -12,7 +12,7 @@ harmless (an idempotency key, a mark such as a scrubbed payload).
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,7 +25,7 @@ from attune.platform.clock import Clock
 from attune.platform.database import (
     Database,
     execute_bulk,
-    insert_ignoring_duplicates,
+    insert_skipping_duplicates,
     utcnow,
 )
 from attune.platform.events import EventBus
@@ -122,6 +122,17 @@ class JobRegistry:
 registry = JobRegistry()
 
 
+@dataclass(frozen=True)
+class NewJob:
+    """A job to add to the outbox (`enqueue_all`)."""
+
+    kind: str
+    payload: dict[str, Any]
+    key: str | None = None
+    run_at: datetime | None = None
+    max_attempts: int | None = None
+
+
 async def enqueue(
     session: AsyncSession,
     kind: str,
@@ -132,21 +143,34 @@ async def enqueue(
     max_attempts: int | None = None,
 ) -> None:
     """Add a job in the caller's transaction; a `key` already used makes this do nothing."""
+    await enqueue_all(session, [NewJob(kind, payload, key, run_at, max_attempts)])
+
+
+async def enqueue_all(session: AsyncSession, jobs: Sequence[NewJob]) -> None:
+    """Add jobs in the caller's transaction, in one statement; each whose `key` is already
+    used is left out."""
+    if not jobs:
+        return
     now = utcnow()
-    values = {
-        "kind": kind,
-        "payload": payload,
-        "idempotency_key": key,
-        "status": JobStatus.queued,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        # A job for "now" has run_at == created_at, which the worker treats as due at once:
-        # a worker whose clock lags the enqueuing process's must not hold it back.
-        "run_at": run_at or now,
-        "created_at": now,
-    }
-    await session.execute(
-        insert_ignoring_duplicates(session, Job, values, unique="idempotency_key")
+    rows = [
+        {
+            "kind": job.kind,
+            "payload": job.payload,
+            "idempotency_key": job.key,
+            "status": JobStatus.queued,
+            "attempts": 0,
+            "max_attempts": job.max_attempts,
+            # A job for "now" has run_at == created_at, which the worker treats as due at
+            # once: a worker whose clock lags the enqueuing process's must not hold it back.
+            "run_at": job.run_at or now,
+            "created_at": now,
+        }
+        for job in jobs
+    ]
+    # The session's own connection and transaction; one statement, executed for every row.
+    connection = await session.connection()
+    await connection.execute(
+        insert_skipping_duplicates(session, Job, unique="idempotency_key"), rows
     )
 
 
