@@ -17,6 +17,8 @@ from attune.accounts.passwords import start_hashing_process, stop_hashing_proces
 from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
 from attune.api_root.endpoints import router as api_root_router
+from attune.availability.dates_cache import CachedAvailableDatesMiddleware
+from attune.availability.endpoints import AVAILABLE_DATES_ROUTE
 from attune.availability.endpoints import admin_router as admin_availability_router
 from attune.availability.endpoints import router as availability_router
 from attune.bookings.endpoints import router as bookings_router
@@ -37,6 +39,8 @@ from attune.platform.metrics import Metrics
 from attune.platform.metrics import router as metrics_router
 from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
+from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.read_cache import ReadCache
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
 from attune.practice.endpoints import admin_router as admin_practice_router
@@ -141,13 +145,22 @@ def create_app(
     app.state.metrics = Metrics()
     app.state.day_view_cache = DayViewCache(settings.availability_cache_seconds)
     database.on_write_commit(app.state.day_view_cache.clear)
+    app.state.available_dates_cache = ReadCache(settings.availability_cache_seconds)
+    database.on_write_commit(app.state.available_dates_cache.clear)
     app.state.worker = None
 
     register_error_handlers(app)
     install_openapi(app)
     install_docs(app)
     # Innermost, inside the edge middleware: a kept booking page (of a visitor who is not signed
-    # in) and a remembered day view skip routing and validation.
+    # in), today's dates open to requests and a remembered day view skip routing and validation.
+    app.add_middleware(
+        CachedAvailableDatesMiddleware,
+        cache=app.state.available_dates_cache,
+        clock=clock,
+        calendar=PracticeCalendar.of(settings),
+        route=AVAILABLE_DATES_ROUTE,
+    )
     app.add_middleware(
         KeptPageMiddleware, cache=app.state.day_view_cache, clock=clock, route=BOOK_PAGE_ROUTE
     )

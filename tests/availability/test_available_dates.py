@@ -12,6 +12,7 @@ import pytest
 
 from attune.app import create_app
 from attune.availability import service
+from attune.models import WeeklyAvailability
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from tests.conftest import http_client, make_settings
@@ -149,6 +150,39 @@ class TestWeekdays:
         await open_on(client, admin, [])
 
         assert await available_dates(client) == []
+
+
+class TestAnsweredFromMemory:
+    """Each process keeps the answer for `ATTUNE_AVAILABILITY_CACHE_SECONDS` (1 s here); its own
+    writes show at once (TestWeekdays), another process's once that age has passed."""
+
+    async def test_a_change_made_by_another_process_shows_once_the_cache_s_age_has_passed(
+        self, client: httpx.AsyncClient, database_url: str, clock: FrozenClock
+    ) -> None:
+        before = await available_dates(client)
+        # Another process: its own connections, whose commits this app does not hear of.
+        other = Database(database_url)
+        try:
+            async with other.transaction() as session:
+                session.add(WeeklyAvailability(id=1, available_days=[5, 6]))
+        finally:
+            await other.dispose()
+
+        still = await available_dates(client)
+        clock.advance(timedelta(seconds=1))
+        after = await available_dates(client)
+
+        assert still == before
+        assert after == [
+            "2024-03-02",
+            "2024-03-03",
+            "2024-03-09",
+            "2024-03-10",
+            "2024-03-16",
+            "2024-03-17",
+            "2024-03-23",
+            "2024-03-24",
+        ]
 
 
 class TestService:

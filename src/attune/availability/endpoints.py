@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request, Response
+from pydantic import TypeAdapter
 
 from attune.availability.schemas import (
     AVAILABLE_DATES_EXAMPLE,
@@ -21,6 +22,9 @@ from attune.platform.auth import InvalidToken, StaffActor, require_staff
 from attune.platform.dependencies import Work
 from attune.platform.openapi import documented_errors
 from attune.platform.policy import AdminRequired
+from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.read_cache import ReadCache
+from attune.platform.unit_of_work import unit_of_work
 
 router = APIRouter(tags=["availability"])
 admin_router = APIRouter(
@@ -91,8 +95,41 @@ AVAILABLE_DATES_RESPONSE: dict[int | str, dict[str, Any]] = {
     f"through the next {REACH_DAYS - 1} days ({REACH_DAYS} days in all) that "
     "fall on the weekdays the practice takes requests on, soonest first. Today is included. "
     "Appointments already made do not remove a date. An empty list means the practice takes "
-    "no requests for now.",
+    "no requests for now. Each process may answer from memory for "
+    "`ATTUNE_AVAILABILITY_CACHE_SECONDS` (1 s).",
+    response_model=list[date],
     responses=AVAILABLE_DATES_RESPONSE,
 )
-async def list_available_dates(uow: Work) -> list[date]:
-    return await availability_service.available_dates(uow, ANONYMOUS)
+async def list_available_dates(request: Request) -> Response:
+    # A public read anyone may send at will: it takes what it needs from the app's state, as the
+    # day view does, and opens a unit of work only on a miss.
+    state = request.app.state
+    now = state.clock.now()
+    cache: ReadCache = state.available_dates_cache
+
+    async def read() -> bytes:
+        # One SELECT (the practice's weekdays): no BEGIN and COMMIT around it.
+        async with unit_of_work(
+            state.database,
+            state.settings,
+            state.events,
+            now=now,
+            write=False,
+            single_statement=True,
+        ) as uow:
+            dates = await availability_service.available_dates(uow, ANONYMOUS)
+        return DATES.dump_json(dates)
+
+    # Kept under the practice's today, which CachedAvailableDatesMiddleware looks up before
+    # routing: the next midnight starts a new key.
+    today = PracticeCalendar.of(state.settings).today(now)
+    body = await cache.answer(today, now, read)
+    return Response(body, media_type="application/json")
+
+
+DATES = TypeAdapter(list[date])
+
+# The route by which a remembered answer is labelled in the metrics and the log.
+AVAILABLE_DATES_ROUTE = next(
+    route for route in router.routes if getattr(route, "endpoint", None) is list_available_dates
+)
