@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     # How many unpaid bookings a client may hold at once: without a cap, one account could
     # hold every free seat for the length of a hold, again and again.
     max_unpaid_bookings: int = Field(default=3, ge=1)
-    # How long each process may answer the public day view from memory (scheduling.day_cache).
+    # How long each process may answer its public reads from memory (platform.read_cache).
     availability_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     stripe_secret_key: SecretStr | None = None
