@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,10 @@ from attune.app import create_app
 from attune.models import Schedule
 from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
+from attune.platform.events import EventBus
+from attune.platform.jobs import JobContext, JobRegistry, enqueue
+from attune.platform.settings import Settings
+from attune.platform.worker import Worker
 from attune.scheduling.day_cache import MAX_DAYS, DayViewCache
 from tests.conftest import http_client, make_settings
 from tests.scheduling.builders import NOW, SEED_START
@@ -77,6 +82,35 @@ class TestAnsweredFromMemory:
 
         assert booked.status_code == 201
         assert await remaining(client) == [1]
+
+    async def test_the_job_queues_bookkeeping_keeps_the_answer(
+        self,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        database: Database,
+        another_process: Database,
+        clock: FrozenClock,
+    ) -> None:
+        """The in-process worker claims, leases and closes jobs every second: writes to the
+        queue alone, which must not empty the cache each time (it would never be used)."""
+        registry = JobRegistry()
+        ran: list[dict[str, Any]] = []
+
+        @registry.job_handler("test.nothing_shown")
+        async def nothing_shown(_context: JobContext, payload: dict[str, Any]) -> None:
+            ran.append(payload)
+
+        slot = await add_slot(database, SEED_START, capacity=2)
+        assert await remaining(client) == [2]
+        await set_capacity(another_process, slot, 5)
+        async with another_process.transaction() as session:
+            await enqueue(session, "test.nothing_shown", {})
+
+        worker = Worker(settings, database, clock, registry=registry, events=EventBus())
+        assert await worker.run_until_idle() == 1
+
+        assert ran == [{}]
+        assert await remaining(client) == [2]
 
     async def test_the_answer_is_the_same_as_a_fresh_one(
         self, client: httpx.AsyncClient, database: Database

@@ -187,6 +187,11 @@ class Database:
             execution_options={_WRITE_OPTION: True},
             sync_session_class=self._writer_session_class,
         )
+        # The job queue's own bookkeeping (claims, leases, outcomes): writes that change nothing
+        # anyone is shown, so they do not tell the listeners of `on_write_commit`.
+        self._queue_writers = async_sessionmaker(
+            self.engine, expire_on_commit=False, execution_options={_WRITE_OPTION: True}
+        )
         self._readers = async_sessionmaker(
             self.engine, expire_on_commit=False, execution_options={_WRITE_OPTION: False}
         )
@@ -210,18 +215,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(
-        self, *, write: bool = True, single_statement: bool = False
+        self, *, write: bool = True, single_statement: bool = False, queue_only: bool = False
     ) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed when the block ends, rolled back if it raises.
 
         `single_statement` is for a read that runs one SELECT (the public day view), which is a
         transaction by itself. A second statement would see a snapshot of its own, as every
-        statement of a PostgreSQL transaction at READ COMMITTED does anyway."""
+        statement of a PostgreSQL transaction at READ COMMITTED does anyway.
+
+        `queue_only` is for a write to the job queue's table alone (the worker claiming a job,
+        renewing its lease, recording how it went): its commit is not one that `on_write_commit`
+        hears, so the in-process worker's poll, every second, does not empty the caches of what
+        people are shown. A job's own work runs in a unit of work, whose commit they hear."""
         if single_statement and write:
             raise ValueError("only a read runs as a single statement")
+        if queue_only and not write:
+            raise ValueError("only a write goes to the job queue")
         maker = (
             self._single_statement_readers
             if single_statement
+            else self._queue_writers
+            if queue_only
             else self._writers
             if write
             else self._readers

@@ -57,7 +57,7 @@ class JobContext:
 
     async def replace_payload(self, payload: dict[str, Any]) -> None:
         """Overwrite this job's stored payload, e.g. to drop personal data once it is used."""
-        async with self.database.transaction() as session:
+        async with self.database.transaction(queue_only=True) as session:
             await execute_bulk(
                 session, update(Job).where(Job.id == self.job_id).values(payload=payload)
             )
@@ -193,7 +193,7 @@ FINISHED_JOB_RETENTION = timedelta(days=30)
 @registry.periodic("jobs.purge_succeeded", every=timedelta(hours=1))
 async def purge_succeeded_jobs(context: JobContext, _payload: dict[str, Any]) -> None:
     cutoff = context.clock.now() - FINISHED_JOB_RETENTION
-    async with context.database.transaction() as session:
+    async with context.database.transaction(queue_only=True) as session:
         await execute_bulk(
             session,
             delete(Job).where(Job.status == JobStatus.succeeded, Job.finished_at < cutoff),

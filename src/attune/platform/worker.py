@@ -191,7 +191,7 @@ class Worker:
             )
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
         )
-        async with self.database.transaction() as session:
+        async with self.database.transaction(queue_only=True) as session:
             row = (await execute_bulk(session, claim)).one_or_none()
         if row is None:
             return None
@@ -206,7 +206,7 @@ class Worker:
         if not due:
             return
         # The key makes the INSERT a no-op for every worker but the first in each interval.
-        async with self.database.transaction() as session:
+        async with self.database.transaction(queue_only=True) as session:
             for schedule, bucket in due:
                 await enqueue(
                     session,
@@ -297,6 +297,6 @@ class Worker:
             .values(**values)
             .returning(Job.id)
         )
-        async with self.database.transaction() as session:
+        async with self.database.transaction(queue_only=True) as session:
             held = (await execute_bulk(session, statement)).first()
         return held is not None
