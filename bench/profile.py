@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import math
 import os
 import secrets
@@ -167,12 +168,15 @@ async def _count_statements(
     environment: dict[str, str], work_dir: Path, load: Load_, seconds: float
 ) -> str:
     """Serve once with statement counting on, run the load briefly, and read the counts."""
-    counts = work_dir / "statements.txt"
-    counts.unlink(missing_ok=True)
+    counts = work_dir / "statements"
+    for old in _counted(work_dir):
+        old.unlink()
     counting = {
         **environment,
         "ATTUNE_BENCH_COUNT_STATEMENTS": str(counts),
-        "PYTHONPATH": str(Path(__file__).with_name("statement_counter")),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(Path(__file__).with_name("statement_counter")), _pythonpath()])
+        ),
     }
     port = processes.free_port()
     argv = [_attune(), "serve", "--workers", "1", "--port", str(port)]
@@ -188,13 +192,18 @@ async def _count_statements(
         cpu_ms = (_cpu_seconds(server) - before) * 1000 / max(measured.requests, 1)
     finally:
         server.stop()  # the process writes the counts as it exits
-    if not counts.exists():
+    files = _counted(work_dir)
+    if not files:
         return "(no statement counts written)"
     requests = max(warm_up.requests + measured.requests, 1)
-    lines = []
-    for line in counts.read_text().splitlines():
-        count, _, statement = line.strip().partition("  ")
-        lines.append(f"  {int(count) / requests:6.2f}  {statement}")
+    # The serving process's counts, and the migrations' process's, which ran before it.
+    counted: collections.Counter[str] = collections.Counter()
+    for file in files:
+        counted.update(json.loads(file.read_text()))
+    lines = [
+        f"  {count / requests:6.2f}  {statement}"
+        for statement, count in sorted(counted.items(), key=lambda item: -item[1])
+    ]
     return (
         f"CPU per request: {cpu_ms:.2f} ms "
         f"({measured.per_second:,.1f}/s, one process, no profiler)\n"
@@ -271,6 +280,15 @@ def _package(frame: str) -> str:
 def _function(frame: str) -> str:
     """The frame without its line number: a function's samples counted together."""
     return frame.rpartition(":")[0] + ")" if frame.endswith(")") else frame
+
+
+def _counted(work_dir: Path) -> list[Path]:
+    """The statement counts of each process that counted (one file each)."""
+    return list(work_dir.glob("statements.*"))
+
+
+def _pythonpath() -> str:
+    return os.environ.get("PYTHONPATH", "")
 
 
 def _cpu_seconds(server: processes.Server) -> float:

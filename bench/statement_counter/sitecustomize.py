@@ -1,11 +1,12 @@
 """Counts every SQL statement, BEGIN, COMMIT and ROLLBACK an `attune serve` process runs, and
-writes the counts to `ATTUNE_BENCH_COUNT_STATEMENTS` when it exits (`python -m bench.profile`
+writes the counts to `ATTUNE_BENCH_COUNT_STATEMENTS`.PID when it exits (`python -m bench.profile`
 puts this directory on PYTHONPATH; Python imports `sitecustomize` by itself at start)."""
 
 from __future__ import annotations
 
 import atexit
 import collections
+import json
 import os
 import re
 import signal
@@ -39,8 +40,11 @@ def _write_and_end(signal_number: int, _frame: Any) -> None:
 
 
 def _write() -> None:
-    lines = [f"{count:8d}  {statement}" for statement, count in _counts.most_common()]
-    Path(os.environ["ATTUNE_BENCH_COUNT_STATEMENTS"]).write_text("\n".join(lines) + "\n")
+    # One file a process: the server's migrations and password hashing run in processes of
+    # their own, which end too.
+    if _counts:
+        path = Path(f"{os.environ['ATTUNE_BENCH_COUNT_STATEMENTS']}.{os.getpid()}")
+        path.write_text(json.dumps(dict(_counts)))
 
 
 if os.environ.get("ATTUNE_BENCH_COUNT_STATEMENTS"):
