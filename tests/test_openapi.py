@@ -103,6 +103,13 @@ class TestEdgeAnswers:
         assert "Retry-After" in busy["headers"]
         assert "503" not in document["paths"]["/health"]["get"]["responses"]
 
+    async def test_the_reads_that_open_the_database_themselves_document_it_too(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = await openapi(client)
+        for path in ("/api/schedules", "/api/meetings/appointments/available-dates"):
+            assert "503" in document["paths"][path]["get"]["responses"], path
+
     async def test_rate_limited_answer_matches_the_document(
         self, client: httpx.AsyncClient
     ) -> None:

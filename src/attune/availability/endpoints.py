@@ -20,7 +20,7 @@ from attune.availability.service import REACH_DAYS, availability_service
 from attune.platform.actor import ANONYMOUS
 from attune.platform.auth import InvalidToken, StaffActor, require_staff
 from attune.platform.dependencies import Work
-from attune.platform.openapi import documented_errors
+from attune.platform.openapi import documented_errors, reads_database
 from attune.platform.policy import AdminRequired
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.read_cache import ReadCache
@@ -100,6 +100,7 @@ AVAILABLE_DATES_RESPONSE: dict[int | str, dict[str, Any]] = {
     response_model=list[date],
     responses=AVAILABLE_DATES_RESPONSE,
 )
+@reads_database
 async def list_available_dates(request: Request) -> Response:
     # A public read anyone may send at will: it takes what it needs from the app's state, as the
     # day view does, and opens a unit of work only on a miss.

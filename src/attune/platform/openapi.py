@@ -12,7 +12,7 @@ can reach, with the headers that come with them, so that no route has to repeat 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -165,6 +165,18 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
 
 # A route that takes the unit of work (directly or through the actor) opens the database.
 DATABASE_DEPENDENCIES = (get_unit_of_work, get_session, get_database)
+# The busiest public reads open it themselves, without a dependency (each costs about as much
+# as a remembered answer): they say so with `reads_database`.
+_READING_DIRECTLY: set[Callable[..., Any]] = set()
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def reads_database(endpoint: _Endpoint) -> _Endpoint:
+    """Mark an endpoint that reads the database without a database dependency, so that its
+    document names the 503 of a busy or unreachable database as the others do."""
+    _READING_DIRECTLY.add(endpoint)
+    return endpoint
 
 
 def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
@@ -173,7 +185,9 @@ def _database_operations(app: FastAPI) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     # Each route as included (with its router's prefix and dependencies), as get_openapi sees it.
     for route in iter_route_contexts(app.routes):
-        if isinstance(route.original_route, APIRoute) and any(
+        if not isinstance(route.original_route, APIRoute):
+            continue
+        if route.original_route.endpoint in _READING_DIRECTLY or any(
             call in DATABASE_DEPENDENCIES for call in _calls(route.dependant)
         ):
             found.update((route.path_format or "", method) for method in route.methods or ())

@@ -10,7 +10,7 @@ from attune.platform.actor import ANONYMOUS
 from attune.platform.auth import CalendarActor, InvalidToken, require_calendar_keeper
 from attune.platform.dependencies import Work
 from attune.platform.fields import CalendarDate, Id, PathId
-from attune.platform.openapi import documented_errors
+from attune.platform.openapi import documented_errors, reads_database
 from attune.platform.policy import AdminRequired
 from attune.platform.unit_of_work import unit_of_work
 from attune.scheduling.day_cache import DayViewCache
@@ -69,6 +69,7 @@ OptionalId = Id | None
     response_model=DaySlots,
     responses=documented_errors(InvalidSchedule, body=False),
 )
+@reads_database
 async def list_day(
     day: Annotated[CalendarDate, Query(alias="date", examples=["2024-12-15"])],
     request: Request,
