@@ -17,7 +17,8 @@ from attune.accounts.passwords import start_hashing_process, stop_hashing_proces
 from attune.accounts.tokens import access_token_user_id
 from attune.admin.endpoints import router as admin_router
 from attune.api_root.endpoints import router as api_root_router
-from attune.availability.dates_cache import CachedAvailableDatesMiddleware
+from attune.availability.dates_cache import PATH as AVAILABLE_DATES_PATH
+from attune.availability.dates_cache import dates_key
 from attune.availability.endpoints import AVAILABLE_DATES_ROUTE
 from attune.availability.endpoints import admin_router as admin_availability_router
 from attune.availability.endpoints import router as availability_router
@@ -40,17 +41,20 @@ from attune.platform.metrics import router as metrics_router
 from attune.platform.middleware import install_middleware
 from attune.platform.openapi import install_openapi
 from attune.platform.practice_calendar import PracticeCalendar
-from attune.platform.read_cache import ReadCache
+from attune.platform.read_cache import KeptRead, KeptReadsMiddleware, ReadCache
 from attune.platform.settings import Settings, load_settings
 from attune.platform.worker import Worker
 from attune.practice.endpoints import admin_router as admin_practice_router
 from attune.practice.endpoints import router as practice_router
 from attune.requests.endpoints import router as appointment_requests_router
-from attune.scheduling.day_cache import CachedDayViewMiddleware, DayViewCache
+from attune.scheduling.day_cache import PATH as DAY_VIEW_PATH
+from attune.scheduling.day_cache import day_view_key
 from attune.scheduling.endpoints import DAY_VIEW_ROUTE
 from attune.scheduling.endpoints import admin_router as admin_schedules_router
 from attune.scheduling.endpoints import router as schedules_router
-from attune.web.kept_pages import KeptPageMiddleware
+from attune.web.kept_pages import CONTENT_TYPE as PAGE_CONTENT_TYPE
+from attune.web.kept_pages import PATH as BOOK_PAGE_PATH
+from attune.web.kept_pages import kept_page_key
 from attune.web.pages.booking import BOOK_PAGE_ROUTE
 from attune.web.site import install_web
 
@@ -143,7 +147,7 @@ def create_app(
     app.state.events = events
     app.state.authenticator = BearerAuthenticator(settings)
     app.state.metrics = Metrics()
-    app.state.day_view_cache = DayViewCache(settings.availability_cache_seconds)
+    app.state.day_view_cache = ReadCache(settings.availability_cache_seconds)
     database.on_write_commit(app.state.day_view_cache.clear)
     app.state.available_dates_cache = ReadCache(settings.availability_cache_seconds)
     database.on_write_commit(app.state.available_dates_cache.clear)
@@ -152,23 +156,27 @@ def create_app(
     register_error_handlers(app)
     install_openapi(app)
     install_docs(app)
-    # Innermost, inside the edge middleware: a kept booking page (of a visitor who is not signed
-    # in), today's dates open to requests and a remembered day view skip routing and validation.
+    # Innermost, inside the edge middleware: a remembered day view, today's dates open to
+    # requests and a kept booking page (of a visitor who is not signed in) skip routing.
     app.add_middleware(
-        CachedAvailableDatesMiddleware,
-        cache=app.state.available_dates_cache,
+        KeptReadsMiddleware,
         clock=clock,
-        calendar=PracticeCalendar.of(settings),
-        route=AVAILABLE_DATES_ROUTE,
-    )
-    app.add_middleware(
-        KeptPageMiddleware, cache=app.state.day_view_cache, clock=clock, route=BOOK_PAGE_ROUTE
-    )
-    app.add_middleware(
-        CachedDayViewMiddleware,
-        cache=app.state.day_view_cache,
-        clock=clock,
-        route=DAY_VIEW_ROUTE,
+        reads=[
+            KeptRead(DAY_VIEW_PATH, app.state.day_view_cache, day_view_key, DAY_VIEW_ROUTE),
+            KeptRead(
+                AVAILABLE_DATES_PATH,
+                app.state.available_dates_cache,
+                dates_key(PracticeCalendar.of(settings)),
+                AVAILABLE_DATES_ROUTE,
+            ),
+            KeptRead(
+                BOOK_PAGE_PATH,
+                app.state.day_view_cache,
+                kept_page_key,
+                BOOK_PAGE_ROUTE,
+                PAGE_CONTENT_TYPE,
+            ),
+        ],
     )
     install_middleware(app, settings, functools.partial(access_token_user_id, settings))
 

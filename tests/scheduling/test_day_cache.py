@@ -19,9 +19,9 @@ from attune.platform.clock import FrozenClock
 from attune.platform.database import Database
 from attune.platform.events import EventBus
 from attune.platform.jobs import JobContext, JobRegistry, enqueue
+from attune.platform.read_cache import MAX_ENTRIES, ReadCache
 from attune.platform.settings import Settings
 from attune.platform.worker import Worker
-from attune.scheduling.day_cache import MAX_DAYS, DayViewCache
 from tests.conftest import http_client, make_settings
 from tests.scheduling.builders import NOW, SEED_START
 from tests.support.mailbox import SmtpServer
@@ -175,25 +175,25 @@ class TestAnsweredFromMemory:
 
 class TestTheCache:
     def test_forgets_an_answer_when_the_clock_goes_back(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         cache.put(date(2024, 12, 15), b"{}", NOW)
 
         assert cache.get(date(2024, 12, 15), NOW + timedelta(milliseconds=999)) == b"{}"
         assert cache.get(date(2024, 12, 15), NOW - timedelta(seconds=1)) is None
 
     def test_holds_a_bounded_number_of_days(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         first = date(2024, 1, 1)
-        for offset in range(MAX_DAYS + 1):
+        for offset in range(MAX_ENTRIES + 1):
             cache.put(first + timedelta(days=offset), b"{}", NOW)
 
         assert cache.get(first, NOW) is None
-        assert cache.get(first + timedelta(days=MAX_DAYS), NOW) == b"{}"
+        assert cache.get(first + timedelta(days=MAX_ENTRIES), NOW) == b"{}"
 
 
 class TestOneReadAtATime:
     async def test_requests_for_an_expired_day_share_one_read(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         release = asyncio.Event()
         reads = 0
 
@@ -211,7 +211,7 @@ class TestOneReadAtATime:
         assert reads == 1
 
     async def test_a_read_begun_before_a_write_is_not_kept(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         release = asyncio.Event()
 
         async def stale() -> bytes:
@@ -231,7 +231,7 @@ class TestOneReadAtATime:
         assert cache.get(DAY_DATE, NOW) == b"after"
 
     async def test_a_failed_read_fails_every_waiter_and_is_not_kept(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         release = asyncio.Event()
 
         async def failing() -> bytes:
@@ -247,7 +247,7 @@ class TestOneReadAtATime:
         assert cache.get(DAY_DATE, NOW) is None
 
     async def test_a_reader_that_goes_away_leaves_the_others_their_answer(self) -> None:
-        cache = DayViewCache(1)
+        cache = ReadCache(1)
         release = asyncio.Event()
 
         async def read() -> bytes:

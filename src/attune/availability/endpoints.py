@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import TypeAdapter
 
+from attune.availability.dates_cache import dates_key
 from attune.availability.schemas import (
     AVAILABLE_DATES_EXAMPLE,
     UPDATE_EXAMPLES,
@@ -121,10 +122,9 @@ async def list_available_dates(request: Request) -> Response:
             dates = await availability_service.available_dates(uow, ANONYMOUS)
         return DATES.dump_json(dates)
 
-    # Kept under the practice's today, which CachedAvailableDatesMiddleware looks up before
-    # routing: the next midnight starts a new key.
-    today = PracticeCalendar.of(state.settings).today(now)
-    body = await cache.answer(today, now, read)
+    # Kept under the key by which KeptReadsMiddleware looks it up before routing.
+    key = dates_key(PracticeCalendar.of(state.settings))(request.scope, now)
+    body = await cache.answer(key, now, read)
     return Response(body, media_type="application/json")
 
 

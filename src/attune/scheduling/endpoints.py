@@ -12,8 +12,9 @@ from attune.platform.dependencies import Work
 from attune.platform.fields import CalendarDate, Id, PathId
 from attune.platform.openapi import documented_errors, reads_database
 from attune.platform.policy import AdminRequired
+from attune.platform.read_cache import ReadCache
 from attune.platform.unit_of_work import unit_of_work
-from attune.scheduling.day_cache import DayViewCache
+from attune.scheduling.day_cache import day_view_key
 from attune.scheduling.errors import (
     CapacityBelowBookings,
     InvalidSchedule,
@@ -80,7 +81,7 @@ async def list_day(
     # dependencies: each dependency FastAPI solves costs about as much as a cached answer.
     state = request.app.state
     now = state.clock.now()
-    cache: DayViewCache = state.day_view_cache
+    cache: ReadCache = state.day_view_cache
 
     async def read() -> bytes:
         # A unit of work only on a miss: a hit touches neither the pool nor the database.
@@ -98,9 +99,9 @@ async def list_day(
         return view.model_dump_json(by_alias=True).encode()
 
     only = SlotFilter(therapist_id=therapist_id, service_id=service_id)
-    # Kept under the query as sent, valid since it got here: CachedDayViewMiddleware answers
-    # the same query again before routing and validation.
-    body = await cache.answer(request.scope["query_string"], now, read)
+    # Kept under the key by which KeptReadsMiddleware looks it up before routing; valid, since
+    # it got here.
+    body = await cache.answer(day_view_key(request.scope, now), now, read)
     return Response(body, media_type="application/json")
 
 

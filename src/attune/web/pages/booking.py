@@ -23,11 +23,11 @@ from attune.platform.dependencies import Work
 from attune.platform.errors import AttuneError
 from attune.platform.fields import CalendarDate, Id, PathId
 from attune.platform.practice_calendar import PracticeCalendar
+from attune.platform.read_cache import ReadCache
 from attune.platform.settings import Settings
 from attune.platform.unit_of_work import UnitOfWork, unit_of_work
 from attune.practice import repository as practice
 from attune.scheduling import repository as schedule_repository
-from attune.scheduling.day_cache import DayViewCache
 from attune.scheduling.repository import SlotFilter
 from attune.scheduling.service import schedule_service
 from attune.scheduling.views import SlotView
@@ -66,7 +66,7 @@ async def free_times(
     today = PracticeCalendar.of(settings).today(now)
     shown = day or today
     only = SlotFilter(therapist_id=therapist, service_id=service)
-    key = kept_page_key(request.scope)
+    key = kept_page_key(request.scope, now)
     if key is None:
         async with _reading(request, now) as uow:
             visitor = await page_session(request, uow)
@@ -80,7 +80,7 @@ async def free_times(
 
     # Kept under the address as sent, not the day it names: a page without `?date=` shows
     # today, and outlives midnight by the cache's age at most.
-    cache: DayViewCache = state.day_view_cache
+    cache: ReadCache = state.day_view_cache
     return page_response(request, await cache.answer(key, now, read))
 
 
