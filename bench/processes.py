@@ -224,16 +224,17 @@ async def wait_until_idle(server: Server) -> None:
     measurement must not pay for them.
     """
     deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
-    busy = _cpu_seconds(server)
+    busy = cpu_seconds(server)
     while time.monotonic() < deadline:
         await asyncio.sleep(IDLE_WINDOW_SECONDS)
-        now = _cpu_seconds(server)
+        now = cpu_seconds(server)
         if now - busy < IDLE_SHARE * IDLE_WINDOW_SECONDS:
             return
         busy = now
 
 
-def _cpu_seconds(server: Server) -> float:
+def cpu_seconds(server: Server) -> float:
+    """CPU seconds used so far by every process of the server."""
     total = 0.0
     for process in server.processes():
         with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):

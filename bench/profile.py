@@ -178,18 +178,12 @@ async def _count_statements(
             filter(None, [str(Path(__file__).with_name("statement_counter")), _pythonpath()])
         ),
     }
-    port = processes.free_port()
-    argv = [_attune(), "serve", "--workers", "1", "--port", str(port)]
-    server = processes.start(
-        "count", argv, env=counting, port=port, log_dir=work_dir, cwd=REPOSITORY
-    )
+    server = await _serve_one("count", counting, work_dir)
     try:
-        # One worker: uvicorn serves in the process it starts, with no supervisor.
-        await processes.wait_until_serving(server, "/health", 0)
         warm_up = await load(server.base_url, 1.0)
-        before = _cpu_seconds(server)
+        before = processes.cpu_seconds(server)
         measured = await load(server.base_url, seconds)
-        cpu_ms = (_cpu_seconds(server) - before) * 1000 / max(measured.requests, 1)
+        cpu_ms = (processes.cpu_seconds(server) - before) * 1000 / max(measured.requests, 1)
     finally:
         server.stop()  # the process writes the counts as it exits
     files = _counted(work_dir)
@@ -216,13 +210,8 @@ async def _sample(
 ) -> Load:
     """Serve, warm up, then attach py-spy for the measured run only: the imports and the
     routes FastAPI builds on the first request are not what a request costs."""
-    port = processes.free_port()
-    argv = [_attune(), "serve", "--workers", "1", "--port", str(port)]
-    server = processes.start(
-        "profile", argv, env=environment, port=port, log_dir=work_dir, cwd=REPOSITORY
-    )
+    server = await _serve_one("profile", environment, work_dir)
     try:
-        await processes.wait_until_serving(server, "/health", 0)
         await load(server.base_url, 1.0)  # warm-up
         spy = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).with_name("py-spy")),
@@ -291,12 +280,16 @@ def _pythonpath() -> str:
     return os.environ.get("PYTHONPATH", "")
 
 
-def _cpu_seconds(server: processes.Server) -> float:
-    total = 0.0
-    for process in server.processes():
-        times = process.cpu_times()
-        total += times.user + times.system
-    return total
+async def _serve_one(name: str, environment: dict[str, str], work_dir: Path) -> processes.Server:
+    """`attune serve` with one app process, serving."""
+    port = processes.free_port()
+    argv = [_attune(), "serve", "--workers", "1", "--port", str(port)]
+    server = processes.start(
+        name, argv, env=environment, port=port, log_dir=work_dir, cwd=REPOSITORY
+    )
+    # One worker: uvicorn serves in the process it starts, with no supervisor.
+    await processes.wait_until_serving(server, "/health", 0)
+    return server
 
 
 def _attune() -> str:

@@ -20,12 +20,11 @@ from attune.availability.schemas import (
 from attune.availability.service import REACH_DAYS, availability_service
 from attune.platform.actor import ANONYMOUS
 from attune.platform.auth import InvalidToken, StaffActor, require_staff
-from attune.platform.dependencies import Work
+from attune.platform.dependencies import Work, single_read
 from attune.platform.openapi import documented_errors, reads_database
 from attune.platform.policy import AdminRequired
 from attune.platform.practice_calendar import PracticeCalendar
 from attune.platform.read_cache import ReadCache
-from attune.platform.unit_of_work import unit_of_work
 
 router = APIRouter(tags=["availability"])
 admin_router = APIRouter(
@@ -110,15 +109,8 @@ async def list_available_dates(request: Request) -> Response:
     cache: ReadCache = state.available_dates_cache
 
     async def read() -> bytes:
-        # One SELECT (the practice's weekdays): no BEGIN and COMMIT around it.
-        async with unit_of_work(
-            state.database,
-            state.settings,
-            state.events,
-            now=now,
-            write=False,
-            single_statement=True,
-        ) as uow:
+        # One SELECT (the practice's weekdays).
+        async with single_read(request, now) as uow:
             dates = await availability_service.available_dates(uow, ANONYMOUS)
         return DATES.dump_json(dates)
 

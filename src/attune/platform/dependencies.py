@@ -7,6 +7,8 @@ thread, and three thread hops a request to read three attributes cost more than 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -50,6 +52,15 @@ async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
         write=request.method not in READ_ONLY_METHODS,
     ) as uow:
         yield uow
+
+
+def single_read(request: Request, now: datetime) -> AbstractAsyncContextManager[UnitOfWork]:
+    """A read-only unit of work of one SELECT (no BEGIN and COMMIT around it), for a public
+    read that opens it itself, and only when its kept answer is missing (platform.read_cache)."""
+    state = request.app.state
+    return unit_of_work(
+        state.database, state.settings, state.events, now=now, write=False, single_statement=True
+    )
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is a

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from attune.platform.actor import ANONYMOUS
 from attune.platform.auth import CalendarActor, InvalidToken, require_calendar_keeper
-from attune.platform.dependencies import Work
+from attune.platform.dependencies import Work, single_read
 from attune.platform.fields import CalendarDate, Id, PathId
 from attune.platform.openapi import documented_errors, reads_database
 from attune.platform.policy import AdminRequired
 from attune.platform.read_cache import ReadCache
-from attune.platform.unit_of_work import unit_of_work
 from attune.scheduling.day_cache import day_view_key
 from attune.scheduling.errors import (
     CapacityBelowBookings,
@@ -85,15 +84,8 @@ async def list_day(
 
     async def read() -> bytes:
         # A unit of work only on a miss: a hit touches neither the pool nor the database.
-        # One SELECT (repository.open_slots_offered): no BEGIN and COMMIT around it.
-        async with unit_of_work(
-            state.database,
-            state.settings,
-            state.events,
-            now=now,
-            write=False,
-            single_statement=True,
-        ) as uow:
+        # One SELECT (repository.open_slots_offered).
+        async with single_read(request, now) as uow:
             slots = await schedule_service.day_view(uow, ANONYMOUS, day, only)
         view = DaySlots(day=day, slots=[slot_read(slot) for slot in slots])
         return view.model_dump_json(by_alias=True).encode()
